@@ -1,0 +1,60 @@
+/**
+ * Types shared between src/crypto and the layers that use it. Implementations live beside this file;
+ * nothing outside src/crypto imports @noble/* directly.
+ */
+import type { BulkCipher } from './suites.js';
+
+export type HashName = 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+
+/** Random bytes source, injected so handshakes are reproducible in tests. */
+export type RandomSource = (n: number) => Uint8Array;
+
+export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
+
+/** A public key parsed from SubjectPublicKeyInfo. */
+export type PublicKey =
+  | { kind: 'rsa'; n: bigint; e: bigint; bits: number }
+  /** point: uncompressed SEC1 encoding (04 || X || Y) */
+  | { kind: 'ec'; curve: NamedCurve; point: Uint8Array; bits: number }
+  | { kind: 'ed25519'; raw: Uint8Array; bits: 256 };
+
+/** A private key parsed from PKCS#1, SEC1 or PKCS#8. */
+export type PrivateKey =
+  | { kind: 'rsa'; n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; dp: bigint; dq: bigint; qinv: bigint; bits: number }
+  | { kind: 'ec'; curve: NamedCurve; d: Uint8Array; point: Uint8Array; bits: number }
+  | { kind: 'ed25519'; seed: Uint8Array; raw: Uint8Array; bits: 256 };
+
+/**
+ * A signature algorithm, independent of where it is used (TLS SignatureScheme or X.509 AlgorithmIdentifier).
+ * 'md5sha1' is the TLS 1.0/1.1 RSA digitally-signed (36-byte MD5||SHA-1 digest, PKCS#1 v1.5 without DigestInfo).
+ * ECDSA signatures are DER-encoded (Ecdsa-Sig-Value), as in TLS and X.509; high-S values are accepted.
+ */
+export type SigAlg =
+  | { kind: 'rsa-pkcs1'; hash: HashName | 'md5sha1' }
+  | { kind: 'rsa-pss'; hash: HashName; saltLength?: number /* default: hash length */ }
+  | { kind: 'ecdsa'; hash: HashName }
+  | { kind: 'ed25519' };
+
+export type EcdheGroup = 'x25519' | 'secp256r1' | 'secp384r1';
+
+/** An AEAD key. open() returns null when authentication fails (never throws for a bad tag). */
+export interface AeadCipher {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array | null>;
+}
+
+/** Raw AES-CBC with no padding: data is a multiple of 16 bytes. */
+export interface CbcCipher {
+  encrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  decrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * Bulk-crypto provider. Bulk operations are async so a WebCrypto backend can sit beside noble.
+ * Public-key and hash operations are plain functions in src/crypto (sync, noble/BigInt).
+ */
+export interface CryptoProvider {
+  readonly name: string;
+  aead(cipher: Extract<BulkCipher, 'AES_128_GCM' | 'AES_256_GCM' | 'CHACHA20_POLY1305'>, key: Uint8Array): Promise<AeadCipher>;
+  cbc(cipher: Extract<BulkCipher, 'AES_128_CBC' | 'AES_256_CBC'>, key: Uint8Array): Promise<CbcCipher>;
+}
