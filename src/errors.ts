@@ -141,6 +141,7 @@ export const ERROR_ALERTS = {
 
   // limit_*
   limit_buffer: 'internal_error',
+  limit_sequence: 'internal_error', // a record sequence number would wrap (2^64 records)
   limit_chain: 'bad_certificate',
 
   internal_error: 'internal_error',
