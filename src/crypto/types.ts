@@ -13,14 +13,15 @@ export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
 
 /** A public key parsed from SubjectPublicKeyInfo. */
 export type PublicKey =
-  | { kind: 'rsa'; n: bigint; e: bigint; bits: number }
+  /** pss: the key is an id-RSASSA-PSS key (usable only for PSS signatures, rsa_pss_pss_* schemes). */
+  | { kind: 'rsa'; n: bigint; e: bigint; bits: number; pss?: boolean }
   /** point: uncompressed SEC1 encoding (04 || X || Y) */
   | { kind: 'ec'; curve: NamedCurve; point: Uint8Array; bits: number }
   | { kind: 'ed25519'; raw: Uint8Array; bits: 256 };
 
 /** A private key parsed from PKCS#1, SEC1 or PKCS#8. */
 export type PrivateKey =
-  | { kind: 'rsa'; n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; dp: bigint; dq: bigint; qinv: bigint; bits: number }
+  | { kind: 'rsa'; n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; dp: bigint; dq: bigint; qinv: bigint; bits: number; pss?: boolean }
   | { kind: 'ec'; curve: NamedCurve; d: Uint8Array; point: Uint8Array; bits: number }
   | { kind: 'ed25519'; seed: Uint8Array; raw: Uint8Array; bits: 256 };
 

@@ -1,0 +1,290 @@
+/**
+ * RSA with BigInt: PKCS#1 v1.5 encryption (with the TLS premaster Bleichenbacher counter-measure),
+ * PKCS#1 v1.5 and PSS signatures. Private operations use CRT and blinding.
+ *
+ * JavaScript BigInt arithmetic is not constant-time; blinding decorrelates the private exponentiation from the
+ * attacker's input, and the padding checks on decrypted data run without data-dependent branches.
+ */
+import { TlsError } from '../errors.js';
+import { hash, hashLen, md5sha1 } from './hash.js';
+import { bytesToBigInt, bigIntToBytes, bitLength, modPow, modInverse, randomBetween } from './bigint.js';
+import { defaultRandom } from './random.js';
+import type { HashName, PrivateKey, PublicKey, RandomSource } from './types.js';
+
+export type RsaPublicKey = Extract<PublicKey, { kind: 'rsa' }>;
+export type RsaPrivateKey = Extract<PrivateKey, { kind: 'rsa' }>;
+
+/** The smallest modulus accepted for any use. */
+export const MIN_RSA_BITS = 1024;
+
+/** Key-size policy: public keys come from certificates (cert_weak_key), private keys from our configuration. */
+function checkPublicSize(key: { bits: number }): void {
+  if (key.bits < MIN_RSA_BITS) throw new TlsError('cert_weak_key', `RSA key of ${key.bits} bits is too small (minimum ${MIN_RSA_BITS})`);
+}
+function checkPrivateSize(key: { bits: number }): void {
+  if (key.bits < MIN_RSA_BITS) throw new TlsError('config_bad_key', `RSA private key of ${key.bits} bits is too small (minimum ${MIN_RSA_BITS})`);
+}
+
+const modLen = (key: { n: bigint }) => Math.ceil(bitLength(key.n) / 8);
+
+/** c^e mod n. */
+function rsaPublic(key: RsaPublicKey, x: bigint): bigint {
+  return modPow(x, key.e, key.n);
+}
+
+/**
+ * x^d mod n via CRT, blinded with a fresh random r: computes (x·r^e)^d · r^-1. The result is checked with the
+ * public exponent so a faulty CRT computation never leaks a factor of n.
+ */
+function rsaPrivate(key: RsaPrivateKey, x: bigint, rng: RandomSource): bigint {
+  let r: bigint;
+  let rInv: bigint | null;
+  do {
+    r = randomBetween(2n, key.n - 1n, rng);
+    rInv = modInverse(r, key.n);
+  } while (rInv === null);
+  const blinded = (x * modPow(r, key.e, key.n)) % key.n;
+  const m1 = modPow(blinded % key.p, key.dp, key.p);
+  const m2 = modPow(blinded % key.q, key.dq, key.q);
+  let h = ((m1 - m2) * key.qinv) % key.p;
+  if (h < 0n) h += key.p;
+  const mBlinded = m2 + h * key.q;
+  if (modPow(mBlinded, key.e, key.n) !== blinded) throw new TlsError('crypto_internal', 'RSA private operation self-check failed');
+  return (mBlinded * rInv) % key.n;
+}
+
+// ---------- PKCS#1 v1.5 encryption ----------
+
+/** RSAES-PKCS1-v1_5 encryption: 00 02 PS(non-zero random, ≥ 8 bytes) 00 M. */
+export function rsaEncryptPkcs1(pub: RsaPublicKey, msg: Uint8Array, rng: RandomSource = defaultRandom): Uint8Array {
+  checkPublicSize(pub);
+  const k = modLen(pub);
+  if (msg.length > k - 11) throw new TlsError('crypto_internal', `message too long for RSA-${pub.bits}`);
+  const em = new Uint8Array(k);
+  em[1] = 2;
+  const psEnd = k - msg.length - 1;
+  for (let i = 2; i < psEnd; ) {
+    for (const b of rng(psEnd - i)) if (b !== 0 && i < psEnd) em[i++] = b;
+  }
+  em.set(msg, psEnd + 1);
+  return bigIntToBytes(rsaPublic(pub, bytesToBigInt(em)), k);
+}
+
+/** The raw decrypted block (k bytes), or null when the ciphertext length or value is out of range. */
+function decryptBlock(priv: RsaPrivateKey, ct: Uint8Array, rng: RandomSource): Uint8Array | null {
+  const k = modLen(priv);
+  if (ct.length !== k) return null;
+  const c = bytesToBigInt(ct);
+  if (c >= priv.n) return null;
+  return bigIntToBytes(rsaPrivate(priv, c, rng), k);
+}
+
+/**
+ * Scan a decrypted block for PKCS#1 v1.5 type-2 padding without branching on its bytes.
+ * Returns good (1/0) and the index where the message starts.
+ */
+function scanPkcs1Type2(em: Uint8Array): { good: number; msgStart: number } {
+  let good = ctEq(em[0]!, 0) & ctEq(em[1]!, 2);
+  let sepIndex = 0;
+  let looking = 1; // 1 until the first zero after the type byte is seen
+  for (let i = 2; i < em.length; i++) {
+    const isZero = ctEq(em[i]!, 0);
+    sepIndex |= i & -(looking & isZero);
+    looking &= isZero ^ 1;
+  }
+  good &= looking ^ 1; // a separator exists
+  good &= ctGe(sepIndex, 10); // at least 8 padding bytes
+  return { good, msgStart: sepIndex + 1 };
+}
+
+/** 1 if a === b else 0, for byte/small-int values, without a branch. */
+function ctEq(a: number, b: number): number {
+  const x = (a ^ b) | 0;
+  return ((x - 1) >>> 31) & (((~x) >>> 31) & 1);
+}
+/** 1 if a >= b else 0 for non-negative 31-bit values. */
+function ctGe(a: number, b: number): number {
+  return (((a - b) >>> 31) & 1) ^ 1;
+}
+
+/** RSAES-PKCS1-v1_5 decryption. Returns null for any failure (callers must not reveal which). */
+export function rsaDecryptPkcs1(priv: RsaPrivateKey, ct: Uint8Array, rng: RandomSource = defaultRandom): Uint8Array | null {
+  checkPrivateSize(priv);
+  const em = decryptBlock(priv, ct, rng);
+  if (em === null) return null;
+  const { good, msgStart } = scanPkcs1Type2(em);
+  return good ? em.slice(msgStart) : null;
+}
+
+/**
+ * The TLS RSA key exchange (RFC 5246 §7.4.7.1): decrypt the 48-byte premaster secret, and on any failure
+ * (length, padding, version) continue with a random premaster instead, so the handshake fails later at
+ * Finished exactly as it would for a wrong key. The random value is drawn before decryption and the choice
+ * is made with a mask, so timing and outcome do not say which check failed (Bleichenbacher / ROBOT).
+ */
+export function rsaDecryptPremaster(
+  priv: RsaPrivateKey,
+  ct: Uint8Array,
+  clientVersion: number,
+  rng: RandomSource = defaultRandom,
+): Uint8Array {
+  checkPrivateSize(priv);
+  const fallback = rng(48);
+  const k = modLen(priv);
+  // A wrong-length ciphertext still goes through the same steps on a zero block, which fails the padding check.
+  const em = decryptBlock(priv, ct, rng) ?? new Uint8Array(k);
+  const { good: padOk, msgStart } = scanPkcs1Type2(em);
+  let good = padOk & ctEq(msgStart, k - 48);
+  const pm = em.subarray(k - 48);
+  good &= ctEq(pm[0]!, clientVersion >> 8) & ctEq(pm[1]!, clientVersion & 0xff);
+  const mask = -good & 0xff;
+  const out = new Uint8Array(48);
+  for (let i = 0; i < 48; i++) out[i] = (pm[i]! & mask) | (fallback[i]! & ~mask);
+  return out;
+}
+
+// ---------- signatures ----------
+
+export type RsaPkcs1Hash = HashName | 'md5sha1';
+
+/** DER DigestInfo prefixes (AlgorithmIdentifier with NULL parameters, then the OCTET STRING header). */
+const DIGEST_INFO: Record<HashName, string> = {
+  md5: '3020300c06082a864886f70d020505000410',
+  sha1: '3021300906052b0e03021a05000414',
+  sha224: '302d300d06096086480165030402040500041c',
+  sha256: '3031300d060960864801650304020105000420',
+  sha384: '3041300d060960864801650304020205000430',
+  sha512: '3051300d060960864801650304020305000440',
+};
+const hexBytes = (s: string) => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
+
+/** EMSA-PKCS1-v1_5: 00 01 FF.. 00 T, T = DigestInfo || H (or just MD5||SHA-1 for TLS 1.0/1.1). */
+function emsaPkcs1(h: RsaPkcs1Hash, data: Uint8Array, k: number): Uint8Array | null {
+  const t =
+    h === 'md5sha1'
+      ? md5sha1(data)
+      : (() => {
+          const prefix = hexBytes(DIGEST_INFO[h]);
+          const d = hash(h, data);
+          const out = new Uint8Array(prefix.length + d.length);
+          out.set(prefix);
+          out.set(d, prefix.length);
+          return out;
+        })();
+  if (k < t.length + 11) return null;
+  const em = new Uint8Array(k).fill(0xff);
+  em[0] = 0;
+  em[1] = 1;
+  em[k - t.length - 1] = 0;
+  em.set(t, k - t.length);
+  return em;
+}
+
+export function rsaSignPkcs1(priv: RsaPrivateKey, h: RsaPkcs1Hash, data: Uint8Array, rng: RandomSource = defaultRandom): Uint8Array {
+  checkPrivateSize(priv);
+  const k = modLen(priv);
+  const em = emsaPkcs1(h, data, k);
+  if (!em) throw new TlsError('config_bad_key', `RSA key too small for ${h} signatures`);
+  return bigIntToBytes(rsaPrivate(priv, bytesToBigInt(em), rng), k);
+}
+
+/** Verify by re-encoding and comparing the whole block (no parsing of attacker-controlled DigestInfo). */
+export function rsaVerifyPkcs1(pub: RsaPublicKey, h: RsaPkcs1Hash, data: Uint8Array, sig: Uint8Array): boolean {
+  checkPublicSize(pub);
+  const k = modLen(pub);
+  const s = sigToInt(pub, sig, k);
+  if (s === null) return false;
+  const em = emsaPkcs1(h, data, k);
+  return em !== null && bytesEqual(bigIntToBytes(rsaPublic(pub, s), k), em);
+}
+
+function sigToInt(pub: RsaPublicKey, sig: Uint8Array, k: number): bigint | null {
+  if (sig.length !== k) return null;
+  const s = bytesToBigInt(sig);
+  return s < pub.n ? s : null;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+/** MGF1 with the given hash (RFC 8017 B.2.1). */
+export function mgf1(h: HashName, seed: Uint8Array, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  const buf = new Uint8Array(seed.length + 4);
+  buf.set(seed);
+  for (let counter = 0, o = 0; o < len; counter++) {
+    new DataView(buf.buffer).setUint32(seed.length, counter);
+    const d = hash(h, buf);
+    out.set(d.subarray(0, Math.min(d.length, len - o)), o);
+    o += d.length;
+  }
+  return out;
+}
+
+/** M' = 00*8 || mHash || salt; H = Hash(M'). */
+function pssH(h: HashName, mHash: Uint8Array, salt: Uint8Array): Uint8Array {
+  const m = new Uint8Array(8 + mHash.length + salt.length);
+  m.set(mHash, 8);
+  m.set(salt, 8 + mHash.length);
+  return hash(h, m);
+}
+
+/** RSASSA-PSS signature (RFC 8017 §8.1.1), MGF1 with the same hash, salt length defaulting to the hash length. */
+export function rsaSignPss(
+  priv: RsaPrivateKey,
+  h: HashName,
+  data: Uint8Array,
+  rng: RandomSource = defaultRandom,
+  saltLength = hashLen(h),
+): Uint8Array {
+  checkPrivateSize(priv);
+  const modBits = bitLength(priv.n);
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  const hLen = hashLen(h);
+  if (emLen < hLen + saltLength + 2) throw new TlsError('config_bad_key', `RSA key too small for PSS with ${h}`);
+  const salt = rng(saltLength);
+  const H = pssH(h, hash(h, data), salt);
+  const db = new Uint8Array(emLen - hLen - 1);
+  db[db.length - saltLength - 1] = 1;
+  db.set(salt, db.length - saltLength);
+  const mask = mgf1(h, H, db.length);
+  for (let i = 0; i < db.length; i++) db[i]! ^= mask[i]!;
+  db[0]! &= 0xff >> (8 * emLen - emBits);
+  const em = new Uint8Array(emLen);
+  em.set(db);
+  em.set(H, db.length);
+  em[emLen - 1] = 0xbc;
+  return bigIntToBytes(rsaPrivate(priv, bytesToBigInt(em), rng), modLen(priv));
+}
+
+/** RSASSA-PSS verification (RFC 8017 §8.1.2 / §9.1.2) with an exact salt length. */
+export function rsaVerifyPss(pub: RsaPublicKey, h: HashName, data: Uint8Array, sig: Uint8Array, saltLength = hashLen(h)): boolean {
+  checkPublicSize(pub);
+  const k = modLen(pub);
+  const s = sigToInt(pub, sig, k);
+  if (s === null) return false;
+  const modBits = bitLength(pub.n);
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  const hLen = hashLen(h);
+  const m = rsaPublic(pub, s);
+  if (bitLength(m) > emBits) return false;
+  const em = bigIntToBytes(m, emLen);
+  if (emLen < hLen + saltLength + 2 || em[emLen - 1] !== 0xbc) return false;
+  const db = em.slice(0, emLen - hLen - 1);
+  const H = em.subarray(emLen - hLen - 1, emLen - 1);
+  const topMask = 0xff >> (8 * emLen - emBits);
+  if ((db[0]! & ~topMask) !== 0) return false;
+  const mask = mgf1(h, H, db.length);
+  for (let i = 0; i < db.length; i++) db[i]! ^= mask[i]!;
+  db[0]! &= topMask;
+  const psLen = emLen - hLen - saltLength - 2;
+  for (let i = 0; i < psLen; i++) if (db[i] !== 0) return false;
+  if (db[psLen] !== 1) return false;
+  return bytesEqual(pssH(h, hash(h, data), db.subarray(db.length - saltLength)), H);
+}
