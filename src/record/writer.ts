@@ -1,0 +1,72 @@
+/** Outgoing records: split data into fragments, protect each, and frame them with headers. */
+import { TlsError } from '../errors.js';
+import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER_LEN, isKnownContentType } from './constants.js';
+import type { Protection } from './protection.js';
+
+/**
+ * Splits data of one content type into pieces of at most maxFragment bytes (views, no copies).
+ * Empty data gives no pieces: an empty record is never needed, and for most types forbidden.
+ */
+export function fragment(type: number, data: Uint8Array, maxFragment: number = MAX_PLAINTEXT): Uint8Array[] {
+  if (!isKnownContentType(type)) throw new TlsError('internal_error', `cannot send records of content type ${type}`);
+  checkMaxFragment(maxFragment);
+  const out: Uint8Array[] = [];
+  for (let off = 0; off < data.length; off += maxFragment) out.push(data.subarray(off, Math.min(data.length, off + maxFragment)));
+  return out;
+}
+
+function checkMaxFragment(maxFragment: number): void {
+  if (!Number.isInteger(maxFragment) || maxFragment < 1 || maxFragment > MAX_PLAINTEXT) {
+    throw new TlsError('config_invalid', `maximum fragment length must be 1..${MAX_PLAINTEXT}, got ${maxFragment}`);
+  }
+}
+
+function writeHeader(out: Uint8Array, at: number, type: number, version: number, length: number): void {
+  out[at] = type;
+  out[at + 1] = version >> 8;
+  out[at + 2] = version & 0xff;
+  out[at + 3] = length >> 8;
+  out[at + 4] = length & 0xff;
+}
+
+/** One record: header || body. */
+export function encodeRecord(type: number, version: number, body: Uint8Array): Uint8Array {
+  if (body.length > MAX_CIPHERTEXT) throw new TlsError('internal_error', `record body of ${body.length} bytes exceeds ${MAX_CIPHERTEXT}`);
+  const out = new Uint8Array(RECORD_HEADER_LEN + body.length);
+  writeHeader(out, 0, type, version, body.length);
+  out.set(body, RECORD_HEADER_LEN);
+  return out;
+}
+
+export interface SealOptions {
+  /** Largest plaintext per record (default 2^14; smaller after max_fragment_length). */
+  maxFragment?: number;
+  /**
+   * TLS 1.0 CBC 1/n−1 split (the BEAST counter-measure): the first record carries one byte, so the
+   * chained IV of the record holding the rest is no longer predictable from the peer's point of view.
+   */
+  splitFirstByte?: boolean;
+}
+
+/** Seals data as records under the given protection and returns them concatenated, ready to send. */
+export async function sealRecords(protection: Protection, type: number, version: number, data: Uint8Array, opts: SealOptions = {}): Promise<Uint8Array> {
+  const max = opts.maxFragment ?? MAX_PLAINTEXT;
+  checkMaxFragment(max);
+  const pieces = opts.splitFirstByte && data.length > 1 ? [data.subarray(0, 1), ...fragment(type, data.subarray(1), max)] : fragment(type, data, max);
+  const bodies: Uint8Array[] = [];
+  let total = 0;
+  // Sequential on purpose: record order is sequence-number order.
+  for (const piece of pieces) {
+    const body = await protection.seal(type, version, piece);
+    bodies.push(body);
+    total += RECORD_HEADER_LEN + body.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const body of bodies) {
+    writeHeader(out, at, type, version, body.length);
+    out.set(body, at + RECORD_HEADER_LEN);
+    at += RECORD_HEADER_LEN + body.length;
+  }
+  return out;
+}
