@@ -95,4 +95,10 @@ openssl dgst -sha256 -sign "$K/p256.pkcs8.pem" -out "$K/p256.sha256.sig" "$MSG"
 openssl dgst -sha512 -sign "$K/p384.pkcs8.pem" -out "$K/p384.sha512.sig" "$MSG"
 openssl dgst -sha512 -sign "$K/p521.pkcs8.pem" -out "$K/p521.sha512.sig" "$MSG"
 openssl pkeyutl -sign -rawin -inkey "$K/ed25519.pkcs8.pem" -in "$MSG" -out "$K/ed25519.sig"
+
+
+# DH groups for checkDhGroup: RFC 3526 safe primes (not RFC 7919) and a random prime that is not a safe prime.
+dhp() { openssl genpkey -genparam -algorithm DH -pkeyopt "group:$1" 2>/dev/null | openssl asn1parse | awk '/INTEGER/{print $NF; exit}' | tr -d ':'; }
+jq -n --arg m2048 "$(dhp modp_2048)" --arg m1536 "$(dhp modp_1536)" --arg np "$(openssl prime -generate -bits 2048 -hex)" \
+  '{modp2048:$m2048, modp1536:$m1536, notSafe2048:$np}' > "$OUT/dh.json"
 echo "wrote $OUT"

@@ -9,3 +9,4 @@ export * from './bigint.js';
 export * from './rsa.js';
 export * from './keys.js';
 export * from './sig.js';
+export * from './kex.js';
