@@ -28,7 +28,7 @@ export function looksLikePem(b: Uint8Array): boolean {
   return head.includes('-----BEGIN ');
 }
 
-function base64Decode(s: string): Uint8Array {
+export function base64Decode(s: string): Uint8Array {
   const clean = s.replace(/[\s]/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) {
     throw new TlsError('config_invalid', 'PEM block contains invalid base64');

@@ -1,0 +1,174 @@
+/**
+ * Turning user options into handshake configuration: versions, suites, groups, signature schemes,
+ * certificates and keys, and the certificate verifier. Shared by connect() and accept().
+ */
+import { TlsError, CertificateError } from './errors.js';
+import { derBlobs, type PemInput } from './pem.js';
+import {
+  CIPHER_SUITES,
+  TLS12,
+  suiteByName,
+  versionFromName,
+  type CipherSuite,
+  type ProtocolVersion,
+  type TlsVersion,
+} from './crypto/suites.js';
+import { GROUPS } from './crypto/kex.js';
+import { schemeByName, schemeById } from './crypto/sig.js';
+import { parsePrivateKey, keysMatch } from './crypto/keys.js';
+import type { PrivateKey } from './crypto/types.js';
+import { parseCertificate, loadCertificates, type Certificate } from './x509/certificate.js';
+import { verifyChain } from './x509/verify.js';
+import { parseIPv4, parseIPv6, type PeerName } from './hostname/index.js';
+import { DEFAULT_SIGNATURE_SCHEMES } from './handshake/common.js';
+import type { Verification } from './handshake/client.js';
+
+export type VerifyMode = 'required' | 'optional' | 'none';
+
+/** [min, max] from user version names; the default is TLS 1.2 only (1.0 and 1.1 are opt-in). */
+export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): [ProtocolVersion, ProtocolVersion] {
+  const parse = (v: string | undefined, dflt: ProtocolVersion, what: string): ProtocolVersion => {
+    if (v === undefined) return dflt;
+    const n = versionFromName(v);
+    if (n === undefined) throw new TlsError('config_invalid', `${what} '${v}' is not one of TLSv1, TLSv1.1, TLSv1.2`);
+    return n;
+  };
+  const max = parse(maxVersion, TLS12, 'maxVersion');
+  const min = parse(minVersion, minVersion === undefined && maxVersion !== undefined ? max : TLS12, 'minVersion');
+  if (min > max) throw new TlsError('config_invalid', `minVersion ${minVersion} is above maxVersion ${maxVersion ?? 'TLSv1.2'}`);
+  return [min, max];
+}
+
+/** Suites by IANA (or OpenSSL) name, in the order given; the default table order otherwise. */
+export function cipherSuites(names?: readonly string[]): CipherSuite[] {
+  if (!names) return [...CIPHER_SUITES];
+  const out: CipherSuite[] = [];
+  for (const n of names) {
+    const s = suiteByName(n);
+    if (!s) throw new TlsError('config_invalid', `unknown or unsupported cipher suite '${n}'`);
+    if (!out.includes(s)) out.push(s);
+  }
+  if (!out.length) throw new TlsError('config_invalid', 'cipherSuites is empty');
+  return out;
+}
+
+export const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096'] as const;
+
+/** Named group ids from names ('x25519', 'secp256r1'/'P-256', 'secp384r1'/'P-384', 'ffdhe2048', ...). */
+export function namedGroups(names: readonly string[] = DEFAULT_GROUPS): number[] {
+  const alias: Record<string, string> = { 'P-256': 'secp256r1', 'P-384': 'secp384r1', X25519: 'x25519' };
+  return names.map((n) => {
+    const id = (GROUPS as Record<string, number>)[alias[n] ?? n];
+    if (id === undefined) throw new TlsError('config_invalid', `unknown or unsupported group '${n}'`);
+    return id;
+  });
+}
+
+/** Signature scheme ids from names ('rsa_pss_rsae_sha256', ...); default: no SHA-1, no MD5. */
+export function signatureSchemes(names?: readonly string[]): number[] {
+  if (!names) return [...DEFAULT_SIGNATURE_SCHEMES];
+  return names.map((n) => {
+    const s = schemeByName(n);
+    if (!s) throw new TlsError('config_invalid', `unknown signature scheme '${n}'`);
+    return s.id;
+  });
+}
+export { schemeById };
+
+export interface Identity {
+  chain: Uint8Array[];
+  key: PrivateKey;
+  leaf: Certificate;
+}
+
+/** A certificate chain (leaf first, one concatenated PEM or DER) and its private key; refuses a mismatched pair. */
+export function loadIdentity(cert: PemInput, key: PemInput, passphrase?: string): Identity {
+  const blobs = derBlobs(cert, ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE']);
+  if (!blobs.length) throw new TlsError('config_bad_certificate', 'no certificate found in cert');
+  let leaf: Certificate;
+  try {
+    leaf = parseCertificate(blobs[0]!.der);
+  } catch (e) {
+    throw new TlsError('config_bad_certificate', `the certificate does not parse: ${(e as Error).message}`);
+  }
+  const priv = parsePrivateKey(key, passphrase);
+  if ('error' in leaf.publicKey) {
+    throw new TlsError('config_bad_certificate', `the certificate's key is not supported: ${leaf.publicKey.error.message}`);
+  }
+  if (!keysMatch(leaf.publicKey, priv)) {
+    throw new TlsError('config_key_mismatch', 'the private key does not match the certificate');
+  }
+  return { chain: blobs.map((b) => b.der), key: priv, leaf };
+}
+
+/** The identity to check a peer against: an IP literal or a DNS name. */
+export function peerNameOf(name: string): PeerName {
+  const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+  if (parseIPv4(bare) || parseIPv6(bare)) return { kind: 'IP', value: bare };
+  return { kind: 'DNS', value: name };
+}
+
+/** Trust anchors: the given PEM/DER input(s), or the platform bundle on Node. */
+export async function loadTrustAnchors(ca: PemInput | PemInput[] | undefined): Promise<Certificate[]> {
+  if (ca !== undefined) {
+    const roots = loadCertificates(ca);
+    if (!roots.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
+    return roots;
+  }
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (isNode) {
+    const { loadSystemCa } = await import('./transport/node-system-ca.js');
+    const bundle = await loadSystemCa();
+    if (bundle) return loadCertificates(bundle);
+  }
+  throw new TlsError(
+    'config_no_ca',
+    isNode
+      ? 'no system CA bundle found (set SSL_CERT_FILE or pass ca)'
+      : 'pass ca: there is no system CA bundle in this environment',
+  );
+}
+
+/**
+ * The certificate check run inside the handshake. 'required' throws a CertificateError on failure (the handshake
+ * sends the matching alert); 'optional' records the failure in the result; 'none' records that nothing was checked.
+ */
+export function makeVerifier(o: {
+  mode: VerifyMode;
+  ca: PemInput | PemInput[] | undefined;
+  purpose: 'server' | 'client';
+  peerName?: PeerName;
+  now: () => Date;
+}): (chain: Uint8Array[]) => Promise<Verification> {
+  if (o.mode === 'none') {
+    return async () => ({ ok: false, code: 'not_verified', message: 'certificate verification was disabled' });
+  }
+  let anchors: Promise<Certificate[]> | undefined;
+  return async (chain) => {
+    anchors ??= loadTrustAnchors(o.ca);
+    const roots = await anchors;
+    let result: Verification;
+    try {
+      const [leafDer, ...rest] = chain;
+      if (!leafDer) throw new CertificateError('cert_no_certificate', 'no certificate was presented');
+      const leaf = parseCertificate(leafDer);
+      const intermediates: Certificate[] = [];
+      for (const der of rest) {
+        try {
+          intermediates.push(parseCertificate(der));
+        } catch {
+          // An unparseable extra certificate cannot be part of a valid path; path building goes on without it.
+        }
+      }
+      const r = verifyChain({ leaf, intermediates, roots, time: o.now(), purpose: o.purpose, ...(o.peerName ? { peerName: o.peerName } : {}) });
+      result = r.ok ? { ok: true } : { ok: false, code: r.code, message: r.message };
+    } catch (e) {
+      if (!(e instanceof TlsError)) throw e;
+      result = { ok: false, code: e.code.startsWith('cert_') ? e.code : 'cert_malformed', message: e.message };
+    }
+    if (!result.ok && o.mode === 'required') {
+      throw new CertificateError(result.code, `certificate verify failed: ${result.message}`);
+    }
+    return result;
+  };
+}

@@ -1,0 +1,522 @@
+/**
+ * The sans-I/O engine: bytes in, bytes out, application data and events. It owns no socket and no timer;
+ * randomness, the clock and the crypto provider come from its options.
+ *
+ * Every call (start, receive, send, close) resolves once the engine is quiet again: all complete records in
+ * the input were processed and the handshake is either waiting for its next message or finished. After each
+ * call, `takeOutgoing()` has whatever must go on the wire and `takeReceived()` any application data.
+ *
+ * The first error is sticky: a fatal alert is queued for the peer and every later call reports the same error.
+ */
+import { AlertDescription, TlsError, asTlsError, peerAlertError, alertName } from './errors.js';
+import { Deframer } from './record/deframer.js';
+import { nullProtection, type Protection } from './record/protection.js';
+import { sealRecords } from './record/writer.js';
+import { ContentType, MAX_PLAINTEXT } from './record/constants.js';
+import { HandshakeFramer, HandshakeType, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
+import { TLS10, type ProtocolVersion } from './crypto/suites.js';
+import type { CryptoProvider, RandomSource } from './crypto/types.js';
+import { defaultRandom } from './crypto/random.js';
+import { nobleProvider } from './crypto/provider-noble.js';
+
+export interface EngineLimits {
+  /** Largest handshake message accepted (bytes); Certificate messages have their own cap. Default 64 KiB. */
+  maxHandshakeMessage?: number;
+  /** Largest Certificate message accepted (bytes). Default 256 KiB. */
+  maxCertificateMessage?: number;
+  /** Consecutive empty records tolerated before the peer is considered hostile. Default 32. */
+  maxEmptyRecords?: number;
+  /** Consecutive warning alerts tolerated. Default 16. */
+  maxWarningAlerts?: number;
+}
+
+export interface EngineOptions {
+  random?: RandomSource;
+  now?: () => Date;
+  provider?: CryptoProvider;
+  limits?: EngineLimits;
+}
+
+type Deferred<T> = { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void };
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // observed elsewhere; never an unhandled rejection
+  return { promise, resolve, reject };
+}
+
+/** The running transcript: every handshake message sent or received (header + body), in order. */
+export class Transcript {
+  private parts: Uint8Array[] = [];
+  private len = 0;
+  add(raw: Uint8Array): void {
+    this.parts.push(raw);
+    this.len += raw.length;
+  }
+  /** All bytes so far (a snapshot). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.len);
+    let o = 0;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    this.parts = [out];
+    return out;
+  }
+  get length(): number {
+    return this.len;
+  }
+}
+
+/** What a handshake function sees of the engine. */
+export interface HandshakeIO {
+  readonly random: RandomSource;
+  readonly now: () => Date;
+  readonly provider: CryptoProvider;
+  readonly transcript: Transcript;
+  /** The next handshake message, which must be one of `types` (else unexpected_message). */
+  expect(...types: number[]): Promise<HandshakeMessage>;
+  /** Send a handshake message (added to the transcript). */
+  send(type: number, body: Uint8Array): Promise<void>;
+  /** Record-layer version used from now on, and required of incoming records. */
+  setVersion(v: ProtocolVersion): void;
+  /** Send ChangeCipherSpec, then protect everything after it with `next`. */
+  sendChangeCipherSpec(next: Protection): Promise<void>;
+  /** Wait for the peer's ChangeCipherSpec; records after it are opened with `next`. */
+  expectChangeCipherSpec(next: Protection): Promise<void>;
+  /** Cap on the plaintext of each record we send (max_fragment_length / record_size_limit). */
+  setMaxFragment(n: number): void;
+  /** Send a warning alert (e.g. no_renegotiation). */
+  sendWarning(desc: number): Promise<void>;
+  /** TLS 1.0 CBC: split application data 1/n-1 (the BEAST counter-measure). */
+  setSplitFirstByte(on: boolean): void;
+}
+
+export type EngineState = 'new' | 'handshaking' | 'open' | 'closed' | 'failed';
+
+export class Engine<R = unknown> {
+  readonly random: RandomSource;
+  readonly now: () => Date;
+  readonly provider: CryptoProvider;
+  private readonly limits: Required<EngineLimits>;
+
+  private readonly deframer = new Deframer();
+  private readonly framer: HandshakeFramer;
+  private readProt: Protection = nullProtection();
+  private writeProt: Protection = nullProtection();
+  private pendingReadProt: Protection | null = null;
+  /** Record version we write; the first ClientHello goes out as 0x0301, as servers expect. */
+  private writeVersion: number = TLS10;
+  /** Record version required of incoming records once negotiated (null: any 3.x). */
+  private readVersion: number | null = null;
+  private maxFragment = MAX_PLAINTEXT;
+  /** TLS 1.0 CBC: split application data 1/n-1 (BEAST counter-measure). */
+  private splitFirstByte = false;
+
+  private out: Uint8Array[] = [];
+  private received: Uint8Array[] = [];
+  private receivedBytes = 0;
+  private emptyRecords = 0;
+  private warningAlerts = 0;
+
+  private _state: EngineState = 'new';
+  private _error: TlsError | null = null;
+  /** We sent close_notify. */
+  private sentClose = false;
+  /** The peer sent close_notify: no more application data will come. */
+  private _peerClosed = false;
+
+  readonly transcript = new Transcript();
+  private hsWait: { types: number[]; d: Deferred<HandshakeMessage> } | null = null;
+  private ccsWait: Deferred<void> | null = null;
+  private idle: Deferred<void> = deferred();
+  private readonly result = deferred<R>();
+  /** Serialises record writes so sequence numbers match the order on the wire. */
+  private writeChain: Promise<void> = Promise.resolve();
+  /** Serialises receive() calls. */
+  private readChain: Promise<void> = Promise.resolve();
+
+  constructor(opts: EngineOptions = {}) {
+    this.random = opts.random ?? defaultRandom;
+    this.now = opts.now ?? (() => new Date());
+    this.provider = opts.provider ?? nobleProvider;
+    this.limits = {
+      maxHandshakeMessage: opts.limits?.maxHandshakeMessage ?? 65536,
+      maxCertificateMessage: opts.limits?.maxCertificateMessage ?? 262144,
+      maxEmptyRecords: opts.limits?.maxEmptyRecords ?? 32,
+      maxWarningAlerts: opts.limits?.maxWarningAlerts ?? 16,
+    };
+    this.framer = new HandshakeFramer(this.limits.maxHandshakeMessage, this.limits.maxCertificateMessage);
+  }
+
+  get state(): EngineState {
+    return this._state;
+  }
+  get error(): TlsError | null {
+    return this._error;
+  }
+  get peerClosed(): boolean {
+    return this._peerClosed;
+  }
+  /** Resolves with the handshake function's result once the handshake is complete; rejects on failure. */
+  get handshake(): Promise<R> {
+    return this.result.promise;
+  }
+
+  /** Start the handshake function (client: it sends ClientHello at once; server: it waits for one). */
+  async start(run: (io: HandshakeIO) => Promise<R>): Promise<void> {
+    if (this._state !== 'new') throw new TlsError('internal_error', 'engine already started');
+    this._state = 'handshaking';
+    const io = this.makeIO();
+    run(io).then(
+      (r) => {
+        if (this.hasFailed()) return;
+        if (this.hsWait || this.ccsWait || this.framer.hasPartial()) {
+          this.fail(new TlsError('internal_error', 'handshake ended while still waiting for a message'));
+          return;
+        }
+        this._state = this.sentClose ? 'closed' : 'open';
+        this.result.resolve(r);
+        this.idle.resolve();
+      },
+      (e) => this.fail(asTlsError(e)),
+    );
+    await this.idle.promise;
+    await this.writeChain;
+    this.throwIfFailed();
+  }
+
+  /** Feed bytes from the transport. */
+  receive(bytes: Uint8Array): Promise<void> {
+    const p = this.readChain.then(() => this.receiveNow(bytes));
+    this.readChain = p.catch(() => {});
+    return p;
+  }
+
+  private async receiveNow(bytes: Uint8Array): Promise<void> {
+    this.throwIfFailed();
+    if (this._peerClosed) {
+      // Anything after close_notify is ignored (RFC 5246 §7.2.1).
+      return;
+    }
+    try {
+      this.deframer.push(bytes);
+      for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
+        if (this.readVersion !== null && rec.version !== this.readVersion) {
+          throw new TlsError('protocol_version', `record version 0x${rec.version.toString(16)} differs from the negotiated one`);
+        }
+        const plain = await this.readProt.open(rec.type, rec.version, rec.fragment);
+        await this.dispatch(rec.type, plain);
+        if (this._state === 'failed' || this._peerClosed) break;
+      }
+    } catch (e) {
+      this.fail(asTlsError(e));
+    }
+    await this.writeChain;
+    this.throwIfFailed();
+  }
+
+  private async dispatch(type: number, plain: Uint8Array): Promise<void> {
+    // Let the handshake finish reacting to earlier messages first: it decides what may come next
+    // (a ChangeCipherSpec is only welcome once it has registered the next read keys).
+    if (this._state === 'handshaking') await this.idle.promise;
+    if (this.hasFailed()) return;
+    if (plain.length === 0) {
+      if (++this.emptyRecords > this.limits.maxEmptyRecords) {
+        throw new TlsError('protocol_empty_records', `more than ${this.limits.maxEmptyRecords} empty records in a row`);
+      }
+    } else {
+      this.emptyRecords = 0;
+    }
+    switch (type) {
+      case ContentType.change_cipher_spec:
+        return this.onChangeCipherSpec(plain);
+      case ContentType.alert:
+        return this.onAlert(plain);
+      case ContentType.handshake:
+        this.framer.push(plain);
+        for (let m = this.framer.next(); m; m = this.framer.next()) {
+          await this.onHandshake(m);
+          if (this.hasFailed()) return;
+        }
+        return;
+      case ContentType.application_data:
+        if (this._state !== 'open' && !(this._state === 'closed' && !this._peerClosed)) {
+          throw new TlsError('protocol_unexpected_message', 'application data before the handshake finished');
+        }
+        if (this.framer.hasPartial()) {
+          throw new TlsError('protocol_unexpected_message', 'application data inside a fragmented handshake message');
+        }
+        if (plain.length) {
+          this.received.push(plain);
+          this.receivedBytes += plain.length;
+        }
+        return;
+      default:
+        throw new TlsError('decode_bad_content_type', `unexpected record content type ${type}`);
+    }
+  }
+
+  private onChangeCipherSpec(plain: Uint8Array): void {
+    if (plain.length !== 1 || plain[0] !== 1) {
+      throw new TlsError('decode_error', 'malformed ChangeCipherSpec');
+    }
+    if (!this.pendingReadProt || !this.ccsWait) {
+      throw new TlsError('protocol_unexpected_message', 'ChangeCipherSpec at the wrong time');
+    }
+    if (this.framer.hasPartial()) {
+      throw new TlsError('protocol_unexpected_message', 'ChangeCipherSpec inside a fragmented handshake message');
+    }
+    this.readProt = this.pendingReadProt;
+    this.pendingReadProt = null;
+    const w = this.ccsWait;
+    this.ccsWait = null;
+    this.idle = deferred();
+    w.resolve();
+  }
+
+  private async onAlert(plain: Uint8Array): Promise<void> {
+    if (plain.length !== 2 || this.framer.hasPartial()) {
+      throw new TlsError('decode_error', 'malformed alert record');
+    }
+    const [level, desc] = [plain[0]!, plain[1]!];
+    if (desc === AlertDescription.close_notify) {
+      this._peerClosed = true;
+      if (this._state === 'handshaking') {
+        throw new TlsError('io_closed', 'the peer closed the connection during the handshake', { alert: null });
+      }
+      // Answer with our own close_notify, as RFC 5246 §7.2.1 asks.
+      if (!this.sentClose && this._state === 'open') await this.close();
+      return;
+    }
+    if (level === 2 || desc === AlertDescription.user_canceled || this._state === 'handshaking') {
+      // A fatal alert ends the connection. During the handshake we treat warnings the same way (except the
+      // ones that never make sense then), because continuing a handshake the peer complained about is unsafe.
+      if (level !== 2 && desc === AlertDescription.user_canceled) return; // followed by close_notify
+      if (level !== 2 && desc === AlertDescription.no_renegotiation && this._state !== 'handshaking') return;
+      this.fail(peerAlertError(desc), false);
+      return;
+    }
+    if (level !== 1) throw new TlsError('decode_bad_value', `alert level ${level}`);
+    if (++this.warningAlerts > this.limits.maxWarningAlerts) {
+      throw new TlsError('protocol_unexpected_message', `too many warning alerts (last: ${alertName(desc)})`);
+    }
+  }
+
+  private async onHandshake(m: HandshakeMessage): Promise<void> {
+    this.warningAlerts = 0;
+    if (this._state === 'handshaking') await this.idle.promise;
+    if (this.hasFailed()) return;
+    if (this._state !== 'handshaking') {
+      return this.onPostHandshake(m);
+    }
+    const w = this.hsWait;
+    if (!w) {
+      // The handshake is waiting for ChangeCipherSpec, not a handshake message.
+      throw new TlsError('protocol_unexpected_message', `${handshakeTypeName(m.type)} where ChangeCipherSpec was expected`);
+    }
+    if (m.type === HandshakeType.hello_request && !w.types.includes(HandshakeType.hello_request)) {
+      return; // RFC 5246 §7.4.1.1: ignored while a handshake is under way, and not part of the transcript
+    }
+    if (!w.types.includes(m.type)) {
+      throw new TlsError(
+        'protocol_unexpected_message',
+        `received ${handshakeTypeName(m.type)}, expected ${w.types.map(handshakeTypeName).join(' or ')}`,
+      );
+    }
+    this.transcript.add(m.raw);
+    this.hsWait = null;
+    this.idle = deferred();
+    w.d.resolve(m);
+  }
+
+  /** Handshake messages after the handshake: renegotiation is refused, everything else is unexpected. */
+  private async onPostHandshake(m: HandshakeMessage): Promise<void> {
+    if (m.type === HandshakeType.hello_request || m.type === HandshakeType.client_hello) {
+      await this.sendAlert(1, AlertDescription.no_renegotiation);
+      return;
+    }
+    throw new TlsError('protocol_unexpected_message', `${handshakeTypeName(m.type)} after the handshake`);
+  }
+
+  private makeIO(): HandshakeIO {
+    return {
+      random: this.random,
+      now: this.now,
+      provider: this.provider,
+      transcript: this.transcript,
+      expect: (...types) => {
+        this.throwIfFailed();
+        const d = deferred<HandshakeMessage>();
+        this.hsWait = { types, d };
+        this.idle.resolve();
+        return d.promise;
+      },
+      send: (type, body) => {
+        const raw = encodeHandshake(type, body);
+        this.transcript.add(raw);
+        return this.write(ContentType.handshake, raw);
+      },
+      setVersion: (v) => {
+        this.writeVersion = v;
+        this.readVersion = v;
+      },
+      sendChangeCipherSpec: (next) => {
+        return this.write(ContentType.change_cipher_spec, new Uint8Array([1]), () => {
+          this.writeProt = next;
+        });
+      },
+      expectChangeCipherSpec: (next) => {
+        this.throwIfFailed();
+        const d = deferred<void>();
+        this.pendingReadProt = next;
+        this.ccsWait = d;
+        this.idle.resolve();
+        return d.promise;
+      },
+      setMaxFragment: (n) => {
+        this.maxFragment = Math.min(MAX_PLAINTEXT, n);
+      },
+      sendWarning: (desc) => this.sendAlert(1, desc),
+      setSplitFirstByte: (on) => {
+        this.splitFirstByte = on;
+      },
+    };
+  }
+
+  /** Seal and queue records, in order. `after` runs once these records are queued (used to switch keys after CCS). */
+  private write(type: number, data: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
+    const p = this.writeChain.then(async () => {
+      const bytes = await sealRecords(this.writeProt, type, this.writeVersion, data, {
+        maxFragment: this.maxFragment,
+        splitFirstByte,
+      });
+      this.out.push(bytes);
+      after?.();
+    });
+    this.writeChain = p.catch(() => {});
+    return p;
+  }
+
+  private sendAlert(level: 1 | 2, desc: number): Promise<void> {
+    return this.write(ContentType.alert, new Uint8Array([level, desc]));
+  }
+
+  /** Queue application data. */
+  async send(data: Uint8Array): Promise<void> {
+    this.throwIfFailed();
+    if (this._state !== 'open') {
+      throw new TlsError('io_closed', this.sentClose ? 'the connection was closed' : 'the handshake is not finished');
+    }
+    if (data.length === 0) return;
+    try {
+      await this.write(ContentType.application_data, data, undefined, this.splitFirstByte);
+    } catch (e) {
+      this.fail(asTlsError(e));
+      this.throwIfFailed();
+    }
+  }
+
+  /** Send close_notify. Reading may go on until the peer's close_notify arrives. */
+  async close(): Promise<void> {
+    if (this.sentClose || this._state === 'failed' || this._state === 'new') return;
+    this.sentClose = true;
+    if (this._state === 'open') this._state = 'closed';
+    await this.sendAlert(1, AlertDescription.close_notify).catch(() => {});
+  }
+
+  /** The transport ended. Without the peer's close_notify this is a truncation, reported as an error. */
+  receiveEof(): void {
+    if (this._peerClosed || this._state === 'failed') return;
+    const during = this._state === 'handshaking' || this._state === 'new';
+    this._peerClosed = true;
+    this.fail(
+      new TlsError(
+        'io_truncated',
+        during
+          ? 'the connection closed during the handshake'
+          : 'the connection ended without close_notify (possible truncation attack)',
+        { alert: null },
+      ),
+      false,
+    );
+  }
+
+  /** Fail with `err` (sticky). Queues a fatal alert unless the error came from the peer or has no alert. */
+  fail(err: TlsError, sendAlert = true): void {
+    if (this.hasFailed()) return;
+    const wasStarted = this._state !== 'new';
+    this._state = 'failed';
+    this._error = err;
+    if (sendAlert && err.alert !== null && !this.sentClose && wasStarted) {
+      // The alert goes out under the current write protection; if sealing fails there is nothing more to do.
+      this.writeChain = this.writeChain
+        .then(async () => {
+          this.out.push(
+            await sealRecords(this.writeProt, ContentType.alert, this.writeVersion, new Uint8Array([2, err.alert!]), {
+              maxFragment: this.maxFragment,
+            }),
+          );
+        })
+        .catch(() => {});
+    }
+    this.result.reject(err);
+    this.hsWait?.d.reject(err);
+    this.ccsWait?.reject(err);
+    this.hsWait = null;
+    this.ccsWait = null;
+    this.idle.resolve();
+  }
+
+  /** A method, not a field test, so TypeScript does not narrow the state across awaits. */
+  private hasFailed(): boolean {
+    return this._state === 'failed';
+  }
+
+  private throwIfFailed(): void {
+    if (this._error) throw this._error;
+  }
+
+  /** Bytes to put on the wire, or null. */
+  takeOutgoing(): Uint8Array | null {
+    if (!this.out.length) return null;
+    if (this.out.length === 1) return this.out.pop()!;
+    let n = 0;
+    for (const b of this.out) n += b.length;
+    const all = new Uint8Array(n);
+    let o = 0;
+    for (const b of this.out) {
+      all.set(b, o);
+      o += b.length;
+    }
+    this.out = [];
+    return all;
+  }
+
+  /** Application data received so far, or null. */
+  takeReceived(): Uint8Array | null {
+    if (!this.received.length) return null;
+    const parts = this.received;
+    this.received = [];
+    this.receivedBytes = 0;
+    if (parts.length === 1) return parts[0]!;
+    let n = 0;
+    for (const b of parts) n += b.length;
+    const all = new Uint8Array(n);
+    let o = 0;
+    for (const b of parts) {
+      all.set(b, o);
+      o += b.length;
+    }
+    return all;
+  }
+
+  get bufferedReceived(): number {
+    return this.receivedBytes;
+  }
+}
