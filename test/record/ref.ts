@@ -77,7 +77,7 @@ export interface CbcRef {
   pt: Uint8Array;
   /** Padding length byte (default: minimal). */
   padLen?: number;
-  /** Tweak the plaintext||MAC||padding before encryption (to build bad padding or MAC). */
+  /** Tweak plaintext [|| MAC] || padding before encryption (to build bad padding or MAC); macAt = where the MAC (MtE) or padding (EtM) starts. */
   mutate?: (body: Uint8Array, macAt: number) => void;
 }
 
@@ -97,6 +97,7 @@ export function refCbcMte(r: CbcRef): Uint8Array {
 export function refCbcEtm(r: CbcRef): Uint8Array {
   const padLen = r.padLen ?? 15 - (r.pt.length % 16);
   const body = cat(r.pt, new Uint8Array(padLen + 1).fill(padLen));
+  r.mutate?.(body, r.pt.length);
   const ct = aesCbc(r.key, r.iv, body);
   const enc = r.explicitIv ? cat(r.iv, ct) : ct;
   return cat(enc, hmacRef(r.hash, r.macKey, pseudo(r.seq, r.type, r.version, enc.length), enc));
