@@ -5,7 +5,7 @@
  * exactly the body and raise TlsError decode_* codes; byte fields are views into the body.
  */
 import { TlsError } from '../errors.js';
-import { TLS12 } from '../crypto/suites.js';
+import { TLS12, suiteById, versionName } from '../crypto/suites.js';
 import { Reader, Writer, toHex } from './codec.js';
 import { decodeExtensions, encodeExtensions, extensionName, type Extension } from './extensions.js';
 import { HandshakeType, handshakeTypeName } from './framer.js';
@@ -379,4 +379,154 @@ export function decodeCertificateStatus(body: Uint8Array): CertificateStatus {
   const ocspResponse = r.vec(3, 1);
   r.end();
   return { statusType, ocspResponse };
+}
+
+// ---------------------------------------------------------------- annotated hex dumps (debugging, docs)
+
+/**
+ * Walks a body like the decoders do, recording one line per field: offset, bytes, field name.
+ * Independent of the decoders on purpose: it keeps going where a decoder would stop, and shows
+ * where and why a malformed body breaks ("!! ..." line).
+ */
+class Dump {
+  readonly lines: string[] = [];
+  private depth = 1;
+  constructor(private readonly r: Reader) {}
+
+  private line(at: number, bytes: Uint8Array, name: string, note = ''): void {
+    const hex = bytes.length > 16 ? `${toHex(bytes.subarray(0, 16))}… (${bytes.length} bytes)` : toHex(bytes);
+    const pad = '  '.repeat(this.depth);
+    this.lines.push(`${at.toString(16).padStart(4, '0')}${pad}${hex.padEnd(42 - pad.length)} ${name}${note ? `  ${note}` : ''}`);
+  }
+  private field<T>(name: string, read: () => T, note?: (v: T) => string): T {
+    const at = this.r.offset;
+    const v = read();
+    this.line(at, this.r.buf.subarray(at, this.r.offset), name, note ? note(v) : '');
+    return v;
+  }
+  u8(name: string, note?: (v: number) => string): number {
+    return this.field(name, () => this.r.u8(), note);
+  }
+  u16(name: string, note?: (v: number) => string): number {
+    return this.field(name, () => this.r.u16(), note);
+  }
+  u32(name: string): number {
+    return this.field(name, () => this.r.u32(), (v) => String(v));
+  }
+  bytes(n: number, name: string): Uint8Array {
+    return this.field(name, () => this.r.bytes(n));
+  }
+  /** A length-prefixed opaque value, shown as prefix and content. */
+  vec(prefix: 1 | 2 | 3, name: string): Uint8Array {
+    const at = this.r.offset;
+    const len = prefix === 1 ? this.r.u8() : prefix === 2 ? this.r.u16() : this.r.u24();
+    this.line(at, this.r.buf.subarray(at, this.r.offset), `${name} length`, String(len));
+    return this.bytes(len, name);
+  }
+  /** A length-prefixed list whose items `item` describes. */
+  list(prefix: 1 | 2 | 3, name: string, item: (d: Dump) => void): void {
+    const at = this.r.offset;
+    const len = prefix === 1 ? this.r.u8() : prefix === 2 ? this.r.u16() : this.r.u24();
+    this.line(at, this.r.buf.subarray(at, this.r.offset), `${name} length`, String(len));
+    const inner = new Dump(this.r.sub(len, name));
+    inner.depth = this.depth + 1;
+    while (!inner.r.atEnd()) item(inner);
+    this.lines.push(...inner.lines);
+  }
+  extensions(): void {
+    if (this.r.atEnd()) return;
+    this.list(2, 'extensions', (d) => {
+      d.u16('extension_type', extensionName);
+      d.vec(2, 'extension_data');
+    });
+  }
+  rest(name: string): void {
+    if (!this.r.atEnd()) this.bytes(this.r.remaining, name);
+  }
+}
+
+const suiteNote = (id: number) => suiteById(id)?.name ?? `0x${id.toString(16).padStart(4, '0')}`;
+
+function dumpSigned(d: Dump, version: number): void {
+  if (version >= TLS12) d.u16('signature_algorithm', (v) => `0x${v.toString(16).padStart(4, '0')}`);
+  d.vec(2, 'signature');
+}
+
+const DUMPERS: Partial<Record<number, (d: Dump, ctx: AnnotateContext) => void>> = {
+  [HandshakeType.client_hello]: (d) => {
+    d.u16('client_version', versionName);
+    d.bytes(RANDOM_BYTES, 'random');
+    d.vec(1, 'session_id');
+    d.list(2, 'cipher_suites', (d) => d.u16('cipher_suite', suiteNote));
+    d.list(1, 'compression_methods', (d) => d.u8('compression_method'));
+    d.extensions();
+  },
+  [HandshakeType.server_hello]: (d) => {
+    d.u16('server_version', versionName);
+    d.bytes(RANDOM_BYTES, 'random');
+    d.vec(1, 'session_id');
+    d.u16('cipher_suite', suiteNote);
+    d.u8('compression_method');
+    d.extensions();
+  },
+  [HandshakeType.certificate]: (d) => d.list(3, 'certificate_list', (d) => d.vec(3, 'ASN.1Cert')),
+  [HandshakeType.server_key_exchange]: (d, { kx, version }) => {
+    if (kx === 'DHE') {
+      d.vec(2, 'dh_p');
+      d.vec(2, 'dh_g');
+      d.vec(2, 'dh_Ys');
+    } else {
+      d.u8('curve_type');
+      d.u16('named_curve');
+      d.vec(1, 'public');
+    }
+    dumpSigned(d, version);
+  },
+  [HandshakeType.certificate_request]: (d, { version }) => {
+    d.list(1, 'certificate_types', (d) => d.u8('certificate_type'));
+    if (version >= TLS12) d.list(2, 'supported_signature_algorithms', (d) => d.u16('signature_algorithm'));
+    d.list(2, 'certificate_authorities', (d) => d.vec(2, 'DistinguishedName'));
+  },
+  [HandshakeType.client_key_exchange]: (d, { kx }) => {
+    if (kx === 'RSA') d.vec(2, 'encrypted_pre_master_secret');
+    else if (kx === 'DHE') d.vec(2, 'dh_Yc');
+    else d.vec(1, 'ecdh_Yc');
+  },
+  [HandshakeType.certificate_verify]: (d, { version }) => dumpSigned(d, version),
+  [HandshakeType.finished]: (d) => d.rest('verify_data'),
+  [HandshakeType.new_session_ticket]: (d) => {
+    d.u32('ticket_lifetime_hint');
+    d.vec(2, 'ticket');
+  },
+  [HandshakeType.certificate_status]: (d) => {
+    d.u8('status_type');
+    d.vec(3, 'OCSPResponse');
+  },
+};
+
+export interface AnnotateContext {
+  /** Negotiated version: decides whether signatures carry their algorithm and CertificateRequest its list. */
+  version: number;
+  /** Key exchange, for ServerKeyExchange and ClientKeyExchange. */
+  kx: 'RSA' | 'ECDHE' | 'DHE';
+}
+
+/**
+ * An annotated hex dump of a handshake body: one line per field with its offset and name.
+ * Never throws: a malformed body ends with a "!!" line naming the problem.
+ */
+export function annotate(body: Uint8Array, type: number, ctx: Partial<AnnotateContext> = {}): string {
+  const full: AnnotateContext = { version: ctx.version ?? TLS12, kx: ctx.kx ?? 'ECDHE' };
+  const d = new Dump(reader(body, handshakeTypeName(type)));
+  const lines = [`${handshakeTypeName(type)} (${body.length} bytes)`];
+  try {
+    const dump = DUMPERS[type];
+    if (dump) dump(d, full);
+    d.rest(dump ? 'trailing bytes' : 'body');
+  } catch (e) {
+    lines.push(...d.lines, `!! ${e instanceof Error ? e.message : String(e)}`);
+    return lines.join('\n');
+  }
+  lines.push(...d.lines);
+  return lines.join('\n');
 }

@@ -266,3 +266,39 @@ describe('CertificateStatus', () => {
     expect(codeOf(() => M.decodeCertificateStatus(h('01' + '000000')))).toBe('decode_bad_length');
   });
 });
+
+describe('annotate', () => {
+  it('names every field of a ClientHello, with suite and extension names', () => {
+    const b = M.encodeClientHello({
+      version: TLS12,
+      random: rnd(1),
+      sessionId: new Uint8Array(0),
+      cipherSuites: [0xc02f],
+      compressionMethods: [0],
+      extensions: [{ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) }],
+    });
+    const text = M.annotate(b, 1);
+    expect(text.split('\n')[0]).toBe(`client_hello (${b.length} bytes)`);
+    for (const want of ['client_version  TLSv1.2', 'random', 'cipher_suite  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'compression_method', 'extension_type  extended_master_secret']) {
+      expect(text).toContain(want);
+    }
+    expect(text).toMatch(/^0002 +0102030405060708090a0b0c0d0e0f10… \(32 bytes\) random/m);
+    expect(text).not.toContain('!!');
+  });
+
+  it('uses the version and key exchange context', () => {
+    const ske = M.encodeServerKeyExchange({ params: M.encodeServerKeyExchangeParams({ kind: 'DHE', p: h('17'), g: h('05'), ys: h('08') }), sigAlg: null, signature: h('aa') });
+    const text = M.annotate(ske, 12, { kx: 'DHE', version: TLS10 });
+    expect(text).toContain('dh_Ys');
+    expect(text).not.toContain('signature_algorithm');
+    expect(M.annotate(M.encodeClientKeyExchange({ kind: 'RSA', encryptedPreMasterSecret: h('01') }), 16, { kx: 'RSA' })).toContain('encrypted_pre_master_secret');
+  });
+
+  it('shows where a malformed body breaks and trailing bytes, without throwing', () => {
+    const text = M.annotate(h('0303' + '00'.repeat(32) + '05aabb'), 2);
+    expect(text.split('\n').at(-1)).toMatch(/^!! .*needs 5 more byte/);
+    expect(M.annotate(h('0102030405060708090a0b0c0d'), 20)).toContain('verify_data');
+    expect(M.annotate(h('00000001' + '0000' + 'ff'), 4)).toContain('trailing bytes');
+    expect(M.annotate(h('abcd'), 99)).toContain('unknown_99 (2 bytes)');
+  });
+});
