@@ -144,6 +144,8 @@ export const ERROR_ALERTS = {
   limit_sequence: 'internal_error', // a record sequence number would wrap (2^64 records)
   limit_chain: 'bad_certificate',
 
+  http_protocol: null, // src/http: a malformed HTTP/1.1 response, or a redirect that cannot be followed
+
   internal_error: 'internal_error',
 } as const satisfies Record<string, AlertName | 'certificate_required_compat' | null>;
 
