@@ -64,6 +64,23 @@ export function parseIp(s: string): Uint8Array | null {
   return parseIPv4(t) ?? (t.includes(':') ? parseIPv6(t) : null);
 }
 
+/** RFC 5952 canonical text: lowercase, leading zeros dropped, the longest run (>1) of zero groups as '::'. */
+export function formatIpv6Canonical(b: Uint8Array): string {
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hexes = g.map((x) => x.toString(16));
+  if (best < 0) return hexes.join(':');
+  return hexes.slice(0, best).join(':') + '::' + hexes.slice(best + bestLen).join(':');
+}
+
 /** Text form of IP bytes: dotted quad, or RFC 5952-ish IPv6 as Python prints it (uppercase hex groups, no compression). */
 export function formatIp(b: Uint8Array): string {
   if (b.length === 4) return Array.from(b).join('.');
@@ -92,6 +109,16 @@ export function canonicalDnsName(name: string, allowWildcard: boolean): string |
 }
 
 /**
+ * Two-label public suffixes under country TLDs (co.uk, com.au, ...): a wildcard directly above one of these
+ * would cover unrelated registrants. A short heuristic in place of the full Public Suffix List.
+ */
+const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'ne', 'or', 'go', 'gob', 'mil', 'ltd', 'plc', 'nom', 'sch', 'nhs']);
+function isPublicSuffixLike(labels: string[]): boolean {
+  if (labels.length === 1) return true;
+  return labels.length === 2 && labels[1]!.length === 2 && SECOND_LEVEL.has(labels[0]!);
+}
+
+/**
  * Does the presented DNS name (from a SAN or CN) cover the reference name? A wildcard is only the whole leftmost
  * label, needs at least two labels after it, and stands for exactly one label.
  */
@@ -101,7 +128,7 @@ export function dnsNameMatches(presented: string, reference: string): boolean {
   if (!p || !r) return false;
   if (!p.startsWith('*.')) return p === r;
   const suffix = p.slice(2);
-  if (suffix.split('.').length < 2) return false;
+  if (isPublicSuffixLike(suffix.split('.'))) return false;
   const dot = r.indexOf('.');
   return dot > 0 && r.slice(dot + 1) === suffix;
 }
@@ -131,6 +158,30 @@ export function matchesPeerName(cert: Certificate, name: PeerName, opts: { commo
   if (name.kind === 'RFC822') return !!sans?.some((g) => g.kind === 'email' && emailMatches(g.value, name.value));
   if (!sans) return !!opts.commonNameFallback && commonNames(cert.subject).some((cn) => dnsNameMatches(cn, name.value));
   return sans.some((g) => g.kind === 'DNS' && dnsNameMatches(g.value, name.value));
+}
+
+/**
+ * CA/B BR 7.1.4.3: a subject CN must repeat one of the SANs. Enforced where it cannot be mistaken: an address-like
+ * CN must be in canonical text form (dotted decimal, RFC 5952), and a host-name-like CN beside DNS SANs must be
+ * in the SANs' form (no U-label for an A-label). Returns why the CN is unacceptable, or null.
+ */
+export function commonNameProblem(cert: Certificate): string | null {
+  const sans = cert.extensions.subjectAltName?.names;
+  if (!sans) return null;
+  for (const cn of commonNames(cert.subject)) {
+    if (/^0x[0-9a-f]+$/i.test(cn) || /^[\d.]+$/.test(cn) || /^[0-9a-f:.]+$/i.test(cn) && cn.includes(':')) {
+      const ip = parseIp(cn);
+      const canonical = ip && (ip.length === 4 ? formatIp(ip) : formatIpv6Canonical(ip));
+      if (canonical !== cn) return `subject commonName '${cn}' is not an address in canonical form`;
+      continue;
+    }
+    // A U-label CN beside its A-label SAN repeats no SAN byte for byte. (A CN naming a host absent from the
+    // SANs is not refused: BetterTLS expects such certificates to validate on their SANs.)
+    if (/[^\x00-\x7f]/.test(cn) && sans.some((g) => g.kind === 'DNS' && g.value.toLowerCase() === toAscii(cn))) {
+      return `subject commonName '${cn}' is not in the form of its subjectAltName entry`;
+    }
+  }
+  return null;
 }
 
 /** Python's ssl.match_hostname over a getpeercert() dict. Throws CertificateError on mismatch. */

@@ -25,14 +25,14 @@ export function checkNameConstraints(
     const excluded = (nc.excluded ?? []).filter((c) => c.kind === name.kind);
     if (permitted.length === 0 && excluded.length === 0) continue;
     for (const c of excluded) {
-      const m = matches(c, name);
+      const m = matches(c, name, true);
       if (m === null) return `unsupported or malformed ${name.kind} name constraint or name`;
       if (m) return `${describe(name)} is excluded by a name constraint`;
     }
     if (permitted.length > 0) {
       let any = false;
       for (const c of permitted) {
-        const m = matches(c, name);
+        const m = matches(c, name, false);
         if (m === null) return `unsupported or malformed ${name.kind} name constraint or name`;
         if (m) any = true;
       }
@@ -51,9 +51,19 @@ function describe(n: GeneralName): string {
   }
 }
 
-/** true / false, or null when the constraint or the name cannot be evaluated (treated as a violation). */
-function matches(c: GeneralName, n: GeneralName): boolean | null {
-  if (c.kind === 'DNS' && n.kind === 'DNS') return dnsWithin(n.value, c.value);
+/**
+ * true / false, or null when the constraint or the name cannot be evaluated (treated as a violation).
+ * `excluding`: a wildcard name counts as inside an excluded subtree when any name it covers would be
+ * (CVE-2025-61727: '*.example.com' must not slip past an exclusion of 'bar.example.com').
+ */
+function matches(c: GeneralName, n: GeneralName, excluding: boolean): boolean | null {
+  if (c.kind === 'DNS' && n.kind === 'DNS') {
+    const within = dnsWithin(n.value, c.value);
+    if (within !== false || !excluding || !n.value.startsWith('*.')) return within;
+    const cc = canonicalDnsName(c.value, false);
+    const base = canonicalDnsName(n.value.slice(2), false);
+    return !!cc && !!base && cc.slice(cc.indexOf('.') + 1) === base && cc.includes('.');
+  }
   if (c.kind === 'IP' && n.kind === 'IP') return ipWithin(n.bytes, c.bytes);
   if (c.kind === 'email' && n.kind === 'email') return emailWithin(n.value, c.value);
   if (c.kind === 'dirName' && n.kind === 'dirName') return dnWithin(n.name, c.name);

@@ -9,7 +9,7 @@ import { verifySignature } from '../crypto/index.js';
 import type { PublicKey } from '../crypto/types.js';
 import { type Certificate, parseCertificate, loadCertificates, isSelfIssued, EKU_OIDS } from './certificate.js';
 import { checkNameConstraints, certificateNames } from './nameconstraints.js';
-import { matchesPeerName, type PeerName } from '../hostname/index.js';
+import { matchesPeerName, commonNameProblem, type PeerName } from '../hostname/index.js';
 import { parseCrl, type Crl } from './crl.js';
 import { bytesEqual } from './asn1.js';
 
@@ -71,6 +71,9 @@ function checkIntrinsic(c: Certificate, time: Date, anchor: boolean): void {
   if (c.subject.rdns.length === 0 && !ext.subjectAltName?.critical) {
     throw new Fail('cert_malformed', `${label(c)} has an empty subject and no critical subjectAltName`);
   }
+  if (c.subject.rdns.length > 0 && ext.subjectAltName?.critical) {
+    throw new Fail('cert_malformed', `${label(c)} has a critical subjectAltName with a non-empty subject`);
+  }
   if (c.issuer.rdns.length === 0) throw new Fail('cert_malformed', `${label(c)} has an empty issuer`);
   if (!anchor) {
     const serial = c.serialBytes;
@@ -108,6 +111,8 @@ function checkLeafEku(c: Certificate, required: string[]): void {
   const eku = c.extensions.extKeyUsage;
   if (!eku) return;
   if (eku.critical) throw new Fail('cert_bad_eku', `${label(c)} has a critical extendedKeyUsage`);
+  // CA/B BR 7.1.2.7.10 forbids anyExtendedKeyUsage in subscriber certificates.
+  if (eku.oids.includes(ANY_EKU)) throw new Fail('cert_bad_eku', `${label(c)} asserts anyExtendedKeyUsage`);
   for (const r of required) {
     if (!eku.oids.includes(ekuOid(r))) throw new Fail('cert_bad_eku', `${label(c)} is not valid for ${r} (extendedKeyUsage)`);
   }
@@ -204,6 +209,8 @@ function buildAndCheck(o: VerifyChainOptions): Certificate[] {
   const required = o.extendedKeyUsage?.length ? o.extendedKeyUsage : [o.purpose === 'client' ? 'clientAuth' : 'serverAuth'];
   checkIntrinsic(leaf, time, false);
   checkLeafEku(leaf, required);
+  const cnProblem = commonNameProblem(leaf);
+  if (cnProblem) throw new Fail('cert_malformed', `${label(leaf)}: ${cnProblem}`);
   if (o.peerName && !matchesPeerName(leaf, o.peerName)) {
     throw new Fail('cert_hostname_mismatch', `certificate is not valid for ${o.peerName.kind} name '${o.peerName.value}'`);
   }
