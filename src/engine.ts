@@ -214,6 +214,9 @@ export class Engine<R = unknown> {
         await this.dispatch(rec.type, plain);
         if (this._state === 'failed' || this._peerClosed) break;
       }
+      // Let the handshake react to the last message too (it may send a whole flight, with awaits in between)
+      // before reporting quiet: otherwise the pump goes back to reading while output is still being produced.
+      if (this._state === 'handshaking') await this.idle.promise;
     } catch (e) {
       this.fail(asTlsError(e));
     }
