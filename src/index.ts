@@ -1,5 +1,6 @@
 /** puretls: TLS 1.0–1.2, client and server, over any duplex byte stream. */
 export { connect, type ConnectOptions } from './client.js';
+export { accept, createServerContext, ServerContext, type AcceptOptions, type ServerOptions, type ServerIdentityInput, type SniResult } from './server.js';
 export { TlsConnection, type HandshakeResult } from './connection.js';
 export { TlsError, CertificateError, AlertDescription, alertName } from './errors.js';
 export type { ByteStream } from './transport/types.js';
