@@ -66,3 +66,36 @@ export function ok(r: PromiseSettledResult<TlsConnection>): TlsConnection {
 export function errCode(r: PromiseSettledResult<TlsConnection>): string | undefined {
   return r.status === 'rejected' ? (r.reason as { code?: string }).code : undefined;
 }
+
+/**
+ * A client end whose outgoing TLS records pass through `rewrite` (plaintext handshake records can be
+ * read and changed; returning null drops the record). Records are reassembled across writes first.
+ */
+export function rewriteClientRecords(rewrite: (type: number, fragment: Uint8Array) => Uint8Array | null): (end: ByteStream) => ByteStream {
+  return (end) => {
+    let buf = new Uint8Array(0);
+    const writer = end.writable.getWriter();
+    const writable = new WritableStream<Uint8Array>({
+      async write(chunk) {
+        const all = new Uint8Array(buf.length + chunk.length);
+        all.set(buf);
+        all.set(chunk, buf.length);
+        let off = 0;
+        const out: number[] = [];
+        while (all.length - off >= 5) {
+          const len = (all[off + 3]! << 8) | all[off + 4]!;
+          if (all.length - off < 5 + len) break;
+          const type = all[off]!;
+          const frag = rewrite(type, all.slice(off + 5, off + 5 + len));
+          if (frag) out.push(type, all[off + 1]!, all[off + 2]!, frag.length >> 8, frag.length & 0xff, ...frag);
+          off += 5 + len;
+        }
+        buf = all.slice(off);
+        if (out.length) await writer.write(Uint8Array.from(out));
+      },
+      close: () => writer.close(),
+      abort: () => writer.abort(),
+    });
+    return { readable: end.readable, writable };
+  };
+}
