@@ -229,7 +229,7 @@ function chooseAlpn(cfg: ServerHandshakeConfig, offered: string[] | null): strin
   return p;
 }
 
-/** Identities for the client's SNI: the user's virtual host choice, else those whose certificate names it, else all. */
+/** Identities for the client's SNI: the user's virtual host choice, else those whose certificate names the host, else all. */
 async function identitiesForName(cfg: ServerHandshakeConfig, name: string | undefined): Promise<readonly Identity[]> {
   if (name === undefined) return cfg.identities;
   if (cfg.identitiesFor) {
@@ -241,8 +241,9 @@ async function identitiesForName(cfg: ServerHandshakeConfig, name: string | unde
     }
     if (chosen?.length) return chosen;
   }
+  // A certificate that does not name the host would fail the client's check anyway, so only named ones compete.
   const named = cfg.identities.filter((id) => matchesPeerName(id.leaf, { kind: 'DNS', value: name }));
-  return named.length ? [...named, ...cfg.identities.filter((id) => !named.includes(id))] : cfg.identities;
+  return named.length ? named : cfg.identities;
 }
 
 function serverHelloExtensions(
