@@ -1,0 +1,95 @@
+/** Shared pieces of the benchmark harness: the report shape, timing loops and memory sampling. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Impl = 'puretls-noble' | 'puretls-webcrypto' | 'forge' | 'native';
+export type Metric = 'full_handshakes_per_s' | 'resumed_handshakes_per_s' | 'bulk_mb_per_s' | 'heap_bytes_per_idle_connection';
+export type Kex = 'ECDHE_RSA' | 'ECDHE_ECDSA' | 'RSA';
+export type Family = 'AES_GCM' | 'CHACHA20' | 'CBC';
+
+/** One measurement, in the shape CONTRACT.md fixes for `--json`. */
+export interface Row {
+  impl: Impl;
+  metric: Metric;
+  kex?: Kex;
+  family?: Family;
+  suite?: string;
+  value: number;
+}
+
+/** A metric that could not be measured, and why (printed, not part of the JSON rows). */
+export interface Missing {
+  impl: Impl;
+  metric: Metric;
+  why: string;
+}
+
+/** What one implementation's run produced. */
+export interface ImplResult {
+  rows: Row[];
+  missing: Missing[];
+  /** RSS growth per idle connection (beside the heap figure; RSS also counts native memory). */
+  rssPerIdleConnection?: number;
+}
+
+export interface Budget {
+  /** How long each throughput loop runs. */
+  seconds: number;
+  /** Idle connections opened for the memory figure. */
+  idleConnections: number;
+}
+
+/** The repository root: the nearest directory above this module holding vectors/pki (the module may run bundled elsewhere in the tree). */
+export const repoRoot = (() => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'vectors/pki'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error('bench: cannot find the repository (vectors/pki) above this script');
+  }
+})();
+export const pki = (file: string) => readFileSync(path.join(repoRoot, 'vectors/pki', file), 'utf8');
+
+/** Bytes per bulk write, as a typical application (and the 2^14 record limit) would use. */
+export const CHUNK = 16 * 1024;
+
+/** Runs `once` back to back for about `seconds` (at least `minOps` times); returns operations per second. */
+export async function opsPerSecond(seconds: number, once: () => Promise<void>, minOps = 3): Promise<number> {
+  await once(); // warm-up: JIT, caches, lazy imports
+  const t0 = performance.now();
+  let n = 0;
+  while (n < minOps || performance.now() - t0 < seconds * 1000) {
+    await once();
+    n++;
+  }
+  return (n * 1000) / (performance.now() - t0);
+}
+
+/** MB (10^6 bytes) per second. */
+export const mbPerSecond = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+export const canGc = typeof gc === 'function';
+
+/** Heap in use, counting ArrayBuffer backing stores too (where Uint8Array data lives), after a full GC. */
+export async function heapNow(): Promise<{ heap: number; rss: number }> {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
+}
+
+/**
+ * Opens `n` established connections with `open`, keeps them, and reports the growth of heap and RSS
+ * per connection (client and server end together: both live in this process).
+ */
+export async function idleCost<T>(n: number, open: () => Promise<T>, release: (held: T[]) => Promise<void>): Promise<{ heap: number; rss: number }> {
+  await release([await open()]); // warm-up so lazily built tables are not charged to the connections
+  const before = await heapNow();
+  const held: T[] = [];
+  for (let i = 0; i < n; i++) held.push(await open());
+  const after = await heapNow();
+  await release(held);
+  return { heap: Math.max(0, (after.heap - before.heap) / n), rss: Math.max(0, (after.rss - before.rss) / n) };
+}

@@ -1,0 +1,73 @@
+/**
+ * `npm run bench [-- --quick] [-- --json FILE]`: puretls (each crypto provider), node-forge and Node's
+ * native `tls` side by side in one process and one run, so every ratio compares like with like.
+ * Run under `node --expose-gc` (the npm script does) for the memory figures.
+ */
+import { writeFileSync } from 'node:fs';
+import { nobleProvider } from '../src/crypto/provider-noble.js';
+import { selectProvider } from '../src/crypto/provider.js';
+import { canGc, type Budget, type Family, type Impl, type ImplResult, type Kex, type Row } from './common.js';
+import { forgeRows } from './forge.js';
+import { nativeRows } from './native.js';
+import { puretlsRows } from './puretls.js';
+import { renderReport } from './report.js';
+
+/** The suite measured for each key exchange and each bulk family (the same for every implementation that has it). */
+export const SUITES: { kex: Record<Kex, string>; bulk: Record<Family, string> } = {
+  kex: {
+    ECDHE_RSA: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+    ECDHE_ECDSA: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+    RSA: 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+  },
+  bulk: {
+    AES_GCM: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+    CHACHA20: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    CBC: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  },
+};
+
+function parseArgs(argv: string[]): { quick: boolean; json?: string } {
+  const out: { quick: boolean; json?: string } = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') out.quick = true;
+    else if (a === '--json') {
+      const f = argv[++i];
+      if (!f) throw new Error('--json needs a file name');
+      out.json = f;
+    } else if (a.startsWith('--json=')) out.json = a.slice('--json='.length);
+    else throw new Error(`unknown argument ${a} (use --quick, --json FILE)`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const budget: Budget = args.quick ? { seconds: 0.25, idleConnections: 8 } : { seconds: 3, idleConnections: 64 };
+  if (!canGc) console.log('note: run with node --expose-gc (npm run bench does) for steadier memory figures');
+  const results = new Map<Impl, ImplResult>();
+  const run = async (impl: Impl, f: () => Promise<ImplResult>) => {
+    const t = performance.now();
+    process.stdout.write(`measuring ${impl} ... `);
+    results.set(impl, await f());
+    console.log(`${((performance.now() - t) / 1000).toFixed(1)} s`);
+  };
+  await run('forge', () => forgeRows(budget));
+  await run('native', () => nativeRows(budget, SUITES));
+  await run('puretls-noble', () => puretlsRows(budget, { impl: 'puretls-noble', provider: nobleProvider, suites: SUITES }));
+  const web = await selectProvider();
+  await run('puretls-webcrypto', () => puretlsRows(budget, { impl: 'puretls-webcrypto', provider: web, suites: SUITES }));
+
+  const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
+  console.log('');
+  console.log(renderReport(results, { quick: args.quick, webProvider: web.name }));
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify({ rows }, null, 2) + '\n');
+    console.log(`\nwrote ${rows.length} rows to ${args.json}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+/** Node's own `tls` (OpenSSL), both ends in this process over 127.0.0.1: the native reference. */
+import tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex } from './common.js';
+
+const OPENSSL_SUITE: Record<string, string> = {
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
+  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
+  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
+};
+
+interface Server {
+  port: number;
+  accepted: tls.TLSSocket[];
+  close(): Promise<void>;
+}
+
+async function startServer(): Promise<Server> {
+  const accepted: tls.TLSSocket[] = [];
+  const server = tls.createServer({
+    // Both identities: OpenSSL picks the one the negotiated suite needs.
+    key: [pki('server-rsa.key'), pki('server-ecdsa.key')],
+    cert: [pki('server-rsa-chain.pem'), pki('server-ecdsa-chain.pem')],
+    ciphers: Object.values(OPENSSL_SUITE).join(':'),
+    maxVersion: 'TLSv1.2',
+    minVersion: 'TLSv1.2',
+  });
+  server.on('secureConnection', (s) => {
+    accepted.push(s);
+    s.on('error', () => {});
+    s.on('close', () => accepted.splice(accepted.indexOf(s), 1));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of accepted) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+function dial(port: number, suite: string, session?: Buffer): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      ca: pki('ca.pem'),
+      ciphers: OPENSSL_SUITE[suite]!,
+      maxVersion: 'TLSv1.2',
+      ...(session ? { session } : {}),
+    });
+    s.once('secureConnect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const closeSocket = (s: tls.TLSSocket) =>
+  new Promise<void>((r) => {
+    s.once('close', () => r());
+    s.destroy();
+  });
+
+export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; bulk: Record<Family, string> }): Promise<ImplResult> {
+  const out: ImplResult = { rows: [], missing: [] };
+  const rows = out.rows;
+  const srv = await startServer();
+  try {
+    for (const [kex, suite] of Object.entries(suites.kex) as [Kex, string][]) {
+      const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite)));
+      rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, value });
+    }
+    // Resumption: a TLS 1.2 session ticket from a first connection, offered again and again.
+    const resumeSuite = suites.kex.ECDHE_RSA;
+    const first = await dial(srv.port, resumeSuite);
+    const session = await new Promise<Buffer>((r) => (first.getSession() ? r(first.getSession()!) : first.once('session', r)));
+    await closeSocket(first);
+    const value = await opsPerSecond(b.seconds, async () => {
+      const s = await dial(srv.port, resumeSuite, session);
+      if (!s.isSessionReused()) throw new Error('native: the session was not resumed');
+      await closeSocket(s);
+    });
+    rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, value });
+
+    for (const [family, suite] of Object.entries(suites.bulk) as [Family, string][]) {
+      rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, value: await bulk(srv, suite, b.seconds) });
+    }
+    const mem = await idleCost(
+      b.idleConnections,
+      () => dial(srv.port, suites.kex.ECDHE_RSA),
+      async (held) => {
+        await Promise.all(held.map(closeSocket));
+      },
+    );
+    rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA, value: mem.heap });
+    out.rssPerIdleConnection = mem.rss;
+  } finally {
+    await srv.close();
+  }
+  return out;
+}
+
+/** 16 KiB writes, honouring backpressure, for `seconds`; MB/s as seen by the receiving end. */
+async function bulk(srv: Server, suite: string, seconds: number): Promise<number> {
+  const client = await dial(srv.port, suite);
+  while (!srv.accepted.length) await new Promise((r) => setImmediate(r));
+  const server = srv.accepted[srv.accepted.length - 1]!;
+  const chunk = Buffer.alloc(CHUNK, 0x61);
+  let received = 0;
+  let sent = 0;
+  const done = new Promise<number>((resolve) => {
+    server.on('data', (d: Buffer) => {
+      received += d.length;
+      if (stopped && received === sent) resolve(performance.now());
+    });
+  });
+  let stopped = false;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    sent += CHUNK;
+    if (!client.write(chunk)) await new Promise((r) => client.once('drain', r));
+  }
+  stopped = true;
+  const t1 = received === sent ? performance.now() : await done;
+  await closeSocket(client);
+  return mbPerSecond(received, t1 - t0);
+}

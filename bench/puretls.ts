@@ -1,0 +1,112 @@
+/** puretls at both ends over memoryPair, with one bulk-crypto provider for both. */
+import { accept, connect, createServerContext, memoryPair, type TlsConnection } from '../src/index.js';
+import type { CryptoProvider } from '../src/crypto/types.js';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex } from './common.js';
+
+interface Pair {
+  client: TlsConnection;
+  server: TlsConnection;
+}
+
+export interface PuretlsSetup {
+  impl: Impl;
+  provider: CryptoProvider;
+  suites: { kex: Record<Kex, string>; bulk: Record<Family, string> };
+}
+
+export async function puretlsRows(b: Budget, o: PuretlsSetup): Promise<ImplResult> {
+  const out: ImplResult = { rows: [], missing: [] };
+  const { impl, provider } = o;
+  const ca = pki('ca.pem');
+  const context = createServerContext({
+    // RSA and ECDSA side by side: the suite the client offers decides which one signs.
+    identities: [
+      { cert: pki('server-rsa-chain.pem'), key: pki('server-rsa.key') },
+      { cert: pki('server-ecdsa-chain.pem'), key: pki('server-ecdsa.key') },
+    ],
+    cipherSuites: [...new Set([...Object.values(o.suites.kex), ...Object.values(o.suites.bulk)])],
+    provider,
+  });
+  const open = async (suite: string, session?: TlsConnection['session']): Promise<Pair> => {
+    const [a, z] = memoryPair();
+    const [client, server] = await Promise.all([
+      connect({ transport: a, serverName: 'localhost', ca, cipherSuites: [suite], provider, ...(session ? { session } : {}) }),
+      accept({ transport: z, context }),
+    ]);
+    return { client, server };
+  };
+  const close = async (p: Pair) => {
+    await Promise.all([p.client.close(), p.server.close()]);
+  };
+
+  for (const [kex, suite] of Object.entries(o.suites.kex) as [Kex, string][]) {
+    const value = await opsPerSecond(b.seconds, async () => close(await open(suite)));
+    out.rows.push({ impl, metric: 'full_handshakes_per_s', kex, suite, value });
+  }
+
+  const resumeSuite = o.suites.kex.ECDHE_RSA;
+  const first = await open(resumeSuite);
+  const session = first.client.session;
+  await close(first);
+  const probe = session ? await open(resumeSuite, session) : null;
+  if (probe) await close(probe);
+  if (!probe?.client.resumed) {
+    out.missing.push({
+      impl,
+      metric: 'resumed_handshakes_per_s',
+      why: session ? 'the server did not resume the offered session' : 'the client got no resumable session from the server',
+    });
+  } else {
+    const value = await opsPerSecond(b.seconds, async () => {
+      const p = await open(resumeSuite, session);
+      if (!p.client.resumed) throw new Error(`${impl}: the session was not resumed`);
+      await close(p);
+    });
+    out.rows.push({ impl, metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, value });
+  }
+
+  for (const [family, suite] of Object.entries(o.suites.bulk) as [Family, string][]) {
+    out.rows.push({ impl, metric: 'bulk_mb_per_s', family, suite, value: await bulk(await open(suite), b.seconds) });
+  }
+
+  const mem = await idleCost(
+    b.idleConnections,
+    () => open(o.suites.kex.ECDHE_RSA),
+    async (held) => {
+      await Promise.all(held.map(close));
+    },
+  );
+  out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA, value: mem.heap });
+  out.rssPerIdleConnection = mem.rss;
+  return out;
+}
+
+/** 16 KiB writes, honouring backpressure, for `seconds`; MB/s as seen by the receiving end. */
+async function bulk(p: Pair, seconds: number): Promise<number> {
+  const writer = p.client.writable.getWriter();
+  const reader = p.server.readable.getReader();
+  let received = 0;
+  let sent = 0;
+  let stopped = false;
+  const drained = (async () => {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) throw new Error('puretls bench: the stream ended early');
+      received += r.value.length;
+      if (stopped && received === sent) return performance.now();
+    }
+  })();
+  const chunk = new Uint8Array(CHUNK).fill(0x61);
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    await writer.ready;
+    sent += CHUNK;
+    void writer.write(chunk);
+  }
+  stopped = true;
+  const t1 = received === sent ? performance.now() : await drained;
+  reader.releaseLock();
+  writer.releaseLock();
+  await Promise.all([p.client.close(), p.server.close()]);
+  return mbPerSecond(received, t1 - t0);
+}

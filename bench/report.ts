@@ -1,0 +1,106 @@
+/** The human-readable report: one table with ratios to forge and to native, then the issue's targets. */
+import type { Impl, ImplResult, Metric, Row } from './common.js';
+
+const IMPLS: Impl[] = ['forge', 'native', 'puretls-noble', 'puretls-webcrypto'];
+
+const METRIC_LABEL: Record<Metric, string> = {
+  full_handshakes_per_s: 'full handshakes/s',
+  resumed_handshakes_per_s: 'resumed handshakes/s',
+  bulk_mb_per_s: 'bulk MB/s',
+  heap_bytes_per_idle_connection: 'heap KB/idle conn',
+};
+
+const find = (rows: Row[], impl: Impl, metric: Metric, sub?: string) =>
+  rows.find((r) => r.impl === impl && r.metric === metric && (sub === undefined || (r.kex ?? r.family) === sub));
+
+/**
+ * Forge has one suite (RSA key exchange, AES-128-CBC-SHA), so its figure for a metric is the
+ * reference for every key exchange and family of that metric.
+ */
+const forgeRef = (rows: Row[], metric: Metric) => find(rows, 'forge', metric);
+
+function fmt(metric: Metric, v: number | undefined): string {
+  if (v === undefined) return '—';
+  if (metric === 'heap_bytes_per_idle_connection') return (v / 1024).toFixed(1);
+  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
+
+function table(head: string[], body: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
+  return [line(head), `|${w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+interface Target {
+  what: string;
+  impl: Impl;
+  metric: Metric;
+  sub?: string;
+  against: 'forge' | 'native';
+  /** value/reference must be at least this (or at most, for memory). */
+  bound: number;
+  atMost?: boolean;
+}
+
+const TARGETS: Target[] = [
+  { what: 'noble full ECDHE-RSA handshakes ≥ 3× forge full handshakes', impl: 'puretls-noble', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'forge', bound: 3 },
+  { what: 'noble CBC bulk ≥ 2.5× forge', impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CBC', against: 'forge', bound: 2.5 },
+  { what: 'noble ChaCha20 bulk ≥ 4× forge', impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CHACHA20', against: 'forge', bound: 4 },
+  { what: 'WebCrypto AES-GCM bulk ≥ 40% of native AES-GCM', impl: 'puretls-webcrypto', metric: 'bulk_mb_per_s', sub: 'AES_GCM', against: 'native', bound: 0.4 },
+  { what: 'WebCrypto full ECDHE-RSA handshakes ≥ 30% of native', impl: 'puretls-webcrypto', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'native', bound: 0.3 },
+  { what: 'noble heap per idle connection ≤ ½ forge', impl: 'puretls-noble', metric: 'heap_bytes_per_idle_connection', against: 'forge', bound: 0.5, atMost: true },
+  { what: 'WebCrypto heap per idle connection ≤ ½ forge', impl: 'puretls-webcrypto', metric: 'heap_bytes_per_idle_connection', against: 'forge', bound: 0.5, atMost: true },
+];
+
+export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean; webProvider: string }): string {
+  const rows = [...results.values()].flatMap((r) => r.rows);
+  const out: string[] = [];
+  const groups: [Metric, string[]][] = [
+    ['full_handshakes_per_s', ['ECDHE_RSA', 'ECDHE_ECDSA', 'RSA']],
+    ['resumed_handshakes_per_s', ['ECDHE_RSA', 'RSA']],
+    ['bulk_mb_per_s', ['AES_GCM', 'CHACHA20', 'CBC']],
+    ['heap_bytes_per_idle_connection', ['']],
+  ];
+  const body: string[][] = [];
+  for (const [metric, subs] of groups) {
+    for (const sub of subs) {
+      const key = sub === '' ? undefined : sub;
+      const v = (impl: Impl) => (impl === 'forge' ? forgeRef(rows, metric)?.value : find(rows, impl, metric, key)?.value);
+      if (IMPLS.every((i) => v(i) === undefined) || (sub === 'RSA' && metric === 'resumed_handshakes_per_s' && IMPLS.every((i) => i === 'forge' || v(i) === undefined))) continue;
+      body.push([
+        `${METRIC_LABEL[metric]}${sub ? ` ${sub}` : ''}`,
+        ...IMPLS.map((i) => fmt(metric, v(i))),
+        ratio(v('puretls-noble'), v('forge')),
+        ratio(v('puretls-webcrypto'), v('forge')),
+        ratio(v('puretls-noble'), v('native')),
+        ratio(v('puretls-webcrypto'), v('native')),
+      ]);
+    }
+  }
+  const rss = IMPLS.map((i) => results.get(i)?.rssPerIdleConnection);
+  body.push(['RSS KB/idle conn', ...rss.map((r) => (r === undefined ? '—' : (r / 1024).toFixed(1))), '', '', '', '']);
+  out.push(table(['', 'forge', 'native', 'noble', 'webcrypto', 'noble÷forge', 'webcrypto÷forge', 'noble÷native', 'webcrypto÷native'], body));
+  out.push(
+    '',
+    'forge: TLS 1.1, TLS_RSA_WITH_AES_128_CBC_SHA (its only suites); its figure is the reference for every row of a metric.',
+    `Others: TLS 1.2; handshakes ${rows.find((r) => r.kex === 'ECDHE_RSA')?.suite ?? ''} etc. (x25519), server chain leaf+intermediate, client verifies it.`,
+    `webcrypto = provider "${o.webProvider}" (WebCrypto AES, noble ChaCha20). Memory: client+server end of one connection, heap = V8 heap + ArrayBuffers.`,
+  );
+  const missing = [...results.values()].flatMap((r) => r.missing);
+  for (const m of missing) out.push(`missing: ${m.impl} ${m.metric}: ${m.why}`);
+  out.push('', 'Targets (ratios from this run):');
+  for (const t of TARGETS) {
+    const a = find(rows, t.impl, t.metric, t.sub)?.value;
+    const b = t.against === 'forge' ? forgeRef(rows, t.metric)?.value : find(rows, 'native', t.metric, t.sub)?.value;
+    if (a === undefined || b === undefined) {
+      out.push(`  [n/a ] ${t.what}: not measured`);
+      continue;
+    }
+    const r = a / b;
+    const met = t.atMost ? r <= t.bound : r >= t.bound;
+    out.push(`  [${met ? 'met ' : 'MISS'}] ${t.what}: ${r.toFixed(2)}`);
+  }
+  if (o.quick) out.push('', '(--quick: short loops, figures are rough)');
+  return out.join('\n');
+}

@@ -1,0 +1,64 @@
+/** The benchmark harness produces the report shape CONTRACT.md fixes (shape only: no timing is asserted). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../bench/report.js';
+import type { Impl, ImplResult, Row } from '../../bench/common.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const IMPLS = ['puretls-noble', 'puretls-webcrypto', 'forge', 'native'];
+const METRICS = ['full_handshakes_per_s', 'resumed_handshakes_per_s', 'bulk_mb_per_s', 'heap_bytes_per_idle_connection'];
+const KEX = ['ECDHE_RSA', 'ECDHE_ECDSA', 'RSA'];
+const FAMILIES = ['AES_GCM', 'CHACHA20', 'CBC'];
+
+describe('npm run bench -- --quick --json FILE', () => {
+  it('writes rows in the contract shape, covering every implementation and family', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'puretls-bench-'));
+    const file = path.join(dir, 'out.json');
+    try {
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'bench', '--', '--quick', '--json', file], { cwd: repoRoot, timeout: 170_000 });
+      expect(stdout).toContain('Targets');
+      const report = JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] };
+      expect(Object.keys(report)).toEqual(['rows']);
+      for (const r of report.rows) {
+        expect(Object.keys(r).every((k) => ['impl', 'metric', 'kex', 'family', 'suite', 'value'].includes(k))).toBe(true);
+        expect(IMPLS).toContain(r.impl);
+        expect(METRICS).toContain(r.metric);
+        if (r.kex !== undefined) expect(KEX).toContain(r.kex);
+        if (r.family !== undefined) expect(FAMILIES).toContain(r.family);
+        if (r.suite !== undefined) expect(typeof r.suite).toBe('string');
+        expect(Number.isFinite(r.value) && (r.value as number) >= 0).toBe(true);
+      }
+      const has = (impl: string, metric: string, sub?: string) =>
+        report.rows.some((r) => r.impl === impl && r.metric === metric && (sub === undefined || r.kex === sub || r.family === sub));
+      for (const impl of ['puretls-noble', 'puretls-webcrypto', 'native']) {
+        for (const k of KEX) expect(has(impl, 'full_handshakes_per_s', k), `${impl} ${k}`).toBe(true);
+        for (const f of FAMILIES) expect(has(impl, 'bulk_mb_per_s', f), `${impl} ${f}`).toBe(true);
+      }
+      expect(has('forge', 'full_handshakes_per_s', 'RSA')).toBe(true);
+      expect(has('forge', 'bulk_mb_per_s', 'CBC')).toBe(true);
+      for (const impl of IMPLS) expect(has(impl, 'heap_bytes_per_idle_connection'), impl).toBe(true);
+      for (const impl of ['forge', 'native']) expect(has(impl, 'resumed_handshakes_per_s'), impl).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe('report', () => {
+  it('judges each target from the ratios of the rows given', () => {
+    const rows = (impl: Impl, list: Omit<Row, 'impl'>[]): ImplResult => ({ rows: list.map((r) => ({ impl, ...r })), missing: [] });
+    const results = new Map<Impl, ImplResult>([
+      ['forge', rows('forge', [{ metric: 'full_handshakes_per_s', kex: 'RSA', value: 10 }, { metric: 'bulk_mb_per_s', family: 'CBC', value: 10 }])],
+      ['puretls-noble', rows('puretls-noble', [{ metric: 'full_handshakes_per_s', kex: 'ECDHE_RSA', value: 31 }, { metric: 'bulk_mb_per_s', family: 'CBC', value: 24 }])],
+    ]);
+    const text = renderReport(results, { quick: false, webProvider: 'x' });
+    expect(text).toMatch(/\[met \] noble full ECDHE-RSA handshakes ≥ 3× forge full handshakes: 3\.10/);
+    expect(text).toMatch(/\[MISS\] noble CBC bulk ≥ 2\.5× forge: 2\.40/);
+    expect(text).toMatch(/\[n\/a \] WebCrypto AES-GCM bulk/);
+  });
+});
