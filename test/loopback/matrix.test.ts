@@ -1,6 +1,7 @@
 /** Our client against our server for every version × suite × certificate type, data both ways. */
 import { describe, it, expect } from 'vitest';
 import { CIPHER_SUITES, TLS10, TLS11, TLS12, suiteAllowedIn, versionName } from '../../src/crypto/suites.js';
+import type { PeerCertificate } from '../../src/x509/peercert.js';
 import { handshake, ok, exchange, rsaServer, ecdsaServer } from './harness.js';
 
 const versions = [TLS12, TLS11, TLS10] as const;
@@ -23,7 +24,7 @@ describe('loopback: every suite in every version', () => {
       expect([c.version, srv.version]).toEqual([name, name]);
       expect([c.cipherSuite, srv.cipherSuite]).toEqual([s.name, s.name]);
       expect(c.verification).toEqual({ ok: true });
-      const leafCn = c.peerCertificate()!.subject.flat().find(([k]) => k === 'commonName')?.[1];
+      const leafCn = (c.peerCertificate() as PeerCertificate).subject.flat().find(([k]) => k === 'commonName')?.[1];
       expect(leafCn).toBe('localhost');
       expect(c.peerCertificateChain()[0]!.length).toBeGreaterThan(0);
       // The key type of the certificate sent matches the suite's authentication.
