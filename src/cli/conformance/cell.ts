@@ -1,0 +1,258 @@
+/**
+ * One cell: start the peer, run puretls against it, exchange application data both ways, stop the peer.
+ * The outcome is 'pass', 'fail' with the TlsError code our side raised (or a conformance_* code for what the
+ * harness saw go wrong on the peer's side), or 'unsupported' when the peer cannot do the cell at all.
+ */
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { connect, accept, nodeStream, TlsError, type TlsConnection } from '../../index.js';
+import type { TlsSession } from '../../handshake/session.js';
+import type { Cell, CellResult, PeerDriver, PeerServer } from './types.js';
+import { CellFailure } from './types.js';
+import { HOST, workDir } from './proc.js';
+import { loadPki, SERVER_NAME } from './pki.js';
+
+export interface CellOptions {
+  /** Whole-cell deadline. */
+  timeoutMs: number;
+}
+
+export async function runCell(driver: PeerDriver, cell: Cell, opts: CellOptions): Promise<CellResult> {
+  const t0 = Date.now();
+  const done = (r: Omit<CellResult, 'cell' | 'ms'>): CellResult => ({ cell, ...r, ms: Date.now() - t0 });
+  const missing = driver.missing();
+  // A peer that is not installed cannot vouch for anything: the cell fails (install-peers.sh fixes it).
+  if (missing) return done({ result: 'fail', code: 'conformance_peer_missing', detail: missing });
+  const side = cell.peerRole === 'server' ? driver.server : driver.client;
+  const why = side ? side.unsupported(cell) : `${driver.name} has no ${cell.peerRole}`;
+  if (why) return done({ result: 'unsupported', detail: why });
+  try {
+    await withDeadline(cell.peerRole === 'server' ? againstServer(driver, cell, opts) : againstClient(driver, cell, opts), opts.timeoutMs);
+    return done({ result: 'pass' });
+  } catch (e) {
+    if (e instanceof TlsError) return done({ result: 'fail', code: e.code, detail: e.message });
+    if (e instanceof CellFailure) return done({ result: 'fail', code: e.code, detail: e.message });
+    return done({ result: 'fail', code: 'conformance_harness', detail: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CellFailure('conformance_timeout', `the cell did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+function tail(text: string, lines = 6): string {
+  return text.trim().split('\n').slice(-lines).join(' | ');
+}
+
+function checkNegotiated(conn: TlsConnection, cell: Cell): void {
+  if (conn.version !== cell.version || conn.cipherSuite !== cell.suite.name) {
+    throw new CellFailure('conformance_negotiated_other', `negotiated ${conn.version} ${conn.cipherSuite}, expected ${cell.version} ${cell.suite.name}`);
+  }
+}
+
+function openSocket(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: HOST, port });
+    s.once('connect', () => resolve(s));
+    s.once('error', (e) => reject(new CellFailure('conformance_connect', `connect to ${HOST}:${port}: ${e.message}`)));
+  });
+}
+
+const decoder = new TextDecoder('latin1');
+
+/**
+ * Read from a connection until `complete(text)` says the answer is whole. An error after the answer is complete
+ * (a peer that drops TCP without close_notify after a full HTTP response) does not spoil it; one before does.
+ */
+async function readAnswer(conn: TlsConnection, complete: (text: string, ended: boolean) => boolean): Promise<string> {
+  const reader = conn.readable.getReader();
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (value) text += decoder.decode(value, { stream: true });
+      if (complete(text, done)) return text;
+      if (done) throw new CellFailure('conformance_bad_data', `the peer closed before answering; got ${JSON.stringify(text.slice(0, 200))}`);
+    }
+  } catch (e) {
+    if (complete(text, true) && e instanceof TlsError && (e.code === 'io_truncated' || e.code === 'io_transport')) return text;
+    throw e;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+async function write(conn: TlsConnection, text: string): Promise<void> {
+  const w = conn.writable.getWriter();
+  try {
+    await w.write(new TextEncoder().encode(text));
+  } finally {
+    w.releaseLock();
+  }
+}
+
+/** HTTP/1.0 GET: whole once the headers are in and the body has Content-Length bytes (or the peer closed). */
+function httpComplete(text: string, ended: boolean): boolean {
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const m = /^content-length:\s*(\d+)/im.exec(text.slice(0, end));
+  return m ? text.length - end - 4 >= Number(m[1]) : ended;
+}
+
+async function talkToServer(conn: TlsConnection, server: PeerServer, nonce: string): Promise<void> {
+  if (server.app === 'http') {
+    await write(conn, `GET ${server.path ?? '/'} HTTP/1.0\r\nHost: ${SERVER_NAME}\r\n\r\n`);
+    const answer = await readAnswer(conn, httpComplete);
+    if (!/^HTTP\/1\.[01] 200/.test(answer)) throw new CellFailure('conformance_bad_data', `HTTP answer was ${JSON.stringify(answer.slice(0, 80))}`);
+  } else {
+    const line = `PING ${nonce}\n`;
+    await write(conn, line);
+    await readAnswer(conn, (text) => text.includes(line));
+  }
+}
+
+async function clientHandshake(cell: Cell, port: number, session?: TlsSession): Promise<{ conn: TlsConnection; sock: net.Socket }> {
+  const pki = loadPki();
+  const sock = await openSocket(port);
+  try {
+    const id = pki.client[cell.keyType];
+    const conn = await connect({
+      transport: nodeStream(sock),
+      serverName: SERVER_NAME,
+      ca: pki.ca,
+      minVersion: cell.version,
+      maxVersion: cell.version,
+      cipherSuites: [cell.suite.name],
+      ...(cell.clientAuth ? { cert: id.chain, key: id.key } : {}),
+      ...(session ? { session } : {}),
+    });
+    return { conn, sock };
+  } catch (e) {
+    sock.destroy();
+    throw e;
+  }
+}
+
+/** Peer is the server: puretls connects, verifies it against ca.pem, talks, and (for resumption) comes back. */
+async function againstServer(driver: PeerDriver, cell: Cell, _opts: CellOptions): Promise<void> {
+  const work = workDir();
+  let server: PeerServer | undefined;
+  try {
+    try {
+      server = await driver.server!.start(cell, work);
+    } catch (e) {
+      throw new CellFailure('conformance_peer_start', `${driver.name} server did not start: ${e instanceof Error ? tail(e.message) : String(e)}`);
+    }
+    const nonce = randomBytes(8).toString('hex');
+    let session: TlsSession | undefined;
+    for (const round of cell.resumption ? [1, 2] : [1]) {
+      const { conn, sock } = await clientHandshake(cell, server.port, session).catch((e: unknown) => {
+        throw annotate(e, server!);
+      });
+      try {
+        checkNegotiated(conn, cell);
+        if (round === 2 && !conn.resumed) throw new CellFailure('conformance_not_resumed', 'the second connection did full handshake instead of resuming');
+        await talkToServer(conn, server, nonce);
+        session = conn.session;
+        await conn.close().catch(() => {});
+      } finally {
+        sock.destroy();
+      }
+      if (cell.resumption && !session) throw new CellFailure('conformance_no_session', 'the first connection left no session to resume');
+    }
+  } finally {
+    await server?.stop();
+    work.remove();
+  }
+}
+
+/** Attach the peer's last output lines to a TlsError so a failure report says what the peer thought. */
+function annotate(e: unknown, server: PeerServer): unknown {
+  if (e instanceof TlsError) e.message += ` [peer: ${tail(server.output(), 3)}]`;
+  return e;
+}
+
+/** Peer is the client: puretls accepts one connection, requires the peer's line, answers, closes. */
+async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions): Promise<void> {
+  const pki = loadPki();
+  const work = workDir();
+  const id = pki.server[cell.keyType];
+  const nonce = randomBytes(8).toString('hex');
+  const ping = `PING ${nonce}\n`;
+  const pong = `PONG ${nonce}`;
+  const listener = net.createServer();
+  const sockets = new Set<net.Socket>();
+  const served = new Promise<void>((resolve, reject) => {
+    listener.once('connection', (sock) => {
+      sockets.add(sock);
+      // Any further connection is not ours to serve.
+      listener.on('connection', (other) => other.destroy());
+      (async () => {
+        const conn = await accept({
+          transport: nodeStream(sock),
+          cert: id.chain,
+          key: id.key,
+          minVersion: cell.version,
+          maxVersion: cell.version,
+          cipherSuites: [cell.suite.name],
+          ...(cell.clientAuth ? { requestCert: 'required' as const, ca: pki.ca } : {}),
+          timeoutMs: opts.timeoutMs,
+        });
+        checkNegotiated(conn, cell);
+        if (cell.clientAuth && conn.peerCertificateChain().length === 0) throw new CellFailure('conformance_no_client_cert', 'no client certificate');
+        await readAnswer(conn, (text) => text.includes(ping));
+        await write(conn, `${pong}\n`);
+        await conn.close();
+      })().then(resolve, reject);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, HOST, () => resolve());
+  });
+  const port = (listener.address() as net.AddressInfo).port;
+  const run = await driver.client!.start(cell, port, ping, work);
+  try {
+    // The peer exiting before we served it is a failure on its side (bad options, verification, alert).
+    // A peer may exit on our close_notify a moment before `served` settles: give that a second.
+    served.catch(() => {});
+    const peerGaveUp = run.exited.then(async (code) => {
+      await Promise.race([served.catch(() => {}), sleep(1000)]);
+      throw new CellFailure('conformance_peer_exit', `${driver.name} client exited (code ${code}) first: ${tail(run.output())}`);
+    });
+    peerGaveUp.catch(() => {});
+    await Promise.race([served, peerGaveUp]).catch((e: unknown) => {
+      if (e instanceof TlsError) e.message += ` [peer: ${tail(run.output(), 3)}]`;
+      throw e;
+    });
+    // We answered; the peer must show our answer (it decrypted and verified our data).
+    await waitForOutput(run, pong, 5000, driver.name);
+  } finally {
+    run.endInput();
+    await Promise.race([run.exited, sleep(500)]);
+    await run.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => listener.close(() => r()));
+    work.remove();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitForOutput(run: { output(): string; exited: Promise<number | null> }, text: string, ms: number, who: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  let exited = false;
+  void run.exited.then(() => (exited = true));
+  while (!run.output().includes(text)) {
+    if (exited || Date.now() > deadline) {
+      throw new CellFailure('conformance_bad_data', `${who} client did not print our answer: ${tail(run.output())}`);
+    }
+    await sleep(20);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Botan 2 (Debian botan): `botan tls_server` (a line echo server) and `botan tls_client`, both directions.
+ * A cell is pinned with a policy file allowing one version, cipher, MAC and key exchange. The CLI has no
+ * options for client certificates (neither sending one nor requesting one), so client-auth cells are unsupported.
+ */
+import type { Cell, PeerDriver, WorkDir } from '../types.js';
+import type { CipherSuite } from '../../../crypto/suites.js';
+import { commandExists, firstLine } from '../proc.js';
+import { loadPki, SERVER_NAME } from '../pki.js';
+import { processClient, serverOnFreePort } from './common.js';
+
+const CIPHER: Record<CipherSuite['cipher'], string> = {
+  AES_128_GCM: 'AES-128/GCM',
+  AES_256_GCM: 'AES-256/GCM',
+  CHACHA20_POLY1305: 'ChaCha20Poly1305',
+  AES_128_CBC: 'AES-128',
+  AES_256_CBC: 'AES-256',
+};
+const MAC = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384' } as const;
+
+/** Botan's TLS policy text format (key=value lines); see Botan's Text_Policy. */
+export function botanPolicy(cell: Cell): string {
+  const s = cell.suite;
+  const kx = s.kx === 'ECDHE' ? 'ECDH' : s.kx === 'DHE' ? 'DH' : 'RSA';
+  // Static RSA suites authenticate implicitly; the certificate's own signature method stays allowed so a client
+  // still sends signature_algorithms (OpenSSL refuses a TLS 1.2 hello without one it can use).
+  const sig = s.kx === 'RSA' ? 'RSA IMPLICIT' : s.auth;
+  return [
+    `allow_tls10=${cell.version === 'TLSv1'}`,
+    `allow_tls11=${cell.version === 'TLSv1.1'}`,
+    `allow_tls12=${cell.version === 'TLSv1.2'}`,
+    'allow_dtls10=false',
+    'allow_dtls12=false',
+    `ciphers=${CIPHER[s.cipher]}`,
+    `macs=${s.mac ? MAC[s.mac] : 'AEAD'}`,
+    `key_exchange_methods=${kx}`,
+    `signature_methods=${sig}`,
+    '',
+  ].join('\n');
+}
+
+const noClientCerts = (cell: Cell): string | null =>
+  cell.clientAuth ? 'botan tls_server/tls_client (2.19 CLI) have no client-certificate options' : null;
+
+function policyFile(cell: Cell, work: WorkDir): string {
+  return work.file('botan-policy.txt', botanPolicy(cell));
+}
+
+export const botan: PeerDriver = {
+  name: 'botan',
+  missing: () => (commandExists('botan') ? null : 'botan not found (apt-get install botan)'),
+  version: () => `Botan ${firstLine('botan', ['version'])}`,
+  server: {
+    unsupported: noClientCerts,
+    start(cell, work) {
+      const id = loadPki().server[cell.keyType];
+      const policy = policyFile(cell, work);
+      // tls_server binds every interface (no address option); we reach it on 127.0.0.1 only.
+      return serverOnFreePort(
+        (port) => ({ cmd: 'botan', args: ['tls_server', id.chainPath, id.keyPath, `--port=${port}`, `--policy=${policy}`] }),
+        /Listening for new connections on tcp port \d+/,
+        'echo',
+        { probe: true },
+      );
+    },
+  },
+  client: {
+    unsupported: noClientCerts,
+    start(cell, port, line, work) {
+      const pki = loadPki();
+      // The host argument is also the name checked against our certificate; localhost resolves to 127.0.0.1.
+      const args = ['tls_client', SERVER_NAME, `--port=${port}`, `--policy=${policyFile(cell, work)}`, `--trusted-cas=${pki.caPath}`, '--skip-system-cert-store'];
+      return processClient('botan', args, line);
+    },
+  },
+};

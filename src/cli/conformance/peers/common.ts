@@ -1,0 +1,55 @@
+/** Pieces shared by the process-based peer drivers. */
+import type { Cell, PeerClientRun, PeerServer } from '../types.js';
+import { freePort, start, waitForPort, type Proc } from '../proc.js';
+
+/** A peer client process: `line` goes to its stdin at once (it sends it after the handshake); stdin stays open. */
+export function processClient(cmd: string, args: string[], line: string, cwd?: string): PeerClientRun {
+  const p = start(cmd, args, cwd ? { cwd } : {});
+  p.child.stdin!.write(line);
+  return {
+    output: p.output,
+    exited: p.exited,
+    endInput: () => void p.child.stdin!.end(),
+    stop: p.stop,
+  };
+}
+
+/**
+ * Start a server that cannot report an ephemeral port: reserve a free port, start it there, and wait for its
+ * ready line. Another process may grab the port in between; then the peer fails to bind and we try another.
+ */
+export async function serverOnFreePort(
+  launch: (port: number) => { cmd: string; args: string[]; cwd?: string },
+  ready: RegExp,
+  app: PeerServer['app'],
+  opts: { path?: string; probe?: boolean } = {},
+): Promise<PeerServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const { cmd, args, cwd } = launch(port);
+    const p = start(cmd, args, cwd ? { cwd } : {});
+    try {
+      await p.waitFor(ready, 10000);
+      // Some peers announce themselves before listen(): then also wait until a TCP connect succeeds.
+      if (opts.probe) await waitForPort(port, 5000, () => p.child.exitCode === null);
+      return serverOf(p, port, app, opts.path);
+    } catch (e) {
+      lastError = new Error(`${e instanceof Error ? e.message : String(e)}\n${cmd} ${args.join(' ')}\n${p.output()}`);
+      await p.stop();
+      if (!/address already in use|bind/i.test(p.output())) break;
+    }
+  }
+  throw lastError;
+}
+
+export function serverOf(p: Proc, port: number, app: PeerServer['app'], path?: string): PeerServer {
+  return { port, app, ...(path ? { path } : {}), output: p.output, stop: p.stop };
+}
+
+/** TLS 1.0 and 1.1 need security level 0 in OpenSSL 3 (SHA-1 and MD5+SHA-1 signatures). */
+export function opensslCipherString(cell: Cell): string {
+  return cell.version === 'TLSv1.2' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`;
+}
+
+export const OPENSSL_VERSION_FLAG = { TLSv1: '-tls1', 'TLSv1.1': '-tls1_1', 'TLSv1.2': '-tls1_2' } as const;

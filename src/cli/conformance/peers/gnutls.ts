@@ -1,0 +1,72 @@
+/**
+ * GnuTLS: `gnutls-serv --http` and `gnutls-cli`, both directions. A cell is pinned with a priority string that
+ * allows exactly one version, cipher, MAC and key exchange, which together name one suite.
+ */
+import type { Cell, PeerDriver } from '../types.js';
+import type { CipherSuite } from '../../../crypto/suites.js';
+import { commandExists, firstLine, HOST } from '../proc.js';
+import { loadPki, SERVER_NAME } from '../pki.js';
+import { processClient, serverOnFreePort } from './common.js';
+
+const CIPHER: Record<CipherSuite['cipher'], string> = {
+  AES_128_GCM: 'AES-128-GCM',
+  AES_256_GCM: 'AES-256-GCM',
+  CHACHA20_POLY1305: 'CHACHA20-POLY1305',
+  AES_128_CBC: 'AES-128-CBC',
+  AES_256_CBC: 'AES-256-CBC',
+};
+const MAC = { sha1: 'SHA1', sha256: 'SHA256', sha384: 'SHA384' } as const;
+const VERSION = { TLSv1: 'VERS-TLS1.0', 'TLSv1.1': 'VERS-TLS1.1', 'TLSv1.2': 'VERS-TLS1.2' } as const;
+
+function kx(s: CipherSuite): string {
+  if (s.kx === 'RSA') return 'RSA';
+  return s.kx === 'DHE' ? 'DHE-RSA' : `ECDHE-${s.auth}`;
+}
+
+export function gnutlsPriority(cell: Cell): string {
+  const s = cell.suite;
+  return [
+    'NORMAL', '-VERS-ALL', `+${VERSION[cell.version]}`, '-CIPHER-ALL', `+${CIPHER[s.cipher]}`,
+    '-MAC-ALL', `+${s.mac ? MAC[s.mac] : 'AEAD'}`, '-KX-ALL', `+${kx(s)}`,
+    // TLS 1.0/1.1 sign with SHA-1 (ECDSA) or MD5+SHA-1 (RSA): let them through for those versions.
+    ...(cell.version === 'TLSv1.2' ? [] : ['%VERIFY_ALLOW_SIGN_WITH_SHA1']),
+  ].join(':');
+}
+
+export const gnutls: PeerDriver = {
+  name: 'gnutls',
+  missing: () => (commandExists('gnutls-serv') && commandExists('gnutls-cli') ? null : 'gnutls-serv/gnutls-cli not found (apt-get install gnutls-bin)'),
+  version: () => firstLine('gnutls-cli', ['--version']),
+  server: {
+    unsupported: () => null,
+    start(cell) {
+      const pki = loadPki();
+      const id = pki.server[cell.keyType];
+      // gnutls-serv has no bind-address option: it listens on every interface; we reach it on 127.0.0.1 only.
+      return serverOnFreePort(
+        (port) => ({
+          cmd: 'gnutls-serv',
+          args: [
+            '--http', '-p', String(port), '--priority', gnutlsPriority(cell), '--x509certfile', id.chainPath, '--x509keyfile', id.keyPath,
+            ...(cell.clientAuth ? ['--require-client-cert', '--verify-client-cert', '--x509cafile', pki.caPath] : []),
+          ],
+        }),
+        /listening on .*port \d+\.\.\.done/i,
+        'http',
+        { path: '/' },
+      );
+    },
+  },
+  client: {
+    unsupported: () => null,
+    start(cell, port, line) {
+      const pki = loadPki();
+      const args = [
+        HOST, '-p', String(port), '--priority', gnutlsPriority(cell), '--x509cafile', pki.caPath,
+        '--sni-hostname', SERVER_NAME, '--verify-hostname', SERVER_NAME,
+      ];
+      if (cell.clientAuth) args.push('--x509certfile', pki.client[cell.keyType].chainPath, '--x509keyfile', pki.client[cell.keyType].keyPath);
+      return processClient('gnutls-cli', args, line);
+    },
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * mbedTLS and wolfSSL as servers: lighttpd with mod_mbedtls / mod_wolfssl (Debian lighttpd-mod-mbedtls,
+ * lighttpd-mod-wolfssl). The harness writes a config per cell: TLS on 127.0.0.1:port, the test PKI, one static
+ * page. Both modules take the version range and suite through `ssl.openssl.ssl-conf-cmd` (MinProtocol,
+ * MaxProtocol, CipherString); mod_mbedtls wants mbedTLS suite names, mod_wolfssl OpenSSL names.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Cell, PeerDriver, PeerName, WorkDir } from '../types.js';
+import { commandExists, firstLine, HOST } from '../proc.js';
+import { loadPki } from '../pki.js';
+import { serverOnFreePort } from './common.js';
+
+const MODULE_DIR = '/usr/lib/lighttpd';
+const LIGHTTPD_VERSION = { TLSv1: 'TLSv1.0', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2' } as const;
+export const PAGE = 'puretls conformance page\n';
+
+interface Flavour {
+  name: PeerName;
+  module: 'mod_mbedtls' | 'mod_wolfssl';
+  package: string;
+  library: string;
+  suiteName(cell: Cell): string;
+  unsupported(cell: Cell): string | null;
+}
+
+/** lighttpd.conf for one cell. */
+export function lighttpdConfig(f: Flavour, cell: Cell, port: number, docroot: string): string {
+  const pki = loadPki();
+  const id = pki.server[cell.keyType];
+  const q = JSON.stringify;
+  const v = LIGHTTPD_VERSION[cell.version];
+  return [
+    `server.modules = ( ${q(f.module)} )`,
+    `server.bind = ${q(HOST)}`,
+    `server.port = ${port}`,
+    `server.document-root = ${q(docroot)}`,
+    `ssl.engine = "enable"`,
+    `ssl.pemfile = ${q(id.chainPath)}`,
+    `ssl.privkey = ${q(id.keyPath)}`,
+    `ssl.openssl.ssl-conf-cmd = ( "MinProtocol" => ${q(v)}, "MaxProtocol" => ${q(v)}, "CipherString" => ${q(f.suiteName(cell))} )`,
+    ...(cell.clientAuth
+      ? [`ssl.verifyclient.activate = "enable"`, `ssl.verifyclient.enforce = "enable"`, `ssl.verifyclient.ca-file = ${q(pki.caPath)}`]
+      : []),
+    '',
+  ].join('\n');
+}
+
+function driver(f: Flavour): PeerDriver {
+  return {
+    name: f.name,
+    missing: () =>
+      !commandExists('lighttpd')
+        ? 'lighttpd not found (apt-get install lighttpd)'
+        : existsSync(path.join(MODULE_DIR, `${f.module}.so`))
+          ? null
+          : `${f.module} not found (apt-get install ${f.package})`,
+    version: () => `${f.library} (via ${firstLine('lighttpd', ['-v']).split(' ')[0]})`,
+    server: {
+      unsupported: f.unsupported,
+      start(cell, work: WorkDir) {
+        const docroot = path.join(work.path, 'www');
+        work.file('www/index.html', PAGE);
+        return serverOnFreePort(
+          (port) => ({ cmd: 'lighttpd', args: ['-D', '-f', work.file('lighttpd.conf', lighttpdConfig(f, cell, port, docroot))] }),
+          /server started/,
+          'http',
+          { path: '/index.html' },
+        );
+      },
+    },
+  };
+}
+
+/** The installed library version, from the package database (lighttpd does not print it). */
+function debVersion(pkg: string): string {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown version';
+}
+
+export const mbedtls = driver({
+  name: 'mbedtls',
+  module: 'mod_mbedtls',
+  package: 'lighttpd-mod-mbedtls',
+  get library() {
+    return `mbedTLS ${debVersion('libmbedtls14')}`;
+  },
+  // mbedTLS names suites like IANA with dashes: TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256.
+  suiteName: (cell) => cell.suite.name.replace(/_/g, '-'),
+  unsupported: () => null,
+});
+
+export const wolfssl = driver({
+  name: 'wolfssl',
+  module: 'mod_wolfssl',
+  package: 'lighttpd-mod-wolfssl',
+  get library() {
+    return `wolfSSL ${debVersion('libwolfssl35')}`;
+  },
+  suiteName: (cell) => cell.suite.openssl,
+  unsupported: (cell) =>
+    cell.version === 'TLSv1' ? "Debian's wolfSSL is built without TLS 1.0 (wolfSSL's default); lighttpd rejects MinProtocol TLSv1.0" : null,
+});

@@ -1,0 +1,77 @@
+/**
+ * Node's own `tls` module (its bundled OpenSSL), in this process: a TLS echo server, and a client that sends a
+ * line and collects what comes back. Both directions, client certificates included.
+ */
+import tls from 'node:tls';
+import type { Cell, PeerClientRun, PeerDriver, PeerServer } from '../types.js';
+import { HOST } from '../proc.js';
+import { loadPki, SERVER_NAME } from '../pki.js';
+
+function options(cell: Cell) {
+  return {
+    minVersion: cell.version,
+    maxVersion: cell.version,
+    // TLS 1.0/1.1 need security level 0 in OpenSSL 3 (SHA-1 and MD5+SHA-1 signatures).
+    ciphers: cell.version === 'TLSv1.2' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`,
+    ca: loadPki().ca,
+  } satisfies tls.CommonConnectionOptions & tls.SecureContextOptions;
+}
+
+export const node: PeerDriver = {
+  name: 'node',
+  missing: () => null,
+  version: () => `Node ${process.version} (OpenSSL ${process.versions.openssl})`,
+  server: {
+    unsupported: () => null,
+    start(cell) {
+      const id = loadPki().server[cell.keyType];
+      let log = '';
+      const server = tls.createServer({ ...options(cell), cert: id.chain, key: id.key, requestCert: cell.clientAuth, rejectUnauthorized: cell.clientAuth }, (sock) => {
+        sock.on('data', (d: Buffer) => sock.write(d));
+        sock.on('end', () => sock.end());
+        sock.on('error', (e) => (log += `socket: ${e.message}\n`));
+      });
+      server.on('tlsClientError', (e) => (log += `tlsClientError: ${e.message}\n`));
+      return new Promise<PeerServer>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, HOST, () => {
+          const port = (server.address() as { port: number }).port;
+          resolve({ port, app: 'echo', output: () => log, stop: () => new Promise<void>((r) => server.close(() => r())) });
+        });
+      });
+    },
+  },
+  client: {
+    unsupported: () => null,
+    start(cell, port, line): PeerClientRun {
+      const pki = loadPki();
+      const id = pki.client[cell.keyType];
+      let log = '';
+      const sock = tls.connect({
+        ...options(cell),
+        host: HOST,
+        port,
+        servername: SERVER_NAME,
+        ...(cell.clientAuth ? { cert: id.chain, key: id.key } : {}),
+      });
+      sock.on('secureConnect', () => {
+        log += `secureConnect ${sock.getProtocol()} ${sock.getCipher().standardName} authorized=${sock.authorized}\n`;
+        sock.write(line);
+      });
+      sock.on('data', (d: Buffer) => (log += d.toString('latin1')));
+      const exited = new Promise<number | null>((resolve) => {
+        sock.on('error', (e) => (log += `\nerror: ${e.message}\n`));
+        sock.on('close', (hadError) => resolve(hadError ? 1 : 0));
+      });
+      return {
+        output: () => log,
+        exited,
+        endInput: () => void sock.end(),
+        stop: async () => {
+          sock.destroy();
+          await exited;
+        },
+      };
+    },
+  },
+};

@@ -1,0 +1,104 @@
+/** The shapes shared by the conformance harness: a cell of the matrix, its outcome, and a peer driver. */
+import type { CipherSuite, TlsVersion } from '../../crypto/suites.js';
+
+export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node';
+export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node'];
+/** The role the independent implementation plays; puretls plays the other one. */
+export type PeerRole = 'server' | 'client';
+export type KeyType = 'RSA' | 'ECDSA';
+export type Outcome = 'pass' | 'fail' | 'unsupported';
+
+/** One handshake configuration. keyType is the key of every leaf in the cell (server, and client when clientAuth). */
+export interface Cell {
+  peer: PeerName;
+  peerRole: PeerRole;
+  version: TlsVersion;
+  suite: CipherSuite;
+  keyType: KeyType;
+  clientAuth: boolean;
+  resumption: boolean;
+}
+
+export interface CellResult {
+  cell: Cell;
+  result: Outcome;
+  /** TlsError code of our side, or a conformance_* code for what the harness saw; absent on pass. */
+  code?: string;
+  /** Human-readable reason (why unsupported, or what failed). */
+  detail?: string;
+  ms: number;
+}
+
+/** The row of a JSON report, exactly as ../shared/CONTRACT.md specifies. */
+export interface JsonCell {
+  peer: PeerName;
+  peerRole: PeerRole;
+  version: TlsVersion;
+  suite: string;
+  keyType: KeyType;
+  clientAuth?: boolean;
+  resumption?: boolean;
+  result: Outcome;
+  code?: string;
+}
+
+/** Raised inside a cell for failures seen by the harness rather than by our TLS stack. */
+export class CellFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a started peer server offers: where it listens and how to talk to it once the handshake is done. */
+export interface PeerServer {
+  port: number;
+  /** 'http': answers a GET with a page; 'echo': sends back what it receives. */
+  app: 'http' | 'echo';
+  /** The path to GET on an http server. */
+  path?: string;
+  /** Output of the peer so far, for failure details. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** A peer client run against our server: resolves when the process is done (or was stopped). */
+export interface PeerClientRun {
+  /** Everything the peer printed (stdout then stderr). */
+  output(): string;
+  /** Resolves with the exit code (null when killed). */
+  exited: Promise<number | null>;
+  /** Close the peer's input (it has nothing more to send). */
+  endInput(): void;
+  stop(): Promise<void>;
+}
+
+export interface ServerSide {
+  /** null when the peer can do this cell, else why it cannot (the cell is 'unsupported'). */
+  unsupported(cell: Cell): string | null;
+  start(cell: Cell, work: WorkDir): Promise<PeerServer>;
+}
+
+export interface ClientSide {
+  unsupported(cell: Cell): string | null;
+  /** Start the peer client against 127.0.0.1:port; it must send `line` once connected and print what it receives. */
+  start(cell: Cell, port: number, line: string, work: WorkDir): PeerClientRun | Promise<PeerClientRun>;
+}
+
+export interface PeerDriver {
+  name: PeerName;
+  /** null when the peer's programs are installed, else what is missing. */
+  missing(): string | null;
+  /** A one-line version string for reports. */
+  version(): string;
+  server?: ServerSide;
+  client?: ClientSide;
+}
+
+/** A per-cell temporary directory for config files. */
+export interface WorkDir {
+  path: string;
+  file(name: string, text: string): string;
+}
