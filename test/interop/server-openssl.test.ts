@@ -1,0 +1,94 @@
+/**
+ * `openssl s_client` against accept() on 127.0.0.1: every suite of every version with RSA and ECDSA identities
+ * (both configured side by side, the suite decides), verified against the test PKI, data both ways; then client
+ * certificates required / optional, present and absent.
+ */
+import { describe, it, expect } from 'vitest';
+import { CIPHER_SUITES, TLS10, TLS11, TLS12, suiteAllowedIn } from '../../src/crypto/suites.js';
+import { opensslAvailable, runClient } from '../helpers/openssl.js';
+import { pki } from '../helpers/pki.js';
+import { listenTls, GREETING, type ServedConnection } from './server-harness.js';
+import type { ServerOptions } from '../../src/index.js';
+
+const VERSIONS = [
+  { v: TLS12, name: 'TLSv1.2', flag: '-tls1_2' },
+  { v: TLS11, name: 'TLSv1.1', flag: '-tls1_1' },
+  { v: TLS10, name: 'TLSv1', flag: '-tls1' },
+] as const;
+
+const identities = [
+  { cert: pki.serverRsa.chain, key: pki.serverRsa.key },
+  { cert: pki.serverEcdsa.chain, key: pki.serverEcdsa.key },
+];
+
+/** One s_client run against a fresh listener: what s_client printed and what the server saw. */
+async function run(server: ServerOptions, args: string[]): Promise<{ out: string; code: number | null; served: ServedConnection }> {
+  const l = await listenTls(server);
+  try {
+    const r = await runClient({
+      port: l.port,
+      args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof', ...args],
+      input: 'ping from s_client\n',
+      timeoutMs: 20000,
+    });
+    return { out: r.stdout + r.stderr, code: r.code, served: await l.next() };
+  } finally {
+    await l.close();
+  }
+}
+
+describe.skipIf(!opensslAvailable())('openssl s_client → accept()', () => {
+  describe.concurrent('every suite in every version', () => {
+    for (const { v, name, flag } of VERSIONS) {
+      for (const s of CIPHER_SUITES.filter((x) => suiteAllowedIn(x, v))) {
+        it(`${name} ${s.openssl} (${s.auth})`, async () => {
+          // OpenSSL 3 refuses TLS 1.0/1.1 (and their MD5/SHA-1 signatures) above security level 0.
+          const cipher = v < TLS12 ? `${s.openssl}:@SECLEVEL=0` : s.openssl;
+          const { out, served } = await run({ identities, minVersion: 'TLSv1' }, [flag, '-cipher', cipher]);
+          expect(served.error).toBeUndefined();
+          expect(served).toMatchObject({ version: name, cipherSuite: s.name, received: 'ping from s_client\n' });
+          expect(out).toContain('Verify return code: 0 (ok)');
+          expect(out).toContain(`${GREETING} ${name} ${s.name}`);
+          expect(out).toContain('echo: ping from s_client');
+          expect(out).toMatch(new RegExp(`Cipher\\s*(is|:)\\s*${s.openssl}`));
+        });
+      }
+    }
+  });
+
+  describe.concurrent('client certificates', () => {
+    const server: ServerOptions = { identities, minVersion: 'TLSv1', requestCert: 'required', ca: pki.ca };
+    for (const { v, name, flag } of VERSIONS) {
+      for (const [kind, id, cn] of [
+        ['RSA', pki.clientRsa, 'puretls test client rsa'],
+        ['ECDSA', pki.clientEcdsa, 'puretls test client ecdsa'],
+      ] as const) {
+        it(`${name}: required, ${kind} client certificate accepted and visible`, async () => {
+          const extra = v < TLS12 ? ['-cipher', 'DEFAULT:@SECLEVEL=0'] : [];
+          const { out, served } = await run(server, [flag, ...extra, '-cert', id.certPath, '-key', id.keyPath, '-cert_chain', pki.intermediatePath]);
+          expect(served.error).toBeUndefined();
+          expect(served).toMatchObject({ version: name, peerCn: cn, received: 'ping from s_client\n' });
+          expect(out).toContain('Verify return code: 0 (ok)');
+        });
+      }
+      it(`${name}: required, no client certificate: refused`, async () => {
+        const extra = v < TLS12 ? ['-cipher', 'DEFAULT:@SECLEVEL=0'] : [];
+        const { out, served } = await run(server, [flag, ...extra]);
+        expect(served.error?.code).toBe('cert_no_certificate');
+        expect(out).toMatch(/handshake failure/);
+        expect(out).not.toContain(GREETING);
+      });
+    }
+    it('optional, no client certificate: accepted', async () => {
+      const { served } = await run({ ...server, requestCert: 'optional' }, ['-tls1_2']);
+      expect(served.error).toBeUndefined();
+      expect(served.peerCn).toBeUndefined();
+      expect(served.received).toBe('ping from s_client\n');
+    });
+    it('optional, RSA client certificate: accepted and visible', async () => {
+      const id = pki.clientRsa;
+      const { served } = await run({ ...server, requestCert: 'optional' }, ['-tls1_2', '-cert', id.certPath, '-key', id.keyPath, '-cert_chain', pki.intermediatePath]);
+      expect(served.peerCn).toBe('puretls test client rsa');
+    });
+  });
+});
