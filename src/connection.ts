@@ -8,6 +8,7 @@ import type { ByteStream } from './transport/types.js';
 import type { CipherSuite, ProtocolVersion, TlsVersion } from './crypto/suites.js';
 import { versionName } from './crypto/suites.js';
 import type { TlsSession } from './handshake/session.js';
+import type { PeerCertificate } from './x509/peercert.js';
 
 /** What a finished handshake tells the connection. */
 export interface HandshakeResult {
@@ -26,7 +27,7 @@ export interface HandshakeResult {
   ocspResponse?: Uint8Array;
 }
 
-export type PeerCertificateLoader = (der: Uint8Array) => unknown;
+export type PeerCertificateLoader = (der: Uint8Array) => PeerCertificate;
 
 /** A byte stream with the pump running: create with `establish()`. */
 export class TlsConnection implements ByteStream {
@@ -86,7 +87,7 @@ export class TlsConnection implements ByteStream {
   }
 
   /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
-  peerCertificate(): ReturnType<PeerCertificateLoader> | undefined {
+  peerCertificate(): PeerCertificate | undefined {
     const leaf = this.result.peerChain[0];
     return leaf ? this.toPeerCert(leaf) : undefined;
   }

@@ -246,8 +246,10 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   // ---- Certificate
   const peerChain = M.decodeCertificate((await io.expect(HT.certificate)).body).certificates;
   if (!peerChain.length) throw new TlsError('protocol_handshake_failure', 'the server sent no certificate');
-  const leafKey: PublicKey = parseSpki(parseCertificate(peerChain[0]!).spkiDer);
+  const leafCert = parseCertificate(peerChain[0]!);
+  const leafKey: PublicKey = parseSpki(leafCert.spkiDer);
   checkServerKey(leafKey, suite, cfg);
+  checkKeyUsage(leafCert.extensions.keyUsage, suite);
 
   let ocspResponse: Uint8Array | undefined;
   let next = await io.expect(
@@ -420,6 +422,18 @@ function checkServerKey(key: PublicKey, suite: CipherSuite, cfg: ClientHandshake
   }
   if (key.kind === 'rsa' && key.bits < cfg.minRsaBits) {
     throw new CertificateError('cert_weak_key', `the server's RSA key has ${key.bits} bits, fewer than the ${cfg.minRsaBits} required`);
+  }
+}
+
+/**
+ * A leaf that restricts its key's use (RFC 5280 §4.2.1.3) must allow what the suite does with it: encipherment for
+ * the RSA key exchange, signatures for (EC)DHE.
+ */
+function checkKeyUsage(keyUsage: Set<string> | undefined, suite: CipherSuite): void {
+  if (!keyUsage) return;
+  const need = suite.kx === 'RSA' ? 'keyEncipherment' : 'digitalSignature';
+  if (!keyUsage.has(need)) {
+    throw new CertificateError('cert_bad_key_usage', `the server certificate's keyUsage does not allow ${need}, which ${suite.name} needs`);
   }
 }
 

@@ -4,8 +4,8 @@
  * fallback signalling and the TLS 1.0 record split as seen on the wire.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
-import { connect, nodeStream, TlsError, type ByteStream, type ConnectOptions } from '../../src/index.js';
+import { TlsError, type ByteStream } from '../../src/index.js';
+import { getPage } from '../helpers/client.js';
 import { CIPHER_SUITES, TLS10, TLS11, TLS12, suiteAllowedIn } from '../../src/crypto/suites.js';
 import { opensslAvailable, startServer, stopAll, type RunningServer } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
@@ -15,36 +15,6 @@ const VERSIONS = [
   { v: TLS11, name: 'TLSv1.1', flag: '-tls1_1' },
   { v: TLS10, name: 'TLSv1', flag: '-tls1' },
 ] as const;
-
-async function tcp(port: number): Promise<net.Socket> {
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise<void>((res, rej) => {
-    sock.once('connect', res);
-    sock.once('error', rej);
-  });
-  return sock;
-}
-
-/** Connect, GET /, read the whole page (s_server -www closes after it). */
-export async function getPage(port: number, opts: Partial<ConnectOptions>, transportWrap?: (t: ByteStream) => ByteStream) {
-  const sock = await tcp(port);
-  try {
-    const base = nodeStream(sock);
-    const conn = await connect({ transport: transportWrap ? transportWrap(base) : base, serverName: 'localhost', ca: pki.ca, ...opts });
-    const w = conn.writable.getWriter();
-    await w.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
-    let text = '';
-    const r = conn.readable.getReader();
-    for (;;) {
-      const { value, done } = await r.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    return { conn, text };
-  } finally {
-    sock.destroy();
-  }
-}
 
 describe.skipIf(!opensslAvailable())('client ↔ openssl s_server', () => {
   const servers = new Map<string, RunningServer>();
