@@ -1,0 +1,256 @@
+/**
+ * request(): HTTP/1.1 over a ByteStream the caller supplies, returning a standard Response. This is what lets a
+ * browser make a verified HTTPS request through a WebSocket relay: TLS runs here, the relay only sees ciphertext.
+ * One request per connection (Connection: close), so every redirect opens a new connection through `connect`.
+ */
+import { TlsError } from '../errors.js';
+import { connect as tlsConnect, type ConnectOptions } from '../client.js';
+import type { TlsConnection } from '../connection.js';
+import type { ByteStream } from '../transport/types.js';
+import { ByteReader, bodyStream, framing, readHead } from './reader.js';
+
+export interface Target {
+  protocol: 'https:' | 'http:';
+  host: string;
+  port: number;
+}
+
+export type RequestBody = string | Uint8Array | ArrayBuffer | URLSearchParams | ReadableStream<Uint8Array>;
+
+export interface RequestInit {
+  method?: string;
+  headers?: HeadersInit;
+  body?: RequestBody | null;
+  /** An open byte stream to the server (TLS runs over it for https:). Used for the first request only. */
+  transport?: ByteStream;
+  /** Opens a byte stream to host:port (a TCP socket, a WebSocket to a relay...). Needed to follow redirects. */
+  connect?: (target: Target) => ByteStream | Promise<ByteStream>;
+  /** TLS options for https: (ca, verify, versions, suites, client certificate...); serverName defaults to the URL host. */
+  tls?: Omit<ConnectOptions, 'transport'>;
+  /** 'manual' (default) returns 3xx responses as they are; 'follow' follows up to maxRedirects; 'error' rejects. */
+  redirect?: 'manual' | 'follow' | 'error';
+  maxRedirects?: number;
+  signal?: AbortSignal;
+  /** Abort the whole exchange (connect, handshake, head and body) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Called with each TLS connection once its handshake is done (version, suite, peer chain, for display). */
+  onConnection?: (conn: TlsConnection, url: URL) => void;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const enc = new TextEncoder();
+
+function targetOf(url: URL): Target {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TlsError('config_invalid', `unsupported URL scheme ${url.protocol}`);
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { protocol: url.protocol, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+async function bodyBytes(body: RequestBody | null | undefined): Promise<Uint8Array | ReadableStream<Uint8Array> | null> {
+  if (body === null || body === undefined) return null;
+  if (typeof body === 'string') return enc.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (body instanceof URLSearchParams) return enc.encode(body.toString());
+  return body;
+}
+
+function buildHead(method: string, url: URL, headers: Headers, body: Uint8Array | ReadableStream<Uint8Array> | null): Uint8Array {
+  const h = new Headers(headers);
+  if (!h.has('host')) h.set('host', url.host);
+  if (!h.has('accept')) h.set('accept', '*/*');
+  if (!h.has('user-agent')) h.set('user-agent', 'puretls');
+  h.set('connection', 'close');
+  h.delete('transfer-encoding');
+  h.delete('content-length');
+  if (body instanceof Uint8Array) {
+    if (body.length || !['GET', 'HEAD'].includes(method)) h.set('content-length', String(body.length));
+  } else if (body) {
+    h.set('transfer-encoding', 'chunked');
+  }
+  if (body instanceof URLSearchParams && !h.has('content-type')) h.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+  for (const [k, v] of h) head += `${k}: ${v}\r\n`;
+  return enc.encode(head + '\r\n');
+}
+
+async function sendBody(w: WritableStreamDefaultWriter<Uint8Array>, body: Uint8Array | ReadableStream<Uint8Array> | null): Promise<void> {
+  if (body instanceof Uint8Array) {
+    if (body.length) await w.write(body);
+    return;
+  }
+  if (!body) return;
+  const r = body.getReader();
+  for (;;) {
+    const { value, done } = await r.read();
+    if (done) break;
+    if (!value.length) continue;
+    await w.write(enc.encode(`${value.length.toString(16)}\r\n`));
+    await w.write(value);
+    await w.write(enc.encode('\r\n'));
+  }
+  await w.write(enc.encode('0\r\n\r\n'));
+}
+
+/** One request/response exchange on a fresh connection. */
+async function exchange(
+  url: URL,
+  method: string,
+  headers: Headers,
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+  raw: ByteStream,
+  init: RequestInit,
+  signal: AbortSignal,
+): Promise<Response> {
+  let stream: ByteStream & { close?: () => Promise<void> } = raw;
+  if (url.protocol === 'https:') {
+    const host = targetOf(url).host;
+    const conn = await tlsConnect({ serverName: host, ...init.tls, transport: raw, signal });
+    init.onConnection?.(conn, url);
+    stream = conn;
+  }
+  const writer = stream.writable.getWriter();
+  const reader = new ByteReader(stream.readable.getReader(), signal);
+  const release = () => {
+    writer.releaseLock();
+    // A TLS connection sends close_notify; a plain stream just ends.
+    void (stream.close ? stream.close() : stream.writable.close()).catch(() => {});
+    void reader.cancel();
+  };
+  const onAbort = () => release();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await writer.write(buildHead(method, url, headers, body));
+    // The body goes out while the response is read: a server may answer (e.g. 413) before taking all of it.
+    const sending = sendBody(writer, body);
+    sending.catch(() => {});
+    let head = await readHead(reader);
+    while (head.status >= 100 && head.status < 200) head = await readHead(reader);
+    const done = () => {
+      signal.removeEventListener('abort', onAbort);
+      release();
+    };
+    const status = head.status;
+    const h = new Headers();
+    for (const [k, v] of head.headers) {
+      try {
+        h.append(k, v);
+      } catch {
+        throw new TlsError('http_protocol', `invalid value for header ${k}`);
+      }
+    }
+    const stream2 = bodyStream(reader, framing(head, method), done);
+    const res = new Response(status === 204 || status === 205 || status === 304 ? null : stream2, {
+      status,
+      statusText: head.statusText,
+      headers: h,
+    });
+    Object.defineProperty(res, 'url', { value: url.href });
+    return res;
+  } catch (e) {
+    signal.removeEventListener('abort', onAbort);
+    release();
+    throw signal.aborted ? signal.reason : e;
+  }
+}
+
+/**
+ * fetch()-like HTTP/1.1 over puretls: `request(url, { connect })` or `request(url, { transport })`.
+ * Verification follows `tls` (default: required, against the system bundle on Node; pass `tls.ca` in browsers).
+ */
+export async function request(input: string | URL, init: RequestInit = {}): Promise<Response> {
+  let url = new URL(input);
+  let method = (init.method ?? 'GET').toUpperCase();
+  let headers = new Headers(init.headers);
+  let body = await bodyBytes(init.body);
+  if (body && (method === 'GET' || method === 'HEAD')) throw new TlsError('config_invalid', `a ${method} request cannot have a body`);
+  const maxRedirects = init.maxRedirects ?? 5;
+  const ctl = new AbortController();
+  const onUserAbort = () => ctl.abort(init.signal!.reason);
+  if (init.signal?.aborted) throw init.signal.reason;
+  init.signal?.addEventListener('abort', onUserAbort, { once: true });
+  const timer =
+    init.timeoutMs !== undefined
+      ? setTimeout(() => ctl.abort(new TlsError('io_timeout', `the request to ${url.host} took longer than ${init.timeoutMs} ms`)), init.timeoutMs)
+      : undefined;
+  const cleanup = () => {
+    if (timer) clearTimeout(timer);
+    init.signal?.removeEventListener('abort', onUserAbort);
+  };
+  try {
+    let transport = init.transport;
+    for (let hop = 0; ; hop++) {
+      const raw = transport ?? (init.connect ? await init.connect(targetOf(url)) : undefined);
+      transport = undefined;
+      if (!raw) throw new TlsError('config_invalid', 'request() needs init.transport or init.connect');
+      if (ctl.signal.aborted) throw ctl.signal.reason;
+      const res = await exchange(url, method, headers, body, raw, init, ctl.signal);
+      const location = res.headers.get('location');
+      if (!REDIRECTS.has(res.status) || !location || (init.redirect ?? 'manual') === 'manual') {
+        if (hop > 0) Object.defineProperty(res, 'redirected', { value: true });
+        return withCleanup(res, cleanup);
+      }
+      await res.body?.cancel();
+      if (init.redirect === 'error') throw new TlsError('http_protocol', `redirected (${res.status}) to ${location} with redirect: 'error'`);
+      if (hop >= maxRedirects) throw new TlsError('http_protocol', `more than ${maxRedirects} redirects`);
+      if (!init.connect) throw new TlsError('http_protocol', `following the redirect to ${location} needs init.connect`);
+      const next = new URL(location, url);
+      if (url.protocol === 'https:' && next.protocol !== 'https:') {
+        throw new TlsError('http_protocol', `refusing to follow a redirect from https: to ${next.protocol}`);
+      }
+      // Fetch's rules: 303 (and 301/302 after POST) become GET without a body; 307/308 repeat the request.
+      if (res.status === 303 ? method !== 'HEAD' : (res.status === 301 || res.status === 302) && method === 'POST') {
+        method = 'GET';
+        body = null;
+        headers = new Headers(headers);
+        for (const k of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(k);
+      } else if (body instanceof ReadableStream) {
+        throw new TlsError('http_protocol', `a ${res.status} redirect would resend a streamed body, which cannot be replayed`);
+      }
+      if (next.origin !== url.origin) {
+        headers = new Headers(headers);
+        headers.delete('authorization');
+        headers.delete('cookie');
+        headers.delete('host');
+      }
+      url = next;
+    }
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}
+
+/** Keep the timeout armed until the body has been read (or cancelled), then disarm it. */
+function withCleanup(res: Response, cleanup: () => void): Response {
+  if (!res.body) {
+    cleanup();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        try {
+          const { value, done } = await reader.read();
+          if (done) {
+            cleanup();
+            c.close();
+          } else c.enqueue(value);
+        } catch (e) {
+          cleanup();
+          c.error(e);
+        }
+      },
+      cancel(reason) {
+        cleanup();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const out = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  Object.defineProperty(out, 'url', { value: res.url });
+  if (res.redirected) Object.defineProperty(out, 'redirected', { value: true });
+  return out;
+}
