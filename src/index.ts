@@ -13,3 +13,20 @@ export type { TlsSession } from './handshake/session.js';
 export { verifyCertificateChain } from './x509/verify.js';
 export type { PeerCertificate } from './x509/peercert.js';
 export { matchHostname } from './hostname/index.js';
+export { webSocketStream, type WebSocketLike, type WebSocketStreamOptions } from './transport/websocket.js';
+export { webStreams } from './transport/webstreams.js';
+export { toNodeDuplex } from './transport/node-duplex.js';
+export {
+  wrapSocket,
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  PROTOCOL_SSLv23,
+  PROTOCOL_TLS,
+  PROTOCOL_TLSv1,
+  PROTOCOL_TLSv1_1,
+  PROTOCOL_TLSv1_2,
+  type WrapSocketOptions,
+  type SSLSocket,
+} from './python.js';
+export { request, type RequestInit, type RequestBody, type Target } from './http/index.js';

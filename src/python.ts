@@ -1,0 +1,167 @@
+/**
+ * A facade with the semantics of Python's ssl.wrap_socket, for code ported from Python: the same constants and
+ * option meanings, over connect()/accept(). One deliberate difference: a client verifies the server by default
+ * (CERT_REQUIRED, the system bundle when caCerts is absent) where Python's wrap_socket defaulted to CERT_NONE.
+ */
+import { TlsError } from './errors.js';
+import { connect } from './client.js';
+import { accept } from './server.js';
+import type { TlsConnection } from './connection.js';
+import type { ByteStream } from './transport/types.js';
+import { readPemInput, type PemInput } from './pem.js';
+import type { TlsVersion } from './crypto/suites.js';
+import { suiteByName } from './crypto/suites.js';
+import type { PeerCertificate } from './x509/peercert.js';
+
+// Python's numbers (ssl.CERT_*, ssl.PROTOCOL_*), so values copied from Python code mean the same here.
+export const CERT_NONE = 0;
+export const CERT_OPTIONAL = 1;
+export const CERT_REQUIRED = 2;
+/** Negotiates the highest of TLS 1.0–1.2 both sides support (Python's PROTOCOL_SSLv23, alias PROTOCOL_TLS). */
+export const PROTOCOL_SSLv23 = 2;
+export const PROTOCOL_TLS = PROTOCOL_SSLv23;
+export const PROTOCOL_TLSv1 = 3;
+export const PROTOCOL_TLSv1_1 = 4;
+export const PROTOCOL_TLSv1_2 = 5;
+
+export interface WrapSocketOptions {
+  serverSide?: boolean;
+  /** Private key; when absent, the key is taken from certfile (Python: "the private key will be taken from certfile"). */
+  keyfile?: PemInput;
+  /** Certificate chain, leaf first (may also hold the key). */
+  certfile?: PemInput;
+  /** CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED. Default: CERT_REQUIRED for clients, CERT_NONE for servers. */
+  certReqs?: number;
+  /** PROTOCOL_SSLv23 (default) or one pinned version: PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2. */
+  sslVersion?: number;
+  /** Trust anchors (PEM bundle). Clients default to the system bundle. */
+  caCerts?: PemInput;
+  /** SNI, and the name the server's certificate is checked against. Without it only the chain is checked. */
+  serverHostname?: string;
+  /** An OpenSSL-style cipher list, colon-separated suite names (OpenSSL or IANA), e.g. 'ECDHE-RSA-AES128-GCM-SHA256'. */
+  ciphers?: string;
+  alpnProtocols?: string[];
+  /** Passphrase for an encrypted key (Python's load_cert_chain password). */
+  password?: string;
+}
+
+/** The connection wrapSocket returns: a TlsConnection with Python SSLSocket-style helpers. */
+export interface SSLSocket extends TlsConnection {
+  /** The peer certificate dict; `{}` when it was not validated (as Python); DER bytes with binaryForm true. */
+  getpeercert(binaryForm?: false): PeerCertificate | Record<string, never> | undefined;
+  getpeercert(binaryForm: true): Uint8Array | undefined;
+  /** [OpenSSL suite name, protocol version, secret bits], like Python's SSLSocket.cipher(). */
+  cipher(): [string, TlsVersion, number];
+  selectedAlpnProtocol(): string | undefined;
+}
+
+const VERSIONS: Record<number, [TlsVersion, TlsVersion]> = {
+  [PROTOCOL_SSLv23]: ['TLSv1', 'TLSv1.2'],
+  [PROTOCOL_TLSv1]: ['TLSv1', 'TLSv1'],
+  [PROTOCOL_TLSv1_1]: ['TLSv1.1', 'TLSv1.1'],
+  [PROTOCOL_TLSv1_2]: ['TLSv1.2', 'TLSv1.2'],
+};
+
+/** [minVersion, maxVersion] for a PROTOCOL_* number. */
+export function versionsFor(sslVersion: number = PROTOCOL_SSLv23): [TlsVersion, TlsVersion] {
+  const v = VERSIONS[sslVersion];
+  if (!v) throw new TlsError('config_invalid', `sslVersion ${sslVersion} is not PROTOCOL_SSLv23, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1 or PROTOCOL_TLSv1_2`);
+  return v;
+}
+
+/** 'none' | 'optional' | 'required' for a CERT_* number on the given side. */
+export function verifyModeFor(certReqs: number, serverSide: boolean): 'none' | 'optional' | 'required' {
+  switch (certReqs) {
+    case CERT_NONE:
+      return 'none';
+    // Python: "In client mode, CERT_OPTIONAL has the same meaning as CERT_REQUIRED."
+    case CERT_OPTIONAL:
+      return serverSide ? 'optional' : 'required';
+    case CERT_REQUIRED:
+      return 'required';
+    default:
+      throw new TlsError('config_invalid', `certReqs ${certReqs} is not CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED`);
+  }
+}
+
+/** Suite names from an OpenSSL-style colon-separated list. */
+export function cipherList(ciphers: string): string[] {
+  const names = ciphers.split(/[:,\s]+/).filter(Boolean);
+  for (const n of names) {
+    if (!suiteByName(n)) throw new TlsError('config_invalid', `unknown or unsupported cipher '${n}' in ciphers`);
+  }
+  return names;
+}
+
+/** A file-like object is read once; both the certificate and (when keyfile is absent) the key come from that text. */
+function loadPair(o: WrapSocketOptions): { cert: string | Uint8Array; key: string | Uint8Array } | undefined {
+  if (o.certfile === undefined) {
+    if (o.keyfile !== undefined) throw new TlsError('config_invalid', 'keyfile needs certfile');
+    return undefined;
+  }
+  const cert = readPemInput(o.certfile);
+  if (o.keyfile !== undefined) return { cert, key: readPemInput(o.keyfile) };
+  const text = typeof cert === 'string' ? cert : new TextDecoder('latin1').decode(cert);
+  const m = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----[\s\S]*?-----END \1-----/.exec(text);
+  if (!m) throw new TlsError('config_bad_key', 'no keyfile given and certfile holds no private key');
+  return { cert, key: m[0] };
+}
+
+function secretBits(suiteName: string): number {
+  return /AES_128/.test(suiteName) ? 128 : 256;
+}
+
+/** Add the Python-style helpers to a connection. */
+export function asSSLSocket(conn: TlsConnection): SSLSocket {
+  const s = conn as SSLSocket;
+  function getpeercert(binaryForm?: boolean): PeerCertificate | Record<string, never> | Uint8Array | undefined {
+    if (binaryForm) return conn.peerCertificateChain()[0];
+    const cert = conn.peerCertificate() as PeerCertificate | undefined;
+    if (!cert) return undefined;
+    return conn.verification.ok ? cert : {};
+  }
+  Object.defineProperties(s, {
+    getpeercert: { value: getpeercert },
+    cipher: {
+      value: (): [string, TlsVersion, number] => [suiteByName(conn.cipherSuite)?.openssl ?? conn.cipherSuite, conn.version, secretBits(conn.cipherSuite)],
+    },
+    selectedAlpnProtocol: { value: () => conn.alpnProtocol },
+  });
+  return s;
+}
+
+/** Python's ssl.wrap_socket over a ByteStream. Resolves once the handshake is done (do_handshake_on_connect). */
+export async function wrapSocket(transport: ByteStream, o: WrapSocketOptions = {}): Promise<SSLSocket> {
+  const serverSide = !!o.serverSide;
+  const [minVersion, maxVersion] = versionsFor(o.sslVersion);
+  const pair = loadPair(o);
+  const common = {
+    transport,
+    minVersion,
+    maxVersion,
+    ...(o.ciphers !== undefined ? { cipherSuites: cipherList(o.ciphers) } : {}),
+    ...(o.alpnProtocols ? { alpnProtocols: o.alpnProtocols } : {}),
+    ...(o.password !== undefined ? { passphrase: o.password } : {}),
+  };
+  if (serverSide) {
+    if (!pair) throw new TlsError('config_invalid', 'serverSide needs certfile (and keyfile, unless certfile holds the key)');
+    const conn = await accept({
+      ...common,
+      ...pair,
+      requestCert: verifyModeFor(o.certReqs ?? CERT_NONE, true),
+      ...(o.caCerts !== undefined ? { ca: o.caCerts } : {}),
+    });
+    return asSSLSocket(conn);
+  }
+  const verify = verifyModeFor(o.certReqs ?? CERT_REQUIRED, false);
+  const conn = await connect({
+    ...common,
+    verify,
+    ...(o.caCerts !== undefined ? { ca: o.caCerts } : {}),
+    ...(o.serverHostname !== undefined ? { serverName: o.serverHostname } : {}),
+    // Python's wrap_socket never matched hostnames itself; we do whenever a hostname is given.
+    checkHostname: o.serverHostname !== undefined,
+    ...(pair ? pair : {}),
+  });
+  return asSSLSocket(conn);
+}

@@ -1,0 +1,175 @@
+/** wrapSocket with Python ssl.wrap_socket semantics: our client and server against each other and against OpenSSL. */
+import { describe, it, expect, afterAll } from 'vitest';
+import net from 'node:net';
+import {
+  wrapSocket,
+  memoryPair,
+  nodeStream,
+  CERT_NONE,
+  CERT_OPTIONAL,
+  CERT_REQUIRED,
+  PROTOCOL_SSLv23,
+  PROTOCOL_TLSv1,
+  PROTOCOL_TLSv1_1,
+  PROTOCOL_TLSv1_2,
+  type SSLSocket,
+} from '../../src/index.js';
+import { startServer, runClient, stopAll, opensslAvailable, freePort } from '../helpers/openssl.js';
+import { pki } from '../helpers/pki.js';
+
+const file = (text: string) => ({ read: () => text });
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function pair(client: Parameters<typeof wrapSocket>[1], server: Parameters<typeof wrapSocket>[1]): Promise<[SSLSocket, SSLSocket]> {
+  const [a, b] = memoryPair();
+  const s = wrapSocket(b, { serverSide: true, ...server });
+  const c = wrapSocket(a, client);
+  // Both settle before we look, so a failing side does not leave the other hanging unobserved.
+  const [cr, sr] = await Promise.allSettled([c, s]);
+  if (cr.status === 'rejected') throw cr.reason;
+  if (sr.status === 'rejected') throw sr.reason;
+  return [cr.value, sr.value];
+}
+
+const serverRsa = { certfile: file(pki.serverRsa.chain), keyfile: file(pki.serverRsa.key) };
+
+describe('wrapSocket over memoryPair', () => {
+  it('uses Python’s constant values', () => {
+    expect([CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED]).toEqual([0, 1, 2]);
+    expect([PROTOCOL_SSLv23, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2]).toEqual([2, 3, 4, 5]);
+  });
+
+  it('client and server with file-like certfile/keyfile, ca_certs and server_hostname', async () => {
+    const [c, s] = await pair({ caCerts: file(pki.ca), serverHostname: 'localhost', sslVersion: PROTOCOL_SSLv23 }, { ...serverRsa, sslVersion: PROTOCOL_SSLv23 });
+    expect(c.version).toBe('TLSv1.2');
+    const cert = c.getpeercert();
+    expect(cert).toMatchObject({ subject: [[['organizationName', 'puretls test']], [['commonName', 'localhost']]], subjectAltName: expect.arrayContaining([['DNS', 'localhost']]) });
+    expect(c.getpeercert(true)).toEqual(c.peerCertificateChain()[0]);
+    const [name, version, bits] = c.cipher();
+    expect(name).toMatch(/^ECDHE-RSA-/);
+    expect(version).toBe('TLSv1.2');
+    expect([128, 256]).toContain(bits);
+    expect(s.getpeercert()).toBeUndefined(); // CERT_NONE on the server: no client certificate asked for
+    const w = c.writable.getWriter();
+    await w.write(enc.encode('ping'));
+    const r = await s.readable.getReader().read();
+    expect(dec.decode(r.value)).toBe('ping');
+  });
+
+  it.each([
+    [PROTOCOL_TLSv1, 'TLSv1'],
+    [PROTOCOL_TLSv1_1, 'TLSv1.1'],
+    [PROTOCOL_TLSv1_2, 'TLSv1.2'],
+  ])('PROTOCOL %i pins %s; PROTOCOL_SSLv23 on the other side meets it', async (proto, name) => {
+    const [c] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: proto }, { ...serverRsa, sslVersion: PROTOCOL_SSLv23 });
+    expect(c.version).toBe(name);
+    expect(c.cipher()[1]).toBe(name);
+  });
+
+  it('pinned versions that differ do not connect', async () => {
+    await expect(pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLSv1 }, { ...serverRsa, sslVersion: PROTOCOL_TLSv1_2 })).rejects.toMatchObject({
+      code: expect.stringMatching(/protocol_version/),
+    });
+  });
+
+  it('verifies by default: without ca_certs the test root is not in the system bundle', async () => {
+    await expect(pair({ serverHostname: 'localhost' }, serverRsa)).rejects.toMatchObject({ code: expect.stringMatching(/^cert_untrusted|config_no_ca$/) });
+  });
+
+  it('checks server_hostname against the certificate', async () => {
+    await expect(pair({ caCerts: pki.ca, serverHostname: 'example.com' }, serverRsa)).rejects.toMatchObject({ code: 'cert_hostname_mismatch' });
+  });
+
+  it('without server_hostname the chain is still verified (as Python’s CERT_REQUIRED) but no name is matched', async () => {
+    const [c] = await pair({ caCerts: pki.ca }, serverRsa);
+    expect(c.verification.ok).toBe(true);
+  });
+
+  it('CERT_NONE connects to an untrusted server and getpeercert() is {} (not validated), as in Python', async () => {
+    const [c] = await pair({ certReqs: CERT_NONE }, serverRsa);
+    expect(c.getpeercert()).toEqual({});
+    expect(c.getpeercert(true)).toBeInstanceOf(Uint8Array);
+  });
+
+  it('client certificates: server CERT_REQUIRED with ca_certs; the client key taken from certfile', async () => {
+    const combined = pki.clientRsa.chain + pki.clientRsa.key;
+    const [c, s] = await pair(
+      { caCerts: pki.ca, serverHostname: 'localhost', certfile: file(combined) },
+      { ...serverRsa, certReqs: CERT_REQUIRED, caCerts: pki.ca },
+    );
+    expect(c.version).toBe('TLSv1.2');
+    expect(s.getpeercert()).toMatchObject({ serialNumber: expect.stringMatching(/0C$/i) });
+  });
+
+  it('server CERT_REQUIRED refuses a client without a certificate', async () => {
+    await expect(pair({ caCerts: pki.ca, serverHostname: 'localhost' }, { ...serverRsa, certReqs: CERT_REQUIRED, caCerts: pki.ca })).rejects.toBeTruthy();
+  });
+
+  it('server CERT_OPTIONAL lets a client without a certificate in', async () => {
+    const [, s] = await pair({ caCerts: pki.ca, serverHostname: 'localhost' }, { ...serverRsa, certReqs: CERT_OPTIONAL, caCerts: pki.ca });
+    expect(s.getpeercert()).toBeUndefined();
+  });
+
+  it('ciphers takes an OpenSSL-style list', async () => {
+    const [c] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' }, serverRsa);
+    expect(c.cipherSuite).toBe('TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256');
+    expect(c.cipher()[0]).toBe('ECDHE-RSA-CHACHA20-POLY1305');
+  });
+
+  it('refuses unknown constants and a server without certfile', async () => {
+    const [a, b] = memoryPair();
+    await expect(wrapSocket(a, { certReqs: 7 })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(a, { sslVersion: 16 })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(b, { serverSide: true })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(b, { serverSide: true, certfile: pki.serverRsa.cert })).rejects.toMatchObject({ code: 'config_bad_key' });
+  });
+});
+
+const tcp = (port: number) =>
+  new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+
+describe.skipIf(!opensslAvailable())('wrapSocket against OpenSSL', () => {
+  afterAll(() => stopAll());
+
+  it('client → openssl s_server (ECDSA certificate, TLS 1.1 pinned)', async () => {
+    const srv = await startServer({ cert: pki.serverEcdsa.certPath, key: pki.serverEcdsa.keyPath, chain: pki.intermediatePath, args: ['-www', '-cipher', 'DEFAULT@SECLEVEL=0'] });
+    // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level; level 0 lets the pinned version through.
+    const c = await wrapSocket(nodeStream(await tcp(srv.port)), { caCerts: file(pki.ca), serverHostname: '127.0.0.1', sslVersion: PROTOCOL_TLSv1_1 });
+    expect(c.version).toBe('TLSv1.1');
+    expect(c.cipher()[0]).toMatch(/^ECDHE-ECDSA-/);
+    expect(c.getpeercert()).toMatchObject({ subjectAltName: expect.arrayContaining([['IP Address', '127.0.0.1']]) });
+    await c.close();
+  });
+
+  it('server ← openssl s_client with a client certificate (CERT_REQUIRED)', async () => {
+    const port = await freePort();
+    const server = net.createServer();
+    const accepted = new Promise<SSLSocket>((resolve, reject) => {
+      server.once('connection', (sock) => {
+        wrapSocket(nodeStream(sock), { serverSide: true, ...serverRsa, certReqs: CERT_REQUIRED, caCerts: pki.ca }).then(resolve, reject);
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    try {
+      const client = runClient({
+        port,
+        args: ['-CAfile', pki.caPath, '-verify_return_error', '-cert', pki.clientEcdsa.certPath, '-key', pki.clientEcdsa.keyPath, '-cert_chain', pki.intermediatePath, '-ign_eof'],
+        input: 'hello from s_client\n',
+      });
+      const s = await accepted;
+      expect(s.getpeercert()).toMatchObject({ serialNumber: expect.stringMatching(/0D$/i) });
+      const r = s.readable.getReader();
+      const got = await r.read();
+      expect(dec.decode(got.value)).toBe('hello from s_client\n');
+      await s.close();
+      const res = await client;
+      expect(res.stdout).toContain('Verify return code: 0 (ok)');
+    } finally {
+      server.close();
+    }
+  });
+});
