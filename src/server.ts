@@ -2,10 +2,10 @@
 import { TlsError } from './errors.js';
 import { Engine, type EngineLimits } from './engine.js';
 import { establish, type TlsConnection, type HandshakeResult } from './connection.js';
-import { serverHandshake, type ClientAuthMode, type ServerHandshakeConfig } from './handshake/server.js';
+import { identityFitsSuite, serverHandshake, type ClientAuthMode, type ServerHandshakeConfig } from './handshake/server.js';
 import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
-import { suiteAllowedIn, type TlsVersion } from './crypto/suites.js';
+import type { TlsVersion } from './crypto/suites.js';
 import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { loadCertificates } from './x509/certificate.js';
@@ -109,9 +109,7 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
   if (!(dhGroup in FFDHE)) throw new TlsError('config_invalid', `dhGroup '${dhGroup}' is not an RFC 7919 group`);
   // A configuration that can never complete a handshake is a mistake to report now, not per client.
   const usable = suites.some(
-    (s) =>
-      [minVersion, maxVersion].some((v) => suiteAllowedIn(s, v)) &&
-      identities.some((id) => (s.auth === 'ECDSA' ? id.key.kind === 'ec' || id.key.kind === 'ed25519' : id.key.kind === 'rsa')),
+    (s) => s.minVersion <= maxVersion && s.maxVersion >= minVersion && identities.some((id) => identityFitsSuite(id, s)),
   );
   if (!usable) throw new TlsError('config_invalid', 'no configured cipher suite fits the certificates and the version range');
   const now = o.now ?? (() => new Date());

@@ -168,7 +168,7 @@ function chooseDheGroup(cfg: ServerHandshakeConfig, offer: Offer): FfdheGroupNam
 }
 
 /** The certificate key a suite needs: RSA key exchange decrypts with a plain rsaEncryption key. */
-function identityFitsSuite(id: Identity, suite: CipherSuite): boolean {
+export function identityFitsSuite(id: Identity, suite: CipherSuite): boolean {
   const k = id.key;
   if (suite.auth === 'ECDSA') return k.kind === 'ec' || k.kind === 'ed25519';
   return k.kind === 'rsa' && !(suite.kx === 'RSA' && k.pss);
