@@ -69,7 +69,9 @@ export const botan: PeerDriver = {
     start(cell, port, line, work) {
       const pki = loadPki();
       // The host argument is also the name checked against our certificate; localhost resolves to 127.0.0.1.
-      const args = ['tls_client', SERVER_NAME, `--port=${port}`, `--policy=${policyFile(cell, work)}`, `--trusted-cas=${pki.caPath}`, '--skip-system-cert-store'];
+      // tls_client offers TLS 1.2 unless told otherwise; the policy alone does not lower it.
+      const versionFlag = { TLSv1: ['--tls1.0'], 'TLSv1.1': ['--tls1.1'], 'TLSv1.2': [] }[cell.version];
+      const args = ['tls_client', SERVER_NAME, `--port=${port}`, ...versionFlag, `--policy=${policyFile(cell, work)}`, `--trusted-cas=${pki.caPath}`, '--skip-system-cert-store'];
       return processClient('botan', args, line);
     },
   },

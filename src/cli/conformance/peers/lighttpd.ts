@@ -99,6 +99,12 @@ export const wolfssl = driver({
     return `wolfSSL ${debVersion('libwolfssl35')}`;
   },
   suiteName: (cell) => cell.suite.openssl,
+  // Both gaps are wolfSSL's build defaults, kept by Debian: lighttpd refuses to start with either setting, and the
+  // library's suite-name table has no static-RSA entries (AES128-SHA, AES128-GCM-SHA256, ...).
   unsupported: (cell) =>
-    cell.version === 'TLSv1' ? "Debian's wolfSSL is built without TLS 1.0 (wolfSSL's default); lighttpd rejects MinProtocol TLSv1.0" : null,
+    cell.version === 'TLSv1'
+      ? "Debian's wolfSSL is built without TLS 1.0 (wolfSSL's default); lighttpd rejects MinProtocol TLSv1.0"
+      : cell.suite.kx === 'RSA'
+        ? "Debian's wolfSSL is built without static-RSA key exchange suites (WOLFSSL_STATIC_RSA unset, wolfSSL's default)"
+        : null,
 });

@@ -26,11 +26,15 @@ export const node: PeerDriver = {
     start(cell) {
       const id = loadPki().server[cell.keyType];
       let log = '';
-      const server = tls.createServer({ ...options(cell), cert: id.chain, key: id.key, requestCert: cell.clientAuth, rejectUnauthorized: cell.clientAuth }, (sock) => {
+      const server = tls.createServer(
+        // dhparam 'auto': without it Node's server offers no DHE suite at all.
+        { ...options(cell), cert: id.chain, key: id.key, dhparam: 'auto', requestCert: cell.clientAuth, rejectUnauthorized: cell.clientAuth },
+        (sock) => {
         sock.on('data', (d: Buffer) => sock.write(d));
         sock.on('end', () => sock.end());
         sock.on('error', (e) => (log += `socket: ${e.message}\n`));
-      });
+        },
+      );
       server.on('tlsClientError', (e) => (log += `tlsClientError: ${e.message}\n`));
       return new Promise<PeerServer>((resolve, reject) => {
         server.once('error', reject);

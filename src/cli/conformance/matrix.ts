@@ -1,0 +1,74 @@
+/**
+ * The matrix: peer × role × version × suite, the leaf key type following the suite (ECDSA for ECDHE_ECDSA,
+ * RSA otherwise), plus client authentication on a subset of suites and, when switched on, resumption.
+ */
+import { CIPHER_SUITES, suiteAllowedIn, suiteByName, versionFromName, type CipherSuite, type TlsVersion } from '../../crypto/suites.js';
+import { DRIVERS } from './peers/index.js';
+import type { Cell, PeerName, PeerRole } from './types.js';
+import { PEER_NAMES } from './types.js';
+
+export const VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
+
+/**
+ * Client authentication runs on one suite per key-exchange family that each version allows: ECDHE with either
+ * leaf type (so both RSA and ECDSA CertificateVerify are signed and checked) and static RSA.
+ */
+export const CLIENT_AUTH_SUITES: readonly string[] = [
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  'TLS_RSA_WITH_AES_128_CBC_SHA',
+];
+
+/** Resumption (when switched on) runs on these, in every version that allows them. */
+export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'];
+
+export interface MatrixFilter {
+  peers?: PeerName[];
+  roles?: PeerRole[];
+  versions?: TlsVersion[];
+  suites?: CipherSuite[];
+  /** Add the client-authentication cells (default true). */
+  clientAuth?: boolean;
+  /** Add resumption cells (default false). Resumption is exercised with puretls as the client. */
+  resumption?: boolean;
+}
+
+export function buildMatrix(f: MatrixFilter = {}): Cell[] {
+  const cells: Cell[] = [];
+  for (const peer of f.peers ?? PEER_NAMES) {
+    const driver = DRIVERS[peer];
+    for (const peerRole of f.roles ?? (['server', 'client'] as const)) {
+      if (!(peerRole === 'server' ? driver.server : driver.client)) continue;
+      for (const version of f.versions ?? VERSIONS) {
+        for (const suite of f.suites ?? CIPHER_SUITES) {
+          if (!suiteAllowedIn(suite, versionFromName(version)!)) continue;
+          const base: Cell = { peer, peerRole, version, suite, keyType: suite.auth, clientAuth: false, resumption: false };
+          cells.push(base);
+          if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) cells.push({ ...base, clientAuth: true });
+          if (f.resumption && peerRole === 'server' && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+/** The identity of a cell in expectation files: peer/role/version/suite/keyType[/clientAuth][/resumption]. */
+export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption'> & { suite: { name: string } | string }): string {
+  const suite = typeof c.suite === 'string' ? c.suite : c.suite.name;
+  return [c.peer, c.peerRole, c.version, suite, c.keyType, ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : [])].join('/');
+}
+
+/** Parse --suite values: IANA names (TLS_ prefix optional), OpenSSL names, or substrings like CHACHA20 or DHE_RSA. */
+export function parseSuites(list: string[]): CipherSuite[] {
+  const out = new Set<CipherSuite>();
+  for (const item of list) {
+    const exact = suiteByName(item);
+    const matches = exact ? [exact] : CIPHER_SUITES.filter((s) => s.name.includes(item.toUpperCase()));
+    if (matches.length === 0) throw new Error(`--suite ${item}: no such suite`);
+    for (const s of matches) out.add(s);
+  }
+  return CIPHER_SUITES.filter((s) => out.has(s));
+}

@@ -1,0 +1,102 @@
+/**
+ * Reports: the result table, the summary line, the JSON report of ../shared/CONTRACT.md, and the comparison
+ * with the committed expectations (conformance/expected.json).
+ */
+import { CIPHER_SUITES, suiteAllowedIn, versionFromName } from '../../crypto/suites.js';
+import { cellKey, VERSIONS } from './matrix.js';
+import type { CellResult, JsonCell, Outcome } from './types.js';
+
+export const MARK: Record<Outcome, string> = { pass: '✓', fail: '✗', unsupported: '·' };
+
+export function toJson(results: readonly CellResult[]): { cells: JsonCell[] } {
+  return {
+    cells: results.map((r) => ({
+      peer: r.cell.peer,
+      peerRole: r.cell.peerRole,
+      version: r.cell.version,
+      suite: r.cell.suite.name,
+      keyType: r.cell.keyType,
+      clientAuth: r.cell.clientAuth,
+      resumption: r.cell.resumption,
+      result: r.result,
+      ...(r.code ? { code: r.code } : {}),
+    })),
+  };
+}
+
+export function summaryLine(results: readonly CellResult[]): string {
+  const n = (o: Outcome) => results.filter((r) => r.result === o).length;
+  return `${n('pass')} passed, ${n('fail')} failed, ${n('unsupported')} unsupported`;
+}
+
+/**
+ * Rows: suite (with the leaf key type, R or E, and +auth / +resume variants); columns: peer and role
+ * ("openssl:s" = OpenSSL is the server, puretls the client). Each column holds three marks, for TLSv1, TLSv1.1
+ * and TLSv1.2: ✓ pass, ✗ fail, · not offered by the peer, blank where the version has no such suite or the
+ * cell was not run.
+ */
+export function table(results: readonly CellResult[]): string {
+  const byKey = new Map(results.map((r) => [cellKey(r.cell), r]));
+  const columns: { peer: CellResult['cell']['peer']; role: CellResult['cell']['peerRole'] }[] = [];
+  for (const r of results) {
+    if (!columns.some((c) => c.peer === r.cell.peer && c.role === r.cell.peerRole)) columns.push({ peer: r.cell.peer, role: r.cell.peerRole });
+  }
+  const variants = [
+    { clientAuth: false, resumption: false, tag: '' },
+    { clientAuth: true, resumption: false, tag: ' +auth' },
+    { clientAuth: false, resumption: true, tag: ' +resume' },
+  ];
+  const rows: string[][] = [];
+  for (const suite of CIPHER_SUITES) {
+    for (const v of variants) {
+      const marks = columns.map((c) =>
+        VERSIONS.map((version) => {
+          if (!suiteAllowedIn(suite, versionFromName(version)!)) return ' ';
+          const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType: suite.auth, clientAuth: v.clientAuth, resumption: v.resumption }));
+          return r ? MARK[r.result] : ' ';
+        }).join(''),
+      );
+      if (marks.every((m) => m.trim() === '')) continue;
+      rows.push([`${suite.name.replace(/^TLS_/, '')}${v.tag}`, suite.auth === 'ECDSA' ? 'E' : 'R', ...marks]);
+    }
+  }
+  const header = ['suite', 'key', ...columns.map((c) => `${c.peer}:${c.role === 'server' ? 's' : 'c'}`)];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const legend = 'marks per column: TLSv1 TLSv1.1 TLSv1.2; ✓ pass, ✗ fail, · not offered by the peer; key: R RSA leaf, E ECDSA leaf; peer:s = peer is the server, peer:c = peer is the client';
+  return [legend, '', line(header), ...rows.map(line)].join('\n');
+}
+
+export function failureLines(results: readonly CellResult[]): string[] {
+  return results.filter((r) => r.result === 'fail').map((r) => `FAIL ${cellKey(r.cell)}: ${r.code}${r.detail ? ` — ${r.detail}` : ''}`);
+}
+
+/** conformance/expected.json: every cell key with the outcome it had when the file was written. */
+export interface Expectations {
+  cells: Record<string, Outcome>;
+}
+
+export function toExpectations(results: readonly CellResult[], previous?: Expectations): Expectations {
+  // A filtered run only rewrites the cells it ran.
+  const cells: Record<string, Outcome> = { ...(previous?.cells ?? {}) };
+  for (const r of results) cells[cellKey(r.cell)] = r.result;
+  return { cells: Object.fromEntries(Object.entries(cells).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+}
+
+export interface Comparison {
+  /** Cells that passed in the expectations and do not pass now. */
+  regressions: CellResult[];
+  /** Cells that pass now and did not (or were not listed) before. */
+  newPasses: CellResult[];
+}
+
+export function compare(results: readonly CellResult[], expected: Expectations): Comparison {
+  const regressions: CellResult[] = [];
+  const newPasses: CellResult[] = [];
+  for (const r of results) {
+    const was = expected.cells[cellKey(r.cell)];
+    if (was === 'pass' && r.result !== 'pass') regressions.push(r);
+    if (was !== 'pass' && r.result === 'pass') newPasses.push(r);
+  }
+  return { regressions, newPasses };
+}

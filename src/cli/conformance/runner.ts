@@ -1,0 +1,73 @@
+/** Runs cells with bounded concurrency and shows progress: a live bar on a TTY, a plain line every N cells otherwise. */
+import { runCell, type CellOptions } from './cell.js';
+import { DRIVERS } from './peers/index.js';
+import type { Cell, CellResult } from './types.js';
+
+export interface Progress {
+  update(done: number, total: number, results: readonly CellResult[]): void;
+  finish(): void;
+}
+
+export interface RunOptions extends CellOptions {
+  concurrency: number;
+  progress?: Progress;
+}
+
+export async function runMatrix(cells: readonly Cell[], opts: RunOptions): Promise<CellResult[]> {
+  const results: CellResult[] = new Array(cells.length);
+  const finished: CellResult[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < cells.length) {
+      const i = next++;
+      const r = await runCell(DRIVERS[cells[i]!.peer], cells[i]!, opts);
+      results[i] = r;
+      finished.push(r);
+      opts.progress?.update(finished.length, cells.length, finished);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, cells.length)) }, worker));
+  opts.progress?.finish();
+  return results;
+}
+
+function counts(results: readonly CellResult[]): string {
+  let pass = 0;
+  let fail = 0;
+  let unsup = 0;
+  for (const r of results) {
+    if (r.result === 'pass') pass++;
+    else if (r.result === 'fail') fail++;
+    else unsup++;
+  }
+  return `${pass} pass, ${fail} fail, ${unsup} unsupported`;
+}
+
+/** A progress display on `out`: a redrawn bar when it is a TTY, otherwise a line every `every` cells. */
+export function progressOn(out: NodeJS.WriteStream, every = 50): Progress {
+  const t0 = Date.now();
+  if (out.isTTY) {
+    let last = 0;
+    return {
+      update(done, total, results) {
+        const now = Date.now();
+        if (done < total && now - last < 100) return;
+        last = now;
+        const width = 30;
+        const filled = Math.round((done / total) * width);
+        const cell = results[results.length - 1]!.cell;
+        const label = `${cell.peer} ${cell.peerRole} ${cell.version} ${cell.suite.name}`.slice(0, 48);
+        out.write(`\r\x1b[K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${counts(results)} ${((now - t0) / 1000).toFixed(0)}s ${label}`);
+      },
+      finish() {
+        out.write('\r\x1b[K');
+      },
+    };
+  }
+  return {
+    update(done, total, results) {
+      if (done % every === 0 || done === total) out.write(`conformance: ${done}/${total} cells (${counts(results)}) ${((Date.now() - t0) / 1000).toFixed(0)}s\n`);
+    },
+    finish() {},
+  };
+}
