@@ -105,7 +105,10 @@ async function exchange(
   let stream: ByteStream & { close?: () => Promise<void> } = raw;
   if (url.protocol === 'https:') {
     const host = targetOf(url).host;
-    const conn = await tlsConnect({ serverName: host, ...init.tls, transport: raw, signal });
+    // An abort during the handshake reports the caller's reason (a timeout's io_timeout, a user's own), not the handshake's.
+    const conn = await tlsConnect({ serverName: host, ...init.tls, transport: raw, signal }).catch((e) => {
+      throw signal.aborted ? signal.reason : e;
+    });
     init.onConnection?.(conn, url);
     stream = conn;
   }
