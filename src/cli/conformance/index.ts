@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { versionFromName, type TlsVersion } from '../../crypto/suites.js';
 import { buildMatrix, cellKey, parseSuites, VERSIONS, type MatrixFilter } from './matrix.js';
-import { runMatrix, progressOn } from './runner.js';
+import { runMatrix, progressOn, type TextSink } from './runner.js';
 import { compare, failureLines, summaryLine, table, toExpectations, toJson, type Expectations } from './report.js';
 import { probeReport, probeTarget } from './probe.js';
 import { DRIVERS } from './peers/index.js';
@@ -156,8 +156,8 @@ function writeFile(file: string, text: string): void {
 }
 
 export interface RunIo {
-  out: NodeJS.WriteStream;
-  err: NodeJS.WriteStream;
+  out: TextSink;
+  err: TextSink;
 }
 
 export async function runConformance(argv: string[], io: RunIo = { out: process.stdout, err: process.stderr }): Promise<number> {

@@ -44,7 +44,13 @@ function counts(results: readonly CellResult[]): string {
 }
 
 /** A progress display on `out`: a redrawn bar when it is a TTY, otherwise a line every `every` cells. */
-export function progressOn(out: NodeJS.WriteStream, every = 50): Progress {
+/** Where text goes: process.stdout / process.stderr, or anything with write() (tests). */
+export interface TextSink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+export function progressOn(out: TextSink, every = 50): Progress {
   const t0 = Date.now();
   if (out.isTTY) {
     let last = 0;
