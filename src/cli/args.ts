@@ -1,0 +1,87 @@
+/** Plain argv parsing: --flag, --opt value, --opt=value, short aliases, repeatable options. No dependency. */
+import { TlsError } from '../errors.js';
+
+export type OptKind = 'bool' | 'string' | 'list';
+export interface OptSpec {
+  [name: string]: OptKind;
+}
+
+export interface Parsed {
+  positionals: string[];
+  opts: Record<string, string | boolean | string[] | undefined>;
+}
+
+/** `aliases` maps short forms ('-X') to long names ('method'). Unknown options are an error, not ignored. */
+export function parseArgs(argv: readonly string[], spec: OptSpec, aliases: Record<string, string> = {}): Parsed {
+  const positionals: string[] = [];
+  const opts: Parsed['opts'] = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const name = aliases[flag] ?? (flag.startsWith('--') ? flag.slice(2) : undefined);
+    const kind = name !== undefined ? spec[name] : undefined;
+    if (!name || !kind) throw new TlsError('config_invalid', `unknown option ${flag} (see --help)`);
+    if (kind === 'bool') {
+      if (eq > 0) throw new TlsError('config_invalid', `${flag} takes no value`);
+      opts[name] = true;
+      continue;
+    }
+    let value: string;
+    if (eq > 0) value = a.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length) throw new TlsError('config_invalid', `${flag} needs a value`);
+      value = argv[++i]!;
+    }
+    if (kind === 'list') opts[name] = [...((opts[name] as string[] | undefined) ?? []), value];
+    else opts[name] = value;
+  }
+  return { positionals, opts };
+}
+
+/** 'host:port' (IPv6 in brackets) → parts; the port is required. */
+export function hostPort(s: string, what = 'address'): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new TlsError('config_invalid', `${what} '${s}' is not host:port`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+const VERSION_NAMES: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2'> = {
+  tlsv1: 'TLSv1', 'tlsv1.0': 'TLSv1', '1.0': 'TLSv1', tls1: 'TLSv1',
+  'tlsv1.1': 'TLSv1.1', '1.1': 'TLSv1.1', tls1_1: 'TLSv1.1',
+  'tlsv1.2': 'TLSv1.2', '1.2': 'TLSv1.2', tls1_2: 'TLSv1.2',
+};
+
+/** minVersion/maxVersion from --tls1/--tls1_1/--tls1_2 (pin) or --min/--max; {} leaves the library default. */
+export function versionOptions(opts: Parsed['opts']): { minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2'; maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' } {
+  const pins = (['tls1', 'tls1_1', 'tls1_2'] as const).filter((p) => opts[p]);
+  if (pins.length > 1) throw new TlsError('config_invalid', 'give at most one of --tls1, --tls1_1, --tls1_2');
+  if (pins.length) {
+    if (opts.min || opts.max) throw new TlsError('config_invalid', '--tls1* pins one version; do not combine with --min/--max');
+    const v = VERSION_NAMES[pins[0]!]!;
+    return { minVersion: v, maxVersion: v };
+  }
+  const parse = (s: unknown, what: string) => {
+    if (s === undefined) return undefined;
+    const v = VERSION_NAMES[String(s).toLowerCase()];
+    if (!v) throw new TlsError('config_invalid', `${what} '${s}' is not one of TLSv1, TLSv1.1, TLSv1.2`);
+    return v;
+  };
+  const minVersion = parse(opts.min, '--min');
+  const maxVersion = parse(opts.max, '--max');
+  return { ...(minVersion ? { minVersion } : {}), ...(maxVersion ? { maxVersion } : {}) };
+}
+
+/** Suite names from --cipher: colon- or comma-separated, OpenSSL or IANA names. */
+export function cipherOption(v: unknown): string[] | undefined {
+  return typeof v === 'string' ? v.split(/[:,]/).map((s) => s.trim()).filter(Boolean) : undefined;
+}

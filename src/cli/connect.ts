@@ -1,0 +1,79 @@
+/** `puretls connect host:port`: a TLS client like `openssl s_client`, then stdin/stdout through the connection. */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { connect } from '../client.js';
+import { TlsError } from '../errors.js';
+import { tcpConnect } from './net.js';
+import { parseArgs, hostPort, versionOptions, cipherOption } from './args.js';
+import { progress } from './progress.js';
+import { connectionSummary } from './summary.js';
+
+export const CONNECT_USAGE = `usage: puretls connect HOST:PORT [options]
+  --servername NAME   SNI and the name checked against the certificate (default: HOST)
+  --ca FILE           trust anchors, PEM (default: the system bundle)
+  --insecure          report verification failures instead of failing the handshake
+  --tls1 | --tls1_1 | --tls1_2    pin one version;  --min V / --max V   a range (TLSv1, TLSv1.1, TLSv1.2)
+  --cipher LIST       suites, colon-separated (OpenSSL or IANA names)
+  --alpn LIST         protocols to offer, comma-separated
+  --cert FILE --key FILE   client certificate chain and key
+  --showcerts         print every certificate of the chain as PEM
+  --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE
+  --timeout MS        handshake timeout (default 30000)
+  --quiet             no summary; only the application data on stdout`;
+
+const SPEC = {
+  servername: 'string', ca: 'string', insecure: 'bool', tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string',
+  cipher: 'string', alpn: 'string', cert: 'string', key: 'string', showcerts: 'bool', keylog: 'string', timeout: 'string', quiet: 'bool', help: 'bool',
+} as const;
+
+export async function connectCommand(argv: string[]): Promise<number> {
+  const { positionals, opts } = parseArgs(argv, SPEC, { '-h': 'help' });
+  if (opts.help) {
+    process.stdout.write(CONNECT_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new TlsError('config_invalid', 'connect needs exactly one HOST:PORT (see puretls connect --help)');
+  const { host, port } = hostPort(positionals[0]!, 'target');
+  const target = `${host}:${port}`;
+  const spin = progress(`connecting to ${target}…`);
+  let summary: string;
+  let conn;
+  try {
+    const transport = await tcpConnect(host, port);
+    spin.update(`TLS handshake with ${target}…`);
+    const keylog = opts.keylog as string | undefined;
+    conn = await connect({
+      transport,
+      serverName: (opts.servername as string | undefined) ?? host,
+      ...(opts.ca ? { ca: readFileSync(opts.ca as string) } : {}),
+      verify: opts.insecure ? 'optional' : 'required',
+      ...versionOptions(opts),
+      ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),
+      ...(opts.alpn ? { alpnProtocols: String(opts.alpn).split(',') } : {}),
+      ...(opts.cert ? { cert: readFileSync(opts.cert as string) } : {}),
+      ...(opts.key ? { key: readFileSync(opts.key as string) } : {}),
+      ...(keylog ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n') } : {}),
+      timeoutMs: opts.timeout ? Number(opts.timeout) : 30000,
+    });
+    summary = connectionSummary(conn, { target, showCerts: !!opts.showcerts, insecure: !!opts.insecure });
+  } finally {
+    spin.stop();
+  }
+  if (!opts.quiet) process.stderr.write(summary);
+  return pipeStdio(conn);
+}
+
+/** stdin → connection, connection → stdout. At stdin's end we send close_notify and read until the server closes. */
+async function pipeStdio(conn: Awaited<ReturnType<typeof connect>>): Promise<number> {
+  const writer = conn.writable.getWriter();
+  const sending = (async () => {
+    for await (const chunk of process.stdin) await writer.write(new Uint8Array(chunk as Buffer));
+    writer.releaseLock();
+    await conn.close();
+  })();
+  sending.catch(() => {});
+  for await (const chunk of conn.readable as unknown as AsyncIterable<Uint8Array>) {
+    if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+  }
+  process.stdin.destroy();
+  return 0;
+}
