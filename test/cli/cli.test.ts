@@ -1,0 +1,160 @@
+/** The puretls CLI (run from source through scripts/run-ts.mjs) against openssl s_server / s_client and itself. */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { startServer, runClient, stopAll, opensslAvailable, type RunningServer } from '../helpers/openssl.js';
+import { pki, repoRoot } from '../helpers/pki.js';
+
+const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
+const children = new Set<ChildProcess>();
+
+function run(args: string[], input = '', timeoutMs = 20000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdin.on('error', () => {});
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** Start a long-running command and wait for its "listening on HOST:PORT" line. */
+async function daemon(args: string[]): Promise<{ port: number; child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let err = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${err}`)), 20000);
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = /listening on (?:ws:\/\/)?[^\s]*:(\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (c) => reject(new Error(`exited ${c}: ${err}`)));
+  });
+  return { port, child, stderr: () => err };
+}
+
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await stopAll();
+});
+
+describe('puretls (no network)', () => {
+  it('unknown commands and options are one error line with a code and exit 1', async () => {
+    const a = await run(['frobnicate']);
+    expect(a.code).toBe(1);
+    expect(a.stderr.split('\n')[0]).toBe("puretls: unknown command 'frobnicate' [config_invalid]");
+    const b = await run(['connect', 'localhost:1', '--bogus']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toBe('puretls: unknown option --bogus (see --help) [config_invalid]\n');
+  });
+});
+
+describe.skipIf(!opensslAvailable())('puretls against openssl', () => {
+  let www: RunningServer;
+  let tmp: string;
+  beforeAll(async () => {
+    www = await startServer({ cert: pki.serverRsa.certPath, key: pki.serverRsa.keyPath, chain: pki.intermediatePath, args: ['-www', '-cipher', 'DEFAULT@SECLEVEL=0'] });
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'puretls-cli-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('connect: summary with chain and verification, then stdin/stdout through the connection', async () => {
+    const r = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caPath], 'GET / HTTP/1.0\r\n\r\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Protocol : TLSv1.2');
+    expect(r.stderr).toMatch(/Cipher {3}: TLS_ECDHE_RSA_WITH_\S+ \(ECDHE-RSA-/);
+    expect(r.stderr).toContain('0 s: O=puretls test, CN=localhost');
+    expect(r.stderr).toContain('i: O=puretls test, CN=puretls Test Root CA');
+    expect(r.stderr).toContain('Verification: OK');
+    expect(r.stdout).toMatch(/^HTTP\/1\.0 200 ok/);
+    expect(r.stdout).toContain('Ciphers supported in s_server binary');
+  });
+
+  it('connect: --tls1_1, --cipher, --showcerts, --keylog', async () => {
+    const keylog = path.join(tmp, 'keys.log');
+    const r = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caPath, '--tls1_1', '--cipher', 'ECDHE-RSA-AES256-SHA', '--showcerts', '--keylog', keylog, '--servername', 'localhost'], 'GET / HTTP/1.0\r\n\r\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Protocol : TLSv1.1');
+    expect(r.stderr).toContain('TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA');
+    expect(r.stderr.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+    expect(readFileSync(keylog, 'utf8')).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
+    expect(r.stdout).toContain('Protocol  : TLSv1.1');
+  });
+
+  it('connect: an untrusted server is one error line and exit 1; --insecure reports and goes on', async () => {
+    const r = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caEcdsaPath]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^puretls: certificate verify failed: .* \[cert_untrusted\]\n$/);
+    const i = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caEcdsaPath, '--insecure'], 'GET / HTTP/1.0\r\n\r\n');
+    expect(i.code).toBe(0);
+    expect(i.stderr).toContain('Verification: FAILED cert_untrusted');
+    expect(i.stdout).toContain('200 ok');
+  });
+
+  it('connect: a refused TCP connection', async () => {
+    const r = await run(['connect', '127.0.0.1:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('puretls: cannot connect to 127.0.0.1:1: ECONNREFUSED [io_transport]\n');
+  });
+
+  it('serve (-www) answers openssl s_client and puretls get', async () => {
+    const srv = await daemon(['serve', '--listen', '127.0.0.1:0', '--cert', pki.serverEcdsa.chainPath, '--key', pki.serverEcdsa.keyPath]);
+    const c = await runClient({ port: srv.port, args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof'], input: 'GET / HTTP/1.0\r\n\r\n' });
+    expect(c.stdout).toContain('Verify return code: 0 (ok)');
+    expect(c.stdout).toContain('Cipher: TLS_ECDHE_ECDSA_WITH_');
+    expect(c.stdout).toContain('SNI: localhost');
+    const g = await run(['get', `https://localhost:${srv.port}/`, '--ca', pki.caPath, '-i']);
+    expect(g.code).toBe(0);
+    expect(g.stdout).toMatch(/^HTTP\/1\.1 200 ok\r\n/);
+    expect(g.stdout).toContain('puretls serve: connection #2');
+    srv.child.kill('SIGTERM');
+    expect(srv.stderr()).toMatch(/#1 127\.0\.0\.1:\d+: TLSv1\.2 TLS_ECDHE_ECDSA/);
+  });
+
+  it('serve --echo with a client certificate required, and puretls connect with --cert/--key', async () => {
+    const srv = await daemon(['serve', '--echo', '--listen', '127.0.0.1:0', '--cert', pki.serverRsa.chainPath, '--key', pki.serverRsa.keyPath, '--ca', pki.caPath, '--require-client']);
+    const ok = await run(['connect', `localhost:${srv.port}`, '--ca', pki.caPath, '--cert', pki.clientRsa.chainPath, '--key', pki.clientRsa.keyPath], 'echo me\n');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('echo me\n');
+    const refused = await run(['connect', `localhost:${srv.port}`, '--ca', pki.caPath], 'x');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^puretls: .*\[peer_alert_\w+\]\n$/);
+    srv.child.kill('SIGTERM');
+  });
+
+  it('relay: only allowed targets; a WebSocket tunnel to s_server works', async () => {
+    const relay = await daemon(['relay', '--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${www.port}`]);
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/127.0.0.1:22`);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+      ws.on('error', () => {});
+    });
+    expect(refused).toBe(403);
+    const { connect, webSocketStream } = await import('../../src/index.js');
+    const conn = await connect({ transport: webSocketStream(new WebSocket(`ws://127.0.0.1:${relay.port}/?target=127.0.0.1:${www.port}`)), ca: pki.ca, serverName: 'localhost' });
+    expect(conn.version).toBe('TLSv1.2');
+    await conn.close();
+    await expect.poll(() => relay.stderr()).toMatch(/#1 closed/);
+    relay.child.kill('SIGINT');
+    await new Promise((r) => relay.child.once('exit', r));
+    expect(relay.stderr()).toMatch(/relay: 1 tunnels \(1 refused\), \d+ bytes up, \d+ bytes down/);
+  });
+});
