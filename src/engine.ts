@@ -395,6 +395,8 @@ export class Engine<R = unknown> {
   /** Seal and queue records, in order. `after` runs once these records are queued (used to switch keys after CCS). */
   private write(type: number, data: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
     const p = this.writeChain.then(async () => {
+      // Once failed, the fatal alert is the last record: a handshake still computing its flight must not follow it.
+      this.throwIfFailed();
       const bytes = await sealRecords(this.writeProt, type, this.writeVersion, data, {
         maxFragment: this.maxFragment,
         splitFirstByte,
