@@ -30,3 +30,5 @@ export {
   type SSLSocket,
 } from './python.js';
 export { request, type RequestInit, type RequestBody, type Target } from './http/index.js';
+/** Parse one DER certificate into the getpeercert() shape (e.g. to show each certificate of peerCertificateChain()). */
+export { peerCertificateFromDer } from './peer.js';

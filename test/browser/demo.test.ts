@@ -1,0 +1,96 @@
+/**
+ * End to end in headless Chromium: the demo page opens a WebSocket to the relay, runs TLS in the page to a local
+ * openssl s_server -www, verifies the chain against the test root, and shows the response.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { pki, repoRoot } from '../helpers/pki.js';
+import { opensslAvailable } from '../helpers/openssl.js';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(CHROMIUM);
+if (!haveBrowser) console.warn(`test/browser: ${CHROMIUM} not found (run scripts/install-browser.sh), skipping`);
+
+describe.skipIf(!haveBrowser || !opensslAvailable())('demo page in headless Chromium', () => {
+  let demo: ChildProcess;
+  let url: string;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    // The page loads the browser bundle; the demo server needs the relay from dist/ (npm test builds it first).
+    const b = spawnSync(process.execPath, ['scripts/build-browser.mjs', '--quiet'], { cwd: repoRoot, encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`build-browser failed: ${b.stderr}`);
+    if (!existsSync(path.join(repoRoot, 'dist/cli/relay.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot });
+    demo = spawn(process.execPath, ['demo/serve.mjs', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`demo did not start: ${out}`)), 20000);
+      const onData = (d: Buffer) => {
+        out += d;
+        const m = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      };
+      demo.stdout!.on('data', onData);
+      demo.stderr!.on('data', onData);
+      demo.once('exit', (c) => reject(new Error(`demo exited ${c}: ${out}`)));
+    });
+    profile = mkdtempSync(path.join(os.tmpdir(), 'puretls-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (demo && demo.exitCode === null) {
+      demo.kill('SIGTERM');
+      await new Promise((r) => demo.once('exit', r));
+    }
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('does a verified HTTPS request through the relay and shows version, suite, chain and body', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 30000 });
+    const status = await page.textContent('#status');
+    expect(await page.getAttribute('body', 'data-state'), `${status} ${errors.join('; ')}`).toBe('done');
+    expect(await page.textContent('#verified')).toMatch(/^OK/);
+    expect(await page.textContent('#version')).toBe('TLSv1.2');
+    expect(await page.textContent('#suite')).toMatch(/^TLS_ECDHE_RSA_WITH_/);
+    const chain = await page.$$eval('#chain li', (lis) => lis.map((li) => li.textContent ?? ''));
+    expect(chain).toHaveLength(2);
+    expect(chain[0]).toContain('commonName=localhost');
+    expect(chain[1]).toContain('issuer: organizationName=puretls test, commonName=puretls Test Root CA');
+    expect(await page.textContent('#http')).toBe('200 ok');
+    expect(await page.textContent('#body')).toContain('Ciphers supported in s_server binary');
+  });
+
+  it('in the page, another trust anchor fails the handshake (verification is real)', async () => {
+    const result = await page.evaluate(async (otherRoot: string) => {
+      // Built from a string so the test runner does not rewrite this import() for Node.
+      const lib = await (new Function('return import("/puretls.js")')() as Promise<any>);
+      const cfg = await (await fetch('/config.json')).json();
+      try {
+        await lib.request(cfg.url, { connect: () => lib.webSocketStream(new WebSocket(cfg.relay)), tls: { ca: otherRoot } });
+        return 'connected';
+      } catch (e) {
+        return (e as { code?: string }).code ?? String(e);
+      }
+    }, pki.caEcdsa);
+    expect(result).toBe('cert_untrusted');
+  });
+});
