@@ -1,5 +1,5 @@
 /** connect(): a TLS client over any ByteStream. */
-import { TlsError } from './errors.js';
+import { TlsError, CertificateError } from './errors.js';
 import { Engine, type EngineLimits } from './engine.js';
 import { establish, type TlsConnection, type HandshakeResult } from './connection.js';
 import { clientHandshake, type ClientHandshakeConfig } from './handshake/client.js';
@@ -11,6 +11,11 @@ import type { TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makeVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
+import { loadTrustAnchors } from './config.js';
+import type { SessionStore } from './handshake/session-cache.js';
+import type { Verification } from './handshake/client.js';
+import { checkOcspResponse } from './x509/ocsp.js';
+import { parseCertificate, type Certificate } from './x509/certificate.js';
 
 export interface ConnectOptions {
   transport: ByteStream;
@@ -39,6 +44,13 @@ export interface ConnectOptions {
   alpnProtocols?: string[];
   /** Offer to resume this session (from an earlier connection's `session`). */
   session?: TlsSession;
+  /**
+   * Keep sessions here and offer them again without passing `session` by hand: createSessionStore(), or any
+   * Map-like object. Looked up and stored under `sessionKey`.
+   */
+  sessionStore?: SessionStore;
+  /** The server identity sessions are stored under. Default: serverName. Use e.g. 'host:port' when names are shared. */
+  sessionKey?: string;
   /** Smallest DHE group accepted, in bits (default 2048). */
   minDhBits?: number;
   /** Smallest RSA server key accepted, in bits (default 2048). */
@@ -57,6 +69,8 @@ export interface ConnectOptions {
   requestOcsp?: boolean;
   /** Ask the server for smaller records (RFC 6066). */
   maxFragmentLength?: MaxFragmentLength;
+  /** Announce the largest record plaintext we accept, 64..16384 (RFC 8449 record_size_limit). */
+  recordSizeLimit?: number;
   /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. */
   keyLog?: (line: string) => void;
   /** Fail the handshake after this many milliseconds. */
@@ -80,6 +94,16 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
   const [minVersion, maxVersion] = versionRange(o.minVersion, o.maxVersion);
   const now = o.now ?? (() => new Date());
   const identity = o.cert !== undefined || o.key !== undefined ? loadClientIdentity(o) : undefined;
+  const storeKey = o.sessionStore ? (o.sessionKey ?? o.serverName) : undefined;
+  const stored = o.session ? undefined : storeKey !== undefined ? o.sessionStore!.get(storeKey) : undefined;
+  const session = o.session ?? stored;
+  const verifyChain = makeVerifier({
+    mode,
+    ca: o.ca,
+    purpose: 'server',
+    ...(checkHostname && o.serverName ? { peerName: peerNameOf(o.serverName) } : {}),
+    now,
+  });
   const cfg: ClientHandshakeConfig = {
     ...(o.serverName ? { serverName: o.serverName } : {}),
     minVersion,
@@ -96,17 +120,12 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     encryptThenMac: o.encryptThenMac ?? true,
     sessionTickets: o.sessionTickets ?? true,
     statusRequest: !!o.requestOcsp,
-    ...(o.session ? { session: o.session } : {}),
+    ...(session ? { session } : {}),
     ...(identity ? { identity } : {}),
-    verifyPeer: makeVerifier({
-      mode,
-      ca: o.ca,
-      purpose: 'server',
-      ...(checkHostname && o.serverName ? { peerName: peerNameOf(o.serverName) } : {}),
-      now,
-    }),
+    verifyPeer: mode === 'none' ? verifyChain : withStapleCheck(verifyChain, mode, o.ca, now),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
     ...(o.maxFragmentLength ? { maxFragmentLength: o.maxFragmentLength } : {}),
+    ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
   };
   const engine = new Engine<HandshakeResult>({
     ...(o.random ? { random: o.random } : {}),
@@ -114,10 +133,76 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     ...(o.provider ? { provider: o.provider } : {}),
     ...(o.limits ? { limits: o.limits } : {}),
   });
-  return establish(o.transport, engine, (io) => clientHandshake(io, cfg), peerCertificateFromDer, {
+  const connecting = establish(o.transport, engine, (io) => clientHandshake(io, cfg), peerCertificateFromDer, {
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
   });
+  if (storeKey === undefined) return connecting;
+  try {
+    const conn = await connecting;
+    if (conn.session) o.sessionStore!.set(storeKey, conn.session);
+    else o.sessionStore!.delete(storeKey);
+    return conn;
+  } catch (e) {
+    // A stored session that ended in failure is not offered again.
+    if (stored) o.sessionStore!.delete(storeKey);
+    throw e;
+  }
+}
+
+/**
+ * Chain verification followed by the stapled OCSP response, when there is one: it must be a valid, current answer
+ * from the leaf's issuer (protocol_bad_certificate_status otherwise), and 'revoked' fails with cert_revoked.
+ * With verify 'optional' the first failure is recorded in the verification result instead.
+ */
+function withStapleCheck(
+  verifyChain: (chain: Uint8Array[]) => Promise<Verification>,
+  mode: VerifyMode,
+  ca: ConnectOptions['ca'],
+  now: () => Date,
+): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification> {
+  return async (chain, ocspResponse) => {
+    const verification = await verifyChain(chain);
+    if (!ocspResponse) return verification;
+    let failure: TlsError | undefined;
+    try {
+      const r = checkStaple(ocspResponse, chain, await loadTrustAnchors(ca), now());
+      if (r.status === 'revoked') {
+        failure = new CertificateError('cert_revoked', `certificate verify failed: the stapled OCSP response says the certificate was revoked${r.revocationTime ? ` on ${r.revocationTime.toISOString()}` : ''}`);
+      }
+    } catch (e) {
+      if (!(e instanceof TlsError)) throw e;
+      failure = e;
+    }
+    if (!failure) return verification;
+    if (mode === 'required') throw failure;
+    return verification.ok ? { ok: false, code: failure.code, message: failure.message } : verification;
+  };
+}
+
+/** The staple checked against each certificate that could be the leaf's issuer (sent intermediates, then anchors). */
+function checkStaple(response: Uint8Array, chain: Uint8Array[], anchors: Certificate[], now: Date) {
+  const leaf = parseCertificate(chain[0]!);
+  const candidates: Certificate[] = [];
+  for (const der of chain.slice(1)) {
+    try {
+      candidates.push(parseCertificate(der));
+    } catch {
+      // not a certificate we can use as the issuer
+    }
+  }
+  candidates.push(...anchors);
+  const issuers = candidates.filter((c) => c.subject.der.length === leaf.issuer.der.length && c.subject.der.every((b, i) => b === leaf.issuer.der[i]));
+  if (!issuers.length) throw new TlsError('protocol_bad_certificate_status', "OCSP response: the certificate's issuer is unknown, so the response cannot be checked");
+  let first: unknown;
+  for (const issuer of issuers) {
+    try {
+      return checkOcspResponse({ response, leaf, issuer, now });
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
 }
 
 function loadClientIdentity(o: ConnectOptions) {

@@ -11,6 +11,13 @@ import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { loadCertificates } from './x509/certificate.js';
 import { cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
+import { TicketKeyRing, type TicketKey } from './handshake/tickets.js';
+import { ServerSessionCache } from './handshake/session-cache.js';
+import { defaultRandom } from './crypto/random.js';
+import { MAX_PLAINTEXT } from './record/constants.js';
+
+/** A DER OCSPResponse to staple, or a function asked on each handshake (so a fresh response can be swapped in). */
+export type OcspStaple = Uint8Array | (() => Uint8Array | undefined);
 
 /** A certificate chain (leaf first) with its private key. */
 export interface ServerIdentityInput {
@@ -18,6 +25,8 @@ export interface ServerIdentityInput {
   key: PemInput;
   /** For an encrypted PKCS#8 key. */
   passphrase?: string;
+  /** OCSP response for this certificate, stapled when the client asks (status_request). */
+  ocspResponse?: OcspStaple;
 }
 
 /** What a virtual-host callback may answer: another context (its identities are used), one identity, or nothing (keep ours). */
@@ -57,6 +66,23 @@ export interface ServerOptions {
   now?: () => Date;
   provider?: CryptoProvider;
   limits?: EngineLimits;
+  /** Sessions remembered for resumption by session id (least recently used out). Default 1024; 0: none. */
+  sessionCacheSize?: number;
+  /** How long a session can be resumed, in seconds, by id or by ticket. Default 7200. */
+  sessionTimeout?: number;
+  /** Issue and accept RFC 5077 session tickets. Default true. */
+  sessionTickets?: boolean;
+  /**
+   * Ticket keys, newest first: `name` 16 bytes, `key` 32 bytes (AES-256-GCM). New tickets use the first; all of them
+   * open tickets. Default: a random key per context. Share them across servers that should resume each other's sessions.
+   */
+  ticketKeys?: TicketKey[];
+  /** OCSP response for `cert`, stapled when the client asks (status_request). See also identities[].ocspResponse. */
+  ocspResponse?: OcspStaple;
+  /** record_size_limit announced to clients that send one (RFC 8449): 64..16384. Default 16384. */
+  recordSizeLimit?: number;
+  /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. */
+  keyLog?: (line: string) => void;
 }
 
 export interface AcceptOptions extends ServerOptions {
@@ -80,6 +106,51 @@ export class ServerContext {
     this.options = { ...o };
     this.handshake = buildHandshakeConfig(o);
   }
+
+  /**
+   * Start sealing new tickets with `next` (a random key when not given); older keys keep opening their tickets
+   * until they fall out of the ring (it keeps the 3 newest). Throws if tickets are disabled.
+   */
+  rotateTicketKeys(next?: TicketKey): void {
+    if (!this.handshake.ticketKeys) throw new TlsError('config_invalid', 'session tickets are disabled on this context');
+    this.handshake.ticketKeys.rotate(next);
+  }
+
+  /** Forget every cached session id (tickets stay valid until their keys are rotated out). */
+  flushSessionCache(): void {
+    this.handshake.sessionCache?.clear();
+  }
+}
+
+const staples = new WeakMap<Identity, OcspStaple>();
+
+/** Remember the OCSP response that goes with an identity. */
+function withStaple(id: Identity, staple: OcspStaple | undefined): Identity {
+  if (staple !== undefined) {
+    if (!(staple instanceof Uint8Array) && typeof staple !== 'function') {
+      throw new TlsError('config_invalid', 'ocspResponse must be DER bytes or a function returning them');
+    }
+    staples.set(id, staple);
+  }
+  return id;
+}
+
+function stapleFor(id: Identity): Uint8Array | undefined {
+  const s = staples.get(id);
+  return typeof s === 'function' ? s() : s;
+}
+
+/** Session cache, ticket keys and lifetime from the options. */
+function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs'> {
+  const timeout = o.sessionTimeout ?? 7200;
+  if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TlsError('config_invalid', 'sessionTimeout must be a positive number of seconds');
+  const sessionLifetimeMs = timeout * 1000;
+  const size = o.sessionCacheSize ?? 1024;
+  return {
+    sessionLifetimeMs,
+    ...(size !== 0 ? { sessionCache: new ServerSessionCache(size, sessionLifetimeMs) } : {}),
+    ...(o.sessionTickets ?? true ? { ticketKeys: new TicketKeyRing(o.ticketKeys, o.random ?? defaultRandom) } : {}),
+  };
 }
 
 export function createServerContext(o: ServerOptions): ServerContext {
@@ -91,10 +162,15 @@ function loadIdentities(o: ServerOptions): Identity[] {
   const list: ServerIdentityInput[] = [...(o.identities ?? [])];
   if (o.cert !== undefined || o.key !== undefined) {
     if (o.cert === undefined || o.key === undefined) throw new TlsError('config_invalid', 'cert and key go together');
-    list.unshift({ cert: o.cert, key: o.key, ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}) });
+    list.unshift({
+      cert: o.cert,
+      key: o.key,
+      ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}),
+      ...(o.ocspResponse !== undefined ? { ocspResponse: o.ocspResponse } : {}),
+    });
   }
   if (!list.length) throw new TlsError('config_invalid', 'a server needs cert and key (or identities)');
-  return list.map((i) => loadIdentity(i.cert, i.key, i.passphrase ?? o.passphrase));
+  return list.map((i) => withStaple(loadIdentity(i.cert, i.key, i.passphrase ?? o.passphrase), i.ocspResponse));
 }
 
 function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
@@ -116,6 +192,9 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
   const caNames = clientAuth !== 'none' && o.ca !== undefined ? loadCertificates(o.ca).map((c) => c.subject.der) : [];
   if (clientAuth !== 'none' && o.ca !== undefined && !caNames.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
   const sni = o.sniCallback;
+  if (o.recordSizeLimit !== undefined && !(Number.isInteger(o.recordSizeLimit) && o.recordSizeLimit >= 64 && o.recordSizeLimit <= MAX_PLAINTEXT)) {
+    throw new TlsError('config_invalid', `recordSizeLimit must be an integer in 64..${MAX_PLAINTEXT}`);
+  }
   return {
     identities,
     ...(sni
@@ -123,7 +202,7 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
           identitiesFor: async (name: string) => {
             const r = await sni(name);
             if (r === undefined) return undefined;
-            return r instanceof ServerContext ? r.handshake.identities : [loadIdentity(r.cert, r.key, r.passphrase)];
+            return r instanceof ServerContext ? r.handshake.identities : [withStaple(loadIdentity(r.cert, r.key, r.passphrase), r.ocspResponse)];
           },
         }
       : {}),
@@ -139,6 +218,10 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     clientCaNames: caNames,
     // A certificate the client chose to send is always checked, also when it was optional (Python's CERT_OPTIONAL).
     verifyClient: makeVerifier({ mode: 'required', ca: o.ca, purpose: 'client', now }),
+    ...sessionConfig(o),
+    ocspResponseFor: stapleFor,
+    ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+    ...(o.keyLog ? { keyLog: o.keyLog } : {}),
   };
 }
 
@@ -159,7 +242,9 @@ export async function accept(o: AcceptOptions): Promise<TlsConnection> {
     ...(provider ? { provider } : {}),
     ...(limits ? { limits } : {}),
   });
-  return establish(o.transport, engine, (io) => serverHandshake(io, ctx.handshake), peerCertificateFromDer, {
+  // A per-connection key log wins over the context's.
+  const hs = o.context && o.keyLog ? { ...ctx.handshake, keyLog: o.keyLog } : ctx.handshake;
+  return establish(o.transport, engine, (io) => serverHandshake(io, hs), peerCertificateFromDer, {
     ...(o.signal ? { signal: o.signal } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });

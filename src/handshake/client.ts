@@ -66,6 +66,7 @@ import { ecdheKeyPair, ecdheShared, dhKeyPair, dhShared, checkDhGroup, groupById
 import type { EcdheGroup } from '../crypto/types.js';
 import type { PrivateKey, PublicKey } from '../crypto/types.js';
 import { parseCertificate } from '../x509/certificate.js';
+import { MAX_PLAINTEXT } from '../record/constants.js';
 
 export type Verification = HandshakeResult['verification'];
 
@@ -111,6 +112,8 @@ export interface ClientHandshakeConfig {
   keyLog?: (line: string) => void;
   /** max_fragment_length to ask for (RFC 6066). */
   maxFragmentLength?: X.MaxFragmentLength;
+  /** record_size_limit to announce (RFC 8449): the largest record plaintext we want to receive. */
+  recordSizeLimit?: number;
 }
 
 const SENTINEL_OFFSET = 32 - DOWNGRADE_TLS11.length;
@@ -139,6 +142,7 @@ function buildClientHello(cfg: ClientHandshakeConfig, random: Uint8Array, sessio
   if (cfg.alpnProtocols?.length) ext.push({ type: ET.application_layer_protocol_negotiation, data: X.encodeAlpn(cfg.alpnProtocols) });
   if (cfg.statusRequest) ext.push({ type: ET.status_request, data: X.encodeStatusRequest() });
   if (cfg.maxFragmentLength) ext.push({ type: ET.max_fragment_length, data: X.encodeMaxFragmentLength(cfg.maxFragmentLength) });
+  if (cfg.recordSizeLimit !== undefined) ext.push({ type: ET.record_size_limit, data: X.encodeRecordSizeLimit(cfg.recordSizeLimit) });
   if (cfg.encryptThenMac && cfg.suites.some((s) => s.type === 'cbc')) ext.push({ type: ET.encrypt_then_mac, data: new Uint8Array(0) });
   ext.push({ type: ET.extended_master_secret, data: new Uint8Array(0) });
   if (cfg.sessionTickets) ext.push({ type: ET.session_ticket, data: ticket ? X.encodeSessionTicket(ticket) : new Uint8Array(0) });
@@ -146,20 +150,27 @@ function buildClientHello(cfg: ClientHandshakeConfig, random: Uint8Array, sessio
   return { version: cfg.maxVersion, random, sessionId, cipherSuites: suites, compressionMethods: [0], extensions: ext };
 }
 
-/** The session we may offer: only to the same server name, within the configured versions and suites. */
-function resumable(cfg: ClientHandshakeConfig): TlsSession | undefined {
+/**
+ * The session we may offer: only to the same server name, within the configured versions and suites. A ticket past
+ * the lifetime the server gave it (RFC 5077 §3.3) is not offered; the session id may still be.
+ */
+function resumable(cfg: ClientHandshakeConfig, nowMs: number): TlsSession | undefined {
   const s = cfg.session;
   if (!s) return undefined;
   if ((s.serverName ?? '') !== (cfg.serverName ?? '')) return undefined;
   if (s.version < cfg.minVersion || s.version > cfg.maxVersion) return undefined;
   if (!cfg.suites.some((x) => x.id === s.cipherSuite)) return undefined;
+  if (s.ticket && s.ticketLifetime && nowMs - s.createdAt > s.ticketLifetime * 1000) {
+    const { ticket: _expired, ticketLifetime: _hint, ...byId } = s;
+    return byId.sessionId ? byId : undefined;
+  }
   return s;
 }
 
 export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfig): Promise<HandshakeResult> {
   // ---- ClientHello
   const clientRandom = io.random(32);
-  const offer = resumable(cfg);
+  const offer = resumable(cfg, io.now().getTime());
   const offeredTicket = offer?.ticket ? base64Decode(offer.ticket) : null;
   // With a ticket we send a fresh session id: the server echoes it if it accepts the ticket (RFC 5077 §3.4).
   const offeredSessionId = offer ? (offeredTicket ? io.random(32) : base64Decode(offer.sessionId)) : new Uint8Array(0);
@@ -224,11 +235,16 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   const statusAck = findExtension(sh.extensions, ET.status_request);
   if (statusAck) X.decodeEmptyExtension(statusAck.data, ET.status_request);
   const mfl = findExtension(sh.extensions, ET.max_fragment_length);
+  const rsl = findExtension(sh.extensions, ET.record_size_limit);
+  // RFC 8449 §5: record_size_limit replaces max_fragment_length; a server answering both is broken.
+  if (mfl && rsl) throw new TlsError('protocol_illegal_parameter', 'the server sent both max_fragment_length and record_size_limit');
   if (mfl) {
     const n = X.decodeMaxFragmentLength(mfl.data);
     if (n !== cfg.maxFragmentLength) throw new TlsError('protocol_illegal_parameter', 'max_fragment_length differs from the one offered');
     io.setMaxFragment(n);
   }
+  // RFC 8449 §4: in TLS 1.2 and earlier the limit counts record plaintext, and 2^14 is the most there is.
+  if (rsl) io.setMaxFragment(Math.min(X.decodeRecordSizeLimit(rsl.data), MAX_PLAINTEXT));
   if (version === TLS10 && suite.type === 'cbc') io.setSplitFirstByte(true);
 
   // ---- Abbreviated handshake: the server echoed the session id we offered.

@@ -15,9 +15,17 @@
  *                                          [ChangeCipherSpec]
  *                                <--------           Finished
  *
- * The abbreviated handshake (ServerHello, [ChangeCipherSpec], Finished first) branches off right after the
- * parameters are negotiated, once a session cache or ticket keys exist to resume from (the sessions issue).
- * Until then ServerHello carries an empty session id, which tells the client the session cannot be resumed.
+ * with CertificateStatus* after Certificate (a stapled OCSP response) and NewSessionTicket* before our
+ * [ChangeCipherSpec] (RFC 5077). The abbreviated handshake resumes a session the client offered by ticket or by
+ * session id, right after the ClientHello:
+ *
+ *   ClientHello                  -------->
+ *                                                 ServerHello
+ *                                           NewSessionTicket*
+ *                                          [ChangeCipherSpec]
+ *                                <--------           Finished
+ *   [ChangeCipherSpec]
+ *   Finished                     -------->
  */
 import { TlsError, CertificateError } from '../errors.js';
 import type { HandshakeIO } from '../engine.js';
@@ -27,7 +35,10 @@ import { HandshakeType as HT } from './framer.js';
 import { ExtensionType as ET, type Extension, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
-import { equalBytes } from './codec.js';
+import { equalBytes, toHex } from './codec.js';
+import { openTicket, sealTicket, type ServerSessionState, type TicketKeyRing } from './tickets.js';
+import { withinLifetime, type ServerSessionCache } from './session-cache.js';
+import { MAX_PLAINTEXT } from '../record/constants.js';
 import {
   DOWNGRADE_TLS11,
   EC_POINT_UNCOMPRESSED,
@@ -84,6 +95,18 @@ export interface ServerHandshakeConfig {
   clientCaNames: readonly Uint8Array[];
   /** Check the client's chain (purpose clientAuth, no name). Throws a CertificateError to fail the handshake. */
   verifyClient(chain: Uint8Array[]): Promise<Verification>;
+  /** Sessions by id, for resumption (absent: ServerHello carries an empty session id, so nothing is resumable by id). */
+  sessionCache?: ServerSessionCache;
+  /** RFC 5077 ticket keys (absent: no tickets are issued or accepted). */
+  ticketKeys?: TicketKeyRing;
+  /** How long a session may be resumed (cache entries and tickets), in milliseconds. */
+  sessionLifetimeMs: number;
+  /** The DER OCSP response to staple for an identity when the client sends status_request. */
+  ocspResponseFor?: (identity: Identity) => Uint8Array | undefined;
+  /** The record_size_limit we announce when the client sends one (RFC 8449). Default 2^14. */
+  recordSizeLimit?: number;
+  /** NSS key log lines (SSLKEYLOGFILE format). */
+  keyLog?: (line: string) => void;
 }
 
 const SENTINEL_OFFSET = 32 - DOWNGRADE_TLS11.length;
@@ -101,6 +124,12 @@ interface Offer {
   ems: boolean;
   etm: boolean;
   secureRenegotiation: boolean;
+  /** session_ticket: null when absent, empty when the client asks for a ticket, else the ticket to resume. */
+  ticket: Uint8Array | null;
+  /** status_request for OCSP. */
+  statusRequest: boolean;
+  maxFragmentLength?: X.MaxFragmentLength;
+  recordSizeLimit?: number;
 }
 
 function readOffer(ch: M.ClientHello, version: ProtocolVersion): Offer {
@@ -114,6 +143,10 @@ function readOffer(ch: M.ClientHello, version: ProtocolVersion): Offer {
   const ems = get(ET.extended_master_secret);
   const etm = get(ET.encrypt_then_mac);
   const ri = get(ET.renegotiation_info);
+  const ticket = get(ET.session_ticket);
+  const status = get(ET.status_request);
+  const mfl = get(ET.max_fragment_length);
+  const rsl = get(ET.record_size_limit);
   // signature_algorithms means nothing before TLS 1.2 (RFC 5246 §7.4.1.4.1), but must still be well formed.
   if (sa) X.decodeSignatureAlgorithms(sa.data);
   if (ems) X.decodeEmptyExtension(ems.data, ET.extended_master_secret);
@@ -134,6 +167,11 @@ function readOffer(ch: M.ClientHello, version: ProtocolVersion): Offer {
     ems: !!ems,
     etm: !!etm,
     secureRenegotiation: !!ri || ch.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+    ticket: ticket ? X.decodeSessionTicket(ticket.data) : null,
+    // A client's status_request is never empty (that is the server's acknowledgement); other status types are ignored.
+    statusRequest: !!status && X.decodeStatusRequest(status.data)?.statusType === X.CertificateStatusType.ocsp,
+    ...(mfl ? { maxFragmentLength: X.decodeMaxFragmentLength(mfl.data) } : {}),
+    ...(rsl ? { recordSizeLimit: X.decodeRecordSizeLimit(rsl.data) } : {}),
   };
 }
 
@@ -251,19 +289,148 @@ function serverHelloExtensions(
   suite: CipherSuite,
   alpnProtocol: string | undefined,
   encryptThenMac: boolean,
+  extra: readonly Extension[] = [],
+  resumed = false,
 ): Extension[] {
   const ext: Extension[] = [];
   if (offer.secureRenegotiation) ext.push({ type: ET.renegotiation_info, data: X.encodeRenegotiationInfo(new Uint8Array(0)) });
-  // RFC 6066 §3: an empty server_name acknowledges that the name was used.
-  if (offer.serverName !== undefined) ext.push({ type: ET.server_name, data: X.encodeEmptyExtension() });
+  // RFC 6066 §3: an empty server_name acknowledges that the name was used; a resuming server does not send it.
+  if (offer.serverName !== undefined && !resumed) ext.push({ type: ET.server_name, data: X.encodeEmptyExtension() });
   if (suite.kx === 'ECDHE' && offer.pointFormats) {
     ext.push({ type: ET.ec_point_formats, data: X.encodeEcPointFormats([EC_POINT_UNCOMPRESSED]) });
   }
   if (alpnProtocol !== undefined) ext.push({ type: ET.application_layer_protocol_negotiation, data: X.encodeAlpnSelected(alpnProtocol) });
   if (offer.ems) ext.push({ type: ET.extended_master_secret, data: X.encodeEmptyExtension() });
   if (encryptThenMac) ext.push({ type: ET.encrypt_then_mac, data: X.encodeEmptyExtension() });
-  // status_request, session_ticket, heartbeat and anything else we do not implement are never acknowledged.
+  // session_ticket, status_request and the record limits come from the caller; heartbeat and anything else we do not
+  // implement are never acknowledged.
+  ext.push(...extra);
   return ext;
+}
+
+/**
+ * RFC 8449 record_size_limit, which supersedes max_fragment_length when both are offered (§5), or RFC 6066
+ * max_fragment_length: the extension to answer with and the cap on the plaintext of the records we send.
+ * In TLS 1.2 and earlier the limit counts plaintext only, and cannot exceed 2^14.
+ */
+function recordLimit(cfg: ServerHandshakeConfig, offer: Offer): { ext?: Extension; cap?: number } {
+  if (offer.recordSizeLimit !== undefined) {
+    const ours = X.encodeRecordSizeLimit(cfg.recordSizeLimit ?? MAX_PLAINTEXT);
+    return { ext: { type: ET.record_size_limit, data: ours }, cap: Math.min(offer.recordSizeLimit, MAX_PLAINTEXT) };
+  }
+  if (offer.maxFragmentLength !== undefined) {
+    const n = offer.maxFragmentLength;
+    return { ext: { type: ET.max_fragment_length, data: X.encodeMaxFragmentLength(n) }, cap: n };
+  }
+  return {};
+}
+
+interface Resumable {
+  state: ServerSessionState;
+  suite: CipherSuite;
+  /** The ticket was sealed with an older key: give the client one under the newest. */
+  renewTicket: boolean;
+}
+
+/**
+ * A session the client offered that we may resume: from its ticket (RFC 5077), else from our cache by session id.
+ * It must still fit: same version, a suite both sides still allow, the same server name, the same extended master
+ * secret property (RFC 7627 §5.3), encrypt-then-MAC still offered if the session used it (RFC 7366 §3.1), within its
+ * lifetime, and carrying a client certificate if one is now required. Otherwise: a full handshake, never an error.
+ */
+async function findResumable(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.ClientHello, offer: Offer, version: ProtocolVersion): Promise<Resumable | null> {
+  let state: ServerSessionState | undefined;
+  let renewTicket = false;
+  if (offer.ticket?.length && cfg.ticketKeys) {
+    const opened = await openTicket(io.provider, cfg.ticketKeys, offer.ticket);
+    if (opened) {
+      state = opened.state;
+      renewTicket = opened.oldKey;
+    }
+  }
+  if (!state && ch.sessionId.length && cfg.sessionCache) state = cfg.sessionCache.get(ch.sessionId, io.now().getTime());
+  if (!state) return null;
+  const suite = suiteById(state.cipherSuite);
+  const fits =
+    !!suite &&
+    state.version === version &&
+    cfg.suites.some((s) => s.id === suite.id) &&
+    ch.cipherSuites.includes(suite.id) &&
+    suiteAllowedIn(suite, version) &&
+    (state.serverName ?? '') === (offer.serverName ?? '') &&
+    state.extendedMasterSecret === offer.ems &&
+    (!state.encryptThenMac || offer.etm) &&
+    withinLifetime(state.createdAt, io.now().getTime(), cfg.sessionLifetimeMs) &&
+    (cfg.clientAuth !== 'required' || state.peerChain.length > 0);
+  return fits ? { state, suite: suite!, renewTicket } : null;
+}
+
+async function sendNewSessionTicket(io: HandshakeIO, cfg: ServerHandshakeConfig, state: ServerSessionState): Promise<void> {
+  const ticket = await sealTicket(io.provider, cfg.ticketKeys!, state, io.random);
+  await io.send(HT.new_session_ticket, M.encodeNewSessionTicket({ lifetimeHint: Math.floor(cfg.sessionLifetimeMs / 1000), ticket }));
+}
+
+async function readClientFinished(io: HandshakeIO, version: ProtocolVersion, suite: CipherSuite, master: Uint8Array): Promise<void> {
+  const expected = finishedVerifyData(version, suite.prfHash, master, 'client', io.transcript.bytes());
+  const fin = M.decodeFinished((await io.expect(HT.finished)).body);
+  if (!equalBytes(fin.verifyData, expected)) {
+    throw new TlsError('crypto_bad_finished', 'the client Finished does not match the handshake (tampering, or a different key)');
+  }
+}
+
+async function sendServerFinished(io: HandshakeIO, version: ProtocolVersion, suite: CipherSuite, master: Uint8Array): Promise<void> {
+  const serverVerify = finishedVerifyData(version, suite.prfHash, master, 'server', io.transcript.bytes());
+  await io.send(HT.finished, M.encodeFinished({ verifyData: serverVerify }));
+}
+
+/** The abbreviated handshake: ServerHello echoing the client's session id, [NewSessionTicket], CCS and Finished first. */
+async function resumeSession(
+  io: HandshakeIO,
+  cfg: ServerHandshakeConfig,
+  ch: M.ClientHello,
+  offer: Offer,
+  version: ProtocolVersion,
+  r: Resumable,
+): Promise<HandshakeResult> {
+  const { state, suite } = r;
+  const alpnProtocol = chooseAlpn(cfg, offer.alpn);
+  const serverRandom = io.random(32);
+  if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, SENTINEL_OFFSET);
+  const limit = recordLimit(cfg, offer);
+  const extra: Extension[] = [...(limit.ext ? [limit.ext] : [])];
+  if (r.renewTicket) extra.push({ type: ET.session_ticket, data: X.encodeEmptyExtension() });
+  await io.send(
+    HT.server_hello,
+    M.encodeServerHello({
+      version,
+      random: serverRandom,
+      // RFC 5077 §3.4 and RFC 5246 §7.4.1.3: the client's session id comes back to say "resumed".
+      sessionId: ch.sessionId,
+      cipherSuite: suite.id,
+      compressionMethod: 0,
+      extensions: serverHelloExtensions(offer, suite, alpnProtocol, state.encryptThenMac, extra, true),
+    }),
+  );
+  if (limit.cap !== undefined) io.setMaxFragment(limit.cap);
+  if (version === TLS10 && suite.type === 'cbc') io.setSplitFirstByte(true);
+  if (r.renewTicket) await sendNewSessionTicket(io, cfg, state);
+  const master = state.masterSecret;
+  const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, state.encryptThenMac);
+  await io.sendChangeCipherSpec(prot.write);
+  await sendServerFinished(io, version, suite, master);
+  await io.expectChangeCipherSpec(prot.read);
+  await readClientFinished(io, version, suite, master);
+  cfg.keyLog?.(`CLIENT_RANDOM ${toHex(ch.random)} ${toHex(master)}`);
+  return {
+    version,
+    suite,
+    ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
+    resumed: true,
+    peerChain: state.peerChain.map((c) => c.slice()),
+    // A chain only gets into a session after it was verified in the full handshake.
+    verification: state.peerChain.length ? { ok: true } : { ok: false, code: 'not_verified', message: 'the client sent no certificate' },
+    ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
+  };
 }
 
 export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfig): Promise<HandshakeResult> {
@@ -278,6 +445,11 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
     );
   }
   const offer = readOffer(ch, version);
+
+  // ---- Abbreviated handshake, when the client offered a session we can still resume.
+  const resumable = await findResumable(io, cfg, ch, offer, version);
+  if (resumable) return resumeSession(io, cfg, ch, offer, version, resumable);
+
   const identities = await identitiesForName(cfg, offer.serverName);
   const { suite, identity, scheme, ecGroup, dhGroup } = chooseSuite(cfg, ch.cipherSuites, offer, version, identities);
   const alpnProtocol = chooseAlpn(cfg, offer.alpn);
@@ -287,22 +459,33 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   const serverRandom = io.random(32);
   // RFC 8446 §4.1.3: a server that can do TLS 1.2 marks a lower version, so a 1.2 client can see a downgrade.
   if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, SENTINEL_OFFSET);
-  // ---- (the abbreviated handshake for a resumed session will branch here)
+  // A session id only when the cache can resume it; an empty one tells the client not to try.
+  const sessionId = cfg.sessionCache ? io.random(32) : new Uint8Array(0);
+  const issueTicket = !!cfg.ticketKeys && offer.ticket !== null;
+  const staple = offer.statusRequest ? cfg.ocspResponseFor?.(identity) : undefined;
+  const limit = recordLimit(cfg, offer);
+  const extra: Extension[] = [];
+  if (issueTicket) extra.push({ type: ET.session_ticket, data: X.encodeEmptyExtension() });
+  if (staple) extra.push({ type: ET.status_request, data: X.encodeEmptyExtension() });
+  if (limit.ext) extra.push(limit.ext);
   await io.send(
     HT.server_hello,
     M.encodeServerHello({
       version,
       random: serverRandom,
-      sessionId: new Uint8Array(0),
+      sessionId,
       cipherSuite: suite.id,
       compressionMethod: 0,
-      extensions: serverHelloExtensions(offer, suite, alpnProtocol, encryptThenMac),
+      extensions: serverHelloExtensions(offer, suite, alpnProtocol, encryptThenMac, extra),
     }),
   );
+  // RFC 6066 §4: the negotiated fragment length applies at once, to handshake messages too.
+  if (limit.cap !== undefined) io.setMaxFragment(limit.cap);
   if (version === TLS10 && suite.type === 'cbc') io.setSplitFirstByte(true);
 
-  // ---- Certificate
+  // ---- Certificate, CertificateStatus*
   await io.send(HT.certificate, M.encodeCertificate({ certificates: identity.chain }));
+  if (staple) await io.send(HT.certificate_status, M.encodeCertificateStatus({ statusType: 1, ocspResponse: staple }));
 
   // ---- ServerKeyExchange (ECDHE, DHE): our ephemeral share, signed with the certificate key.
   let ecKeys: ReturnType<typeof ecdheKeyPair> | undefined;
@@ -378,16 +561,25 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   // ---- [ChangeCipherSpec] Finished from the client
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, encryptThenMac);
   await io.expectChangeCipherSpec(prot.read);
-  const expected = finishedVerifyData(version, suite.prfHash, master, 'client', io.transcript.bytes());
-  const fin = M.decodeFinished((await io.expect(HT.finished)).body);
-  if (!equalBytes(fin.verifyData, expected)) {
-    throw new TlsError('crypto_bad_finished', 'the client Finished does not match the handshake (tampering, or a different key)');
-  }
+  await readClientFinished(io, version, suite, master);
+  cfg.keyLog?.(`CLIENT_RANDOM ${toHex(ch.random)} ${toHex(master)}`);
 
-  // ---- [ChangeCipherSpec] Finished from us
+  // ---- NewSessionTicket* [ChangeCipherSpec] Finished from us
+  const state: ServerSessionState = {
+    version,
+    cipherSuite: suite.id,
+    masterSecret: master,
+    extendedMasterSecret: offer.ems,
+    encryptThenMac,
+    ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
+    ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
+    peerChain,
+    createdAt: io.now().getTime(),
+  };
+  if (issueTicket) await sendNewSessionTicket(io, cfg, state);
   await io.sendChangeCipherSpec(prot.write);
-  const serverVerify = finishedVerifyData(version, suite.prfHash, master, 'server', io.transcript.bytes());
-  await io.send(HT.finished, M.encodeFinished({ verifyData: serverVerify }));
+  await sendServerFinished(io, version, suite, master);
+  cfg.sessionCache?.set(sessionId, state);
 
   return {
     version,
