@@ -231,6 +231,9 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
     });
     // We answered; the peer must show our answer (it decrypted and verified our data).
     await waitForOutput(run, pong, 5000, driver.name);
+    if (driver.client!.verified && !driver.client!.verified(run.output())) {
+      throw new CellFailure('conformance_peer_not_verified', `${driver.name} client did not verify our certificate: ${tail(run.output())}`);
+    }
   } finally {
     run.endInput();
     await Promise.race([run.exited, sleep(500)]);

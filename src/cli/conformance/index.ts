@@ -30,7 +30,7 @@ export const USAGE = `usage: conformance [options]
   --version LIST         TLSv1,TLSv1.1,TLSv1.2; default all
   --suite LIST           IANA or OpenSSL names, or parts of names (CHACHA20, ECDSA); default all
   --no-client-auth       leave out the client-certificate cells
-  --resumption           add session-resumption cells (puretls as the client)
+  --no-resumption        leave out the session-resumption cells
   --concurrency N        cells at a time (default 3)
   --timeout MS           per-cell deadline (default 30000)
   --json FILE            write the JSON report ({ cells: [...] })
@@ -102,8 +102,8 @@ export function parseArgs(argv: readonly string[], root: string): Args {
       case '--no-client-auth':
         a.filter.clientAuth = false;
         break;
-      case '--resumption':
-        a.filter.resumption = true;
+      case '--no-resumption':
+        a.filter.resumption = false;
         break;
       case '--concurrency':
       case '--timeout': {

@@ -1,6 +1,6 @@
 /**
  * The matrix: peer × role × version × suite, the leaf key type following the suite (ECDSA for ECDHE_ECDSA,
- * RSA otherwise), plus client authentication on a subset of suites and, when switched on, resumption.
+ * RSA otherwise), plus client authentication and session resumption on a subset of suites.
  */
 import { CIPHER_SUITES, suiteAllowedIn, suiteByName, versionFromName, type CipherSuite, type TlsVersion } from '../../crypto/suites.js';
 import { DRIVERS } from './peers/index.js';
@@ -21,7 +21,7 @@ export const CLIENT_AUTH_SUITES: readonly string[] = [
   'TLS_RSA_WITH_AES_128_CBC_SHA',
 ];
 
-/** Resumption (when switched on) runs on these, in every version that allows them. */
+/** Resumption runs on these (one per key exchange and leaf type), in every version that allows them. */
 export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'];
 
 export interface MatrixFilter {
@@ -31,7 +31,10 @@ export interface MatrixFilter {
   suites?: CipherSuite[];
   /** Add the client-authentication cells (default true). */
   clientAuth?: boolean;
-  /** Add resumption cells (default false). Resumption is exercised with puretls as the client. */
+  /**
+   * Add resumption cells (default true): puretls as the client connects, then resumes the session it got.
+   * With puretls as the server they wait for its session cache (accept() keeps no sessions yet).
+   */
   resumption?: boolean;
 }
 
@@ -47,7 +50,7 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
           const base: Cell = { peer, peerRole, version, suite, keyType: suite.auth, clientAuth: false, resumption: false };
           cells.push(base);
           if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) cells.push({ ...base, clientAuth: true });
-          if (f.resumption && peerRole === 'server' && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
+          if ((f.resumption ?? true) && peerRole === 'server' && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
         }
       }
     }

@@ -83,6 +83,11 @@ export interface ServerSide {
 
 export interface ClientSide {
   unsupported(cell: Cell): string | null;
+  /**
+   * For a client that reports certificate verification instead of enforcing it: did it verify us?
+   * Absent when the client aborts the handshake on a verification failure.
+   */
+  verified?(output: string): boolean;
   /** Start the peer client against 127.0.0.1:port; it must send `line` once connected and print what it receives. */
   start(cell: Cell, port: number, line: string, work: WorkDir): PeerClientRun | Promise<PeerClientRun>;
 }
