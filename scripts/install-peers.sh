@@ -17,7 +17,12 @@ if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "install-peers: need root to apt-get install ${need[*]}" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # apt's stderr is shown only on failure (debconf chatters there on success).
+  log=$(mktemp)
+  if ! apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; exit 1
+  fi
+  rm -f "$log"
   # The Debian package enables and starts lighttpd on port 80; the harness runs its own instances only.
   if command -v systemctl >/dev/null && systemctl is-active --quiet lighttpd 2>/dev/null; then
     systemctl stop lighttpd >/dev/null 2>&1 || true

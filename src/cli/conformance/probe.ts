@@ -79,14 +79,15 @@ export async function probeTarget(o: ProbeOptions): Promise<ProbeResult[]> {
   return results;
 }
 
-/** A table of suites × versions ("yes" or the refusal code) and a verification line. */
+/** A table of suites × versions ("yes", or "no:" and why) and a verification line. */
 export function probeReport(o: ProbeOptions, results: readonly ProbeResult[]): string {
   const versions = VERSIONS.filter((v) => results.some((r) => r.version === v));
   const suites = CIPHER_SUITES.filter((s) => results.some((r) => r.suite === s.name));
   const cell = (v: TlsVersion, s: CipherSuite): string => {
     const r = results.find((x) => x.version === v && x.suite === s.name);
     if (!r) return '';
-    return r.accepted ? 'yes' : `- ${r.code}`;
+    // A refusal by alert shows the alert's name; anything else (timeouts, our own checks) the full code.
+    return r.accepted ? 'yes' : `no: ${r.code!.replace(/^peer_alert_/, '')}`;
   };
   const rows = suites.map((s) => [s.name, ...versions.map((v) => cell(v, s))]);
   const header = ['suite', ...versions];
