@@ -127,11 +127,12 @@ export async function createProtection(o: ProtectionOptions): Promise<Protection
     const cipher = suite.cipher as 'AES_128_GCM' | 'AES_256_GCM' | 'CHACHA20_POLY1305';
     const aead = await o.provider.aead(cipher, o.key);
     state = cipher === 'CHACHA20_POLY1305' ? new ChaChaState(aead, o.iv, suite.tagLen) : new GcmState(aead, o.iv, suite.tagLen);
-  } else {
-    const cbc = await o.provider.cbc(suite.cipher as 'AES_128_CBC' | 'AES_256_CBC', o.key);
-    state = new CbcState(cbc, o, o.encryptThenMac === true);
+    // AEAD records share no state but the sequence number, so several may be in flight at once.
+    return new SerialProtection(state, seq, true);
   }
-  return new SerialProtection(state, seq);
+  const cbc = await o.provider.cbc(suite.cipher as 'AES_128_CBC' | 'AES_256_CBC', o.key);
+  state = new CbcState(cbc, o, o.encryptThenMac === true);
+  return new SerialProtection(state, seq, false);
 }
 
 /** The cipher-specific part of a protection, called one record at a time with its sequence number. */
@@ -141,8 +142,12 @@ interface ProtectionState {
 }
 
 /**
- * Runs records strictly one after another: the TLS 1.0 chained IV and the scratch buffers depend on
- * the previous record being finished, and an async provider could otherwise interleave two calls.
+ * Hands records to the cipher state in call order, each with the next sequence number. CBC states run
+ * strictly one after another: the TLS 1.0 chained IV and the scratch buffers depend on the previous
+ * record being finished, and an async provider could otherwise interleave two calls. AEAD states
+ * (`concurrent`) start each record at once, so an async provider (WebCrypto) can work on several
+ * records in parallel; the sequence number is still taken in call order, and each caller awaits its
+ * own result.
  * The first call fixes the direction, so read and write keys cannot be mixed up on one object.
  */
 class SerialProtection implements Protection {
@@ -151,6 +156,7 @@ class SerialProtection implements Protection {
   constructor(
     private readonly state: ProtectionState,
     private readonly sequence: Sequence,
+    private readonly concurrent: boolean,
   ) {}
   get seq(): bigint {
     return this.sequence.next;
@@ -169,40 +175,55 @@ class SerialProtection implements Protection {
       if (this.direction !== null) return Promise.reject(new TlsError('internal_error', `this record protection is for ${this.direction}, not ${dir}`));
       this.direction = dir;
     }
+    if (this.concurrent) {
+      try {
+        return fn();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     const run = this.tail.then(fn);
     this.tail = run.catch(() => undefined);
     return run;
   }
 }
 
+/**
+ * Nonce and additional data for one record. Fresh per record (25 bytes), because records may be in
+ * flight concurrently and a provider may read its inputs after returning.
+ */
+function recordInputs(nonceInit: Uint8Array, seq: bigint, type: number, version: number, length: number) {
+  const nonce = nonceInit.slice();
+  const aad = new Uint8Array(PSEUDO_HEADER_LEN);
+  pseudoHeader(aad, new DataView(aad.buffer), seq, type, version, length);
+  return { nonce, nonceView: new DataView(nonce.buffer), aad };
+}
+
 /** AES-GCM (RFC 5288): nonce = 4-byte salt || 8-byte explicit nonce, which we set to the sequence number. */
 class GcmState implements ProtectionState {
-  private readonly nonce = new Uint8Array(12);
-  private readonly nonceView = new DataView(this.nonce.buffer);
-  private readonly aad = new Uint8Array(PSEUDO_HEADER_LEN);
-  private readonly aadView = new DataView(this.aad.buffer);
+  private readonly salt = new Uint8Array(12);
   constructor(
     private readonly aead: AeadCipher,
     salt: Uint8Array,
     private readonly tagLen: number,
   ) {
-    this.nonce.set(salt);
+    this.salt.set(salt);
   }
   async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
-    this.nonceView.setBigUint64(4, seq);
-    const aad = pseudoHeader(this.aad, this.aadView, seq, type, version, plaintext.length);
-    const ct = await this.aead.seal(this.nonce, aad, plaintext);
+    const { nonce, nonceView, aad } = recordInputs(this.salt, seq, type, version, plaintext.length);
+    nonceView.setBigUint64(4, seq);
+    const ct = await this.aead.seal(nonce, aad, plaintext);
     const out = new Uint8Array(8 + ct.length);
-    out.set(this.nonce.subarray(4), 0);
+    out.set(nonce.subarray(4), 0);
     out.set(ct, 8);
     return out;
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
     if (fragment.length < 8 + this.tagLen) throw badRecordMac();
+    const { nonce, aad } = recordInputs(this.salt, seq, type, version, fragment.length - 8 - this.tagLen);
     // The explicit nonce is whatever the peer sent; only uniqueness matters, not that it equals seq.
-    this.nonce.set(fragment.subarray(0, 8), 4);
-    const aad = pseudoHeader(this.aad, this.aadView, seq, type, version, fragment.length - 8 - this.tagLen);
-    const pt = await this.aead.open(this.nonce, aad, fragment.subarray(8));
+    nonce.set(fragment.subarray(0, 8), 4);
+    const pt = await this.aead.open(nonce, aad, fragment.subarray(8));
     if (pt === null) throw badRecordMac();
     return pt;
   }
@@ -210,30 +231,29 @@ class GcmState implements ProtectionState {
 
 /** ChaCha20-Poly1305 (RFC 7905): nonce = 12-byte IV XOR left-padded sequence number; nothing explicit on the wire. */
 class ChaChaState implements ProtectionState {
-  private readonly nonce = new Uint8Array(12);
-  private readonly nonceView = new DataView(this.nonce.buffer);
+  private readonly iv = new Uint8Array(12);
   private readonly ivTail: bigint;
-  private readonly aad = new Uint8Array(PSEUDO_HEADER_LEN);
-  private readonly aadView = new DataView(this.aad.buffer);
   constructor(
     private readonly aead: AeadCipher,
     iv: Uint8Array,
     private readonly tagLen: number,
   ) {
-    this.nonce.set(iv);
+    this.iv.set(iv);
     this.ivTail = new DataView(iv.buffer, iv.byteOffset, iv.length).getBigUint64(4);
   }
-  private nonceFor(seq: bigint): Uint8Array {
-    this.nonceView.setBigUint64(4, this.ivTail ^ seq);
-    return this.nonce;
+  private inputs(seq: bigint, type: number, version: number, length: number) {
+    const r = recordInputs(this.iv, seq, type, version, length);
+    r.nonceView.setBigUint64(4, this.ivTail ^ seq);
+    return r;
   }
   seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
-    return this.aead.seal(this.nonceFor(seq), pseudoHeader(this.aad, this.aadView, seq, type, version, plaintext.length), plaintext);
+    const { nonce, aad } = this.inputs(seq, type, version, plaintext.length);
+    return this.aead.seal(nonce, aad, plaintext);
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
     if (fragment.length < this.tagLen) throw badRecordMac();
-    const aad = pseudoHeader(this.aad, this.aadView, seq, type, version, fragment.length - this.tagLen);
-    const pt = await this.aead.open(this.nonceFor(seq), aad, fragment);
+    const { nonce, aad } = this.inputs(seq, type, version, fragment.length - this.tagLen);
+    const pt = await this.aead.open(nonce, aad, fragment);
     if (pt === null) throw badRecordMac();
     return pt;
   }

@@ -53,14 +53,11 @@ export async function sealRecords(protection: Protection, type: number, version:
   const max = opts.maxFragment ?? MAX_PLAINTEXT;
   checkMaxFragment(max);
   const pieces = opts.splitFirstByte && data.length > 1 ? [data.subarray(0, 1), ...fragment(type, data.subarray(1), max)] : fragment(type, data, max);
-  const bodies: Uint8Array[] = [];
+  // All records are handed over at once, in order (sequence numbers follow call order): a protection
+  // that can work on several records in parallel (AEAD with an async provider) gets them together.
+  const bodies = await Promise.all(pieces.map((piece) => protection.seal(type, version, piece)));
   let total = 0;
-  // Sequential on purpose: record order is sequence-number order.
-  for (const piece of pieces) {
-    const body = await protection.seal(type, version, piece);
-    bodies.push(body);
-    total += RECORD_HEADER_LEN + body.length;
-  }
+  for (const body of bodies) total += RECORD_HEADER_LEN + body.length;
   const out = new Uint8Array(total);
   let at = 0;
   for (const body of bodies) {
