@@ -7,6 +7,7 @@ import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
 import type { TlsVersion } from './crypto/suites.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
+import { defaultProvider } from './crypto/provider.js';
 import type { TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makeVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
@@ -130,7 +131,8 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
   const engine = new Engine<HandshakeResult>({
     ...(o.random ? { random: o.random } : {}),
     now,
-    ...(o.provider ? { provider: o.provider } : {}),
+    // WebCrypto for AES where the platform has it, noble otherwise (both pass the same record tests).
+    provider: o.provider ?? defaultProvider(),
     ...(o.limits ? { limits: o.limits } : {}),
   });
   const connecting = establish(o.transport, engine, (io) => clientHandshake(io, cfg), peerCertificateFromDer, {

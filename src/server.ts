@@ -8,6 +8,7 @@ import type { PemInput } from './pem.js';
 import type { TlsVersion } from './crypto/suites.js';
 import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
+import { defaultProvider } from './crypto/provider.js';
 import { loadCertificates } from './x509/certificate.js';
 import { cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
@@ -234,7 +235,8 @@ export async function accept(o: AcceptOptions): Promise<TlsConnection> {
   // Per-connection injections win over the context's.
   const random = o.random ?? opts.random;
   const now = o.now ?? opts.now;
-  const provider = o.provider ?? opts.provider;
+  // WebCrypto for AES where the platform has it, noble otherwise (both pass the same record tests).
+  const provider = o.provider ?? opts.provider ?? defaultProvider();
   const limits = o.limits ?? opts.limits;
   const engine = new Engine<HandshakeResult>({
     ...(random ? { random } : {}),
