@@ -102,6 +102,7 @@ export async function runPair(sc: Scenario, seed: number, mutate: Mutator | null
   const s: Tracked = { side: 'server', e: newEngine('server', seed), inputs: [], flights: [], received: 0, closing: false };
   /** Whether each sent flight reached the peer byte for byte. */
   const intact = new Map<Uint8Array, boolean>();
+  const tampered = new Set<Dir>();
   await settle(start(s.e, 'server', sc), deadline, 'server start', violations);
   await settle(start(c.e, 'client', sc), deadline, 'client start', violations);
   let index = 0;
@@ -114,7 +115,11 @@ export async function runPair(sc: Scenario, seed: number, mutate: Mutator | null
       moved = true;
       from.flights.push(out);
       const chunks = mutate ? mutate(dir, index++, out) : [out];
-      intact.set(out, chunks.length === 1 && equal(chunks[0]!, out));
+      // Intact means this flight and every earlier one in its direction arrived unchanged (a cut earlier flight
+      // leaves the peer's deframer mid-record, and it reads later bytes as part of that record).
+      const same = chunks.length === 1 && equal(chunks[0]!, out);
+      if (!same) tampered.add(dir);
+      intact.set(out, same && !tampered.has(dir));
       for (const chunk of chunks) {
         to.inputs.push(chunk);
         await settle(to.e.receive(chunk), deadline, `${to.side} receive`, violations);
