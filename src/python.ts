@@ -45,6 +45,35 @@ export interface WrapSocketOptions {
   password?: string;
 }
 
+/** Python's own keyword names, accepted too so option objects can be copied from Python code as they are. */
+export interface PythonKeywordOptions {
+  server_side?: boolean;
+  cert_reqs?: number;
+  ssl_version?: number;
+  ca_certs?: PemInput;
+  server_hostname?: string;
+}
+
+const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] = [
+  ['server_side', 'serverSide'],
+  ['cert_reqs', 'certReqs'],
+  ['ssl_version', 'sslVersion'],
+  ['ca_certs', 'caCerts'],
+  ['server_hostname', 'serverHostname'],
+];
+
+/** camelCase options from a mix of camelCase and Python keyword names; the same option twice is an error. */
+function normalize(o: WrapSocketOptions & PythonKeywordOptions): WrapSocketOptions {
+  const out: Record<string, unknown> = { ...o };
+  for (const [py, js] of PYTHON_KEYWORDS) {
+    if (o[py] === undefined) continue;
+    if (o[js] !== undefined) throw new TlsError('config_invalid', `give ${js} or ${py}, not both`);
+    out[js] = o[py];
+    delete out[py];
+  }
+  return out as WrapSocketOptions;
+}
+
 /** The connection wrapSocket returns: a TlsConnection with Python SSLSocket-style helpers. */
 export interface SSLSocket extends TlsConnection {
   /** The peer certificate dict; `{}` when it was not validated (as Python); DER bytes with binaryForm true. */
@@ -131,7 +160,8 @@ export function asSSLSocket(conn: TlsConnection): SSLSocket {
 }
 
 /** Python's ssl.wrap_socket over a ByteStream. Resolves once the handshake is done (do_handshake_on_connect). */
-export async function wrapSocket(transport: ByteStream, o: WrapSocketOptions = {}): Promise<SSLSocket> {
+export async function wrapSocket(transport: ByteStream, options: WrapSocketOptions & PythonKeywordOptions = {}): Promise<SSLSocket> {
+  const o = normalize(options);
   const serverSide = !!o.serverSide;
   const [minVersion, maxVersion] = versionsFor(o.sslVersion);
   const pair = loadPair(o);

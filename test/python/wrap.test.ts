@@ -117,6 +117,18 @@ describe('wrapSocket over memoryPair', () => {
     expect(c.cipher()[0]).toBe('ECDHE-RSA-CHACHA20-POLY1305');
   });
 
+  it('accepts Python’s keyword names too (server_side, cert_reqs, ssl_version, ca_certs, server_hostname)', async () => {
+    const [a, b] = memoryPair();
+    const [c, s] = await Promise.all([
+      wrapSocket(a, { ca_certs: pki.ca, server_hostname: 'localhost', cert_reqs: CERT_REQUIRED, ssl_version: PROTOCOL_TLSv1_2 }),
+      wrapSocket(b, { server_side: true, certfile: pki.serverRsa.chain, keyfile: pki.serverRsa.key }),
+    ]);
+    expect(c.version).toBe('TLSv1.2');
+    expect(c.getpeercert()).toHaveProperty('subject');
+    expect(s.getpeercert()).toBeUndefined();
+    await expect(wrapSocket(memoryPair()[0], { certReqs: CERT_NONE, cert_reqs: CERT_NONE })).rejects.toMatchObject({ code: 'config_invalid' });
+  });
+
   it('refuses unknown constants and a server without certfile', async () => {
     const [a, b] = memoryPair();
     await expect(wrapSocket(a, { certReqs: 7 })).rejects.toMatchObject({ code: 'config_invalid' });
