@@ -67,6 +67,14 @@ describe('puretls (no network)', () => {
   });
 });
 
+describe('puretls conformance', () => {
+  it('delegates to the conformance runner', async () => {
+    const r = await run(['conformance', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: conformance/);
+  });
+});
+
 describe.skipIf(!opensslAvailable())('puretls against openssl', () => {
   let www: RunningServer;
   let tmp: string;
