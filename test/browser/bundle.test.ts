@@ -46,7 +46,7 @@ describe('browser bundle', () => {
     expect(r.stderr).toContain("Node built-in 'node:fs' reached from");
   });
 
-  it('runs in a browser-like module context: the bundle imports without Node globals', async () => {
+  it('loads as one ES module with the public API; toNodeDuplex explains it needs Node', async () => {
     const out = path.join(tmp, 'puretls.js');
     const mod = await import(out);
     expect(typeof mod.connect).toBe('function');
