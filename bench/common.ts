@@ -31,6 +31,8 @@ export interface ImplResult {
   missing: Missing[];
   /** RSS growth per idle connection (beside the heap figure; RSS also counts native memory). */
   rssPerIdleConnection?: number;
+  /** Remarks printed under the table (how a figure was obtained). */
+  notes?: string[];
 }
 
 export interface Budget {

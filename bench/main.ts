@@ -26,8 +26,15 @@ export const SUITES: { kex: Record<Kex, string>; bulk: Record<Family, string> } 
   },
 };
 
-function parseArgs(argv: string[]): { quick: boolean; json?: string } {
-  const out: { quick: boolean; json?: string } = { quick: false };
+interface Args {
+  quick: boolean;
+  json?: string;
+  /** Measure only these implementations (comma-separated), e.g. while working on one of them. */
+  only?: Impl[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { quick: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') out.quick = true;
@@ -36,7 +43,8 @@ function parseArgs(argv: string[]): { quick: boolean; json?: string } {
       if (!f) throw new Error('--json needs a file name');
       out.json = f;
     } else if (a.startsWith('--json=')) out.json = a.slice('--json='.length);
-    else throw new Error(`unknown argument ${a} (use --quick, --json FILE)`);
+    else if (a === '--only') out.only = (argv[++i] ?? '').split(',') as Impl[];
+    else throw new Error(`unknown argument ${a} (use --quick, --json FILE, --only IMPL[,IMPL])`);
   }
   return out;
 }
@@ -47,6 +55,7 @@ async function main(): Promise<void> {
   if (!canGc) console.log('note: run with node --expose-gc (npm run bench does) for steadier memory figures');
   const results = new Map<Impl, ImplResult>();
   const run = async (impl: Impl, f: () => Promise<ImplResult>) => {
+    if (args.only && !args.only.includes(impl)) return;
     const t = performance.now();
     process.stdout.write(`measuring ${impl} ... `);
     results.set(impl, await f());

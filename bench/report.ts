@@ -87,6 +87,7 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
     `Others: TLS 1.2; handshakes ${rows.find((r) => r.kex === 'ECDHE_RSA')?.suite ?? ''} etc. (x25519), server chain leaf+intermediate, client verifies it.`,
     `webcrypto = provider "${o.webProvider}" (WebCrypto AES, noble ChaCha20). Memory: client+server end of one connection, heap = V8 heap + ArrayBuffers.`,
   );
+  for (const n of [...results.values()].flatMap((r) => r.notes ?? [])) out.push(n);
   const missing = [...results.values()].flatMap((r) => r.missing);
   for (const m of missing) out.push(`missing: ${m.impl} ${m.metric}: ${m.why}`);
   out.push('', 'Targets (ratios from this run):');
