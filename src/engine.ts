@@ -17,6 +17,7 @@ import { HandshakeFramer, HandshakeType, encodeHandshake, handshakeTypeName, typ
 import { TLS10, type ProtocolVersion } from './crypto/suites.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultRandom } from './crypto/random.js';
+import { concat } from './bytes.js';
 import { nobleProvider } from './crypto/provider-noble.js';
 
 export interface EngineLimits {
@@ -59,12 +60,8 @@ export class Transcript {
   }
   /** All bytes so far (a snapshot). */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.len);
-    let o = 0;
-    for (const p of this.parts) {
-      out.set(p, o);
-      o += p.length;
-    }
+    // Kept joined, so taking several snapshots along a handshake costs one copy each.
+    const out = this.parts.length === 1 ? this.parts[0]! : concat(...this.parts);
     this.parts = [out];
     return out;
   }
@@ -490,17 +487,9 @@ export class Engine<R = unknown> {
   /** Bytes to put on the wire, or null. */
   takeOutgoing(): Uint8Array | null {
     if (!this.out.length) return null;
-    if (this.out.length === 1) return this.out.pop()!;
-    let n = 0;
-    for (const b of this.out) n += b.length;
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const b of this.out) {
-      all.set(b, o);
-      o += b.length;
-    }
+    const parts = this.out;
     this.out = [];
-    return all;
+    return parts.length === 1 ? parts[0]! : concat(...parts);
   }
 
   /** Application data received so far, or null. */
@@ -509,16 +498,7 @@ export class Engine<R = unknown> {
     const parts = this.received;
     this.received = [];
     this.receivedBytes = 0;
-    if (parts.length === 1) return parts[0]!;
-    let n = 0;
-    for (const b of parts) n += b.length;
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const b of parts) {
-      all.set(b, o);
-      o += b.length;
-    }
-    return all;
+    return parts.length === 1 ? parts[0]! : concat(...parts);
   }
 
   get bufferedReceived(): number {

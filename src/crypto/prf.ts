@@ -6,20 +6,9 @@ import { hmac, hash, md5sha1 } from './hash.js';
 import type { HashName } from './types.js';
 import type { CipherSuite, PrfHash } from './suites.js';
 import { TLS10, TLS12 } from './suites.js';
+import { concat } from '../bytes.js';
 
 const enc = new TextEncoder();
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** P_hash(secret, seed) of RFC 5246 §5, truncated to `length` bytes. */
 export function pHash(h: HashName, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
@@ -132,4 +121,3 @@ export function keyBlock(
   };
 }
 
-export { concat as concatBytes };

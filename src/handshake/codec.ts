@@ -179,40 +179,4 @@ export class Writer {
   }
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
-export function fromHex(h: string): Uint8Array {
-  const clean = h.replace(/[\s:]/g, '');
-  if (clean.length % 2) throw new Error('odd-length hex');
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
-  return out;
-}
-
-export const utf8 = {
-  encode: (s: string) => new TextEncoder().encode(s),
-  decode: (b: Uint8Array) => new TextDecoder().decode(b),
-};
+export { concat, equalBytes, toHex, fromHex, utf8 } from '../bytes.js';

@@ -157,14 +157,5 @@ function utc(year: number, [mo, d, h, mi, s]: number[]): Date {
   return date;
 }
 
-export function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+import { toHex as hex, equalBytes as bytesEqual } from '../bytes.js';
+export { hex, bytesEqual };
