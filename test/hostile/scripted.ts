@@ -4,11 +4,13 @@
  * valid — signed and encrypted by the real code. A test built this way fails only for the reason it names.
  */
 import { Engine, type HandshakeIO } from '../../src/engine.js';
+import type { HandshakeMessage } from '../../src/handshake/framer.js';
 import { clientHandshake, type ClientHandshakeConfig } from '../../src/handshake/client.js';
 import { serverHandshake, type ServerHandshakeConfig } from '../../src/handshake/server.js';
 import type { HandshakeResult } from '../../src/connection.js';
 import { encodeHandshake } from '../../src/handshake/framer.js';
-import { nullProtection } from '../../src/record/protection.js';
+import { nullProtection, type Protection } from '../../src/record/protection.js';
+import { encodeRecord } from '../../src/record/writer.js';
 import type { EngineLimits } from '../../src/engine.js';
 import { seededRandom } from '../../fuzz/rng.js';
 import { now, loadPki, clientConfig, serverConfig, type ClientSpec } from '../../fuzz/scenarios.js';
@@ -19,6 +21,9 @@ export const pki = loadPki(repoRoot);
 export type Step = { kind: 'msg'; type: number; body: Uint8Array } | { kind: 'ccs' };
 
 export interface Api {
+  /** Handshake messages this side received so far, and the ones it sent (as the handshake produced them). */
+  received: HandshakeMessage[];
+  sent: { type: number; body: Uint8Array }[];
   /** Send a handshake message as the handshake would (into the transcript, under the current keys). */
   send(type: number, body: Uint8Array): Promise<void>;
   /** Send a handshake message that stays out of the transcript, as HelloRequest does (RFC 5246 §7.4.1.1). */
@@ -29,21 +34,38 @@ export interface Api {
   raw(type: number, data: Uint8Array): Promise<void>;
 }
 
-/** Called for each step the wrapped handshake takes; return false to drop the step. */
-export type Script = (step: Step, index: number, api: Api) => Promise<boolean | void> | boolean | void;
+/**
+ * Called for each step the wrapped handshake takes; return false to drop the step, or a body to send in place of
+ * the message's own.
+ */
+export type Script = (step: Step, index: number, api: Api) => Promise<boolean | void | Uint8Array> | boolean | void | Uint8Array;
 
 interface EngineInternals {
-  write(type: number, data: Uint8Array): Promise<void>;
+  writeChain: Promise<void>;
+  writeProt: Protection;
+  writeVersion: number;
+  out: Uint8Array[];
 }
 
+/**
+ * One record of any type, even empty, sealed under the engine's current write keys and queued in order. The engine
+ * has no public way to send arbitrary records (rightly); the scripted peer reaches in.
+ */
 export function rawWrite(e: Engine<HandshakeResult>, type: number, data: Uint8Array): Promise<void> {
-  // The engine has no public way to send arbitrary records (rightly); the scripted peer reaches in.
-  return (e as unknown as EngineInternals).write(type, data);
+  const i = e as unknown as EngineInternals;
+  const p = i.writeChain.then(async () => {
+    const body = await i.writeProt.seal(type, i.writeVersion, data);
+    i.out.push(encodeRecord(type, i.writeVersion, body));
+  });
+  i.writeChain = p.catch(() => {});
+  return p;
 }
 
 function wrap(io: HandshakeIO, e: Engine<HandshakeResult>, script: Script): HandshakeIO {
   let index = 0;
   const api: Api = {
+    received: [],
+    sent: [],
     send: (type, body) => io.send(type, body),
     sendUntracked: (type, body) => rawWrite(e, 22, encodeHandshake(type, body)),
     ccs: () => io.sendChangeCipherSpec(nullProtection()),
@@ -51,10 +73,16 @@ function wrap(io: HandshakeIO, e: Engine<HandshakeResult>, script: Script): Hand
   };
   return {
     ...io,
-    expect: (...types) => io.expect(...types),
+    expect: async (...types) => {
+      const m = await io.expect(...types);
+      api.received.push(m);
+      return m;
+    },
     send: async (type, body) => {
-      if ((await script({ kind: 'msg', type, body }, index++, api)) === false) return;
-      return io.send(type, body);
+      api.sent.push({ type, body });
+      const r = await script({ kind: 'msg', type, body }, index++, api);
+      if (r === false) return;
+      return io.send(type, r instanceof Uint8Array ? r : body);
     },
     sendChangeCipherSpec: async (next) => {
       if ((await script({ kind: 'ccs' }, index++, api)) === false) return;
@@ -77,6 +105,9 @@ export interface Duel {
   server: Engine<HandshakeResult>;
   /** Alerts each side sent while the keys were null (plaintext), as [level, description]. */
   plainAlerts: { client: number[][]; server: number[][] };
+  /** Bytes and records each side put on the wire. */
+  sent: { client: number; server: number };
+  records: { client: number; server: number };
   /** Move bytes until both sides are quiet; then end the transport for a side still waiting. */
   pump(endAtQuiet?: boolean): Promise<void>;
 }
@@ -92,8 +123,11 @@ export async function duel(o: DuelOptions = {}): Promise<Duel> {
   const ccfg = o.client ?? defaultClient();
   const scfg = o.server ?? defaultServer();
   const plainAlerts = { client: [] as number[][], server: [] as number[][] };
-  const noteAlerts = (bytes: Uint8Array, into: number[][]) => {
-    for (let off = 0; off + 5 <= bytes.length; ) {
+  const sent = { client: 0, server: 0 };
+  const records = { client: 0, server: 0 };
+  const noteAlerts = (bytes: Uint8Array, into: number[][], side: 'client' | 'server') => {
+    sent[side] += bytes.length;
+    for (let off = 0; off + 5 <= bytes.length; records[side]++) {
       const len = (bytes[off + 3]! << 8) | bytes[off + 4]!;
       if (bytes[off] === 21 && len === 2) into.push([bytes[off + 5]!, bytes[off + 6]!]);
       off += 5 + len;
@@ -108,14 +142,14 @@ export async function duel(o: DuelOptions = {}): Promise<Duel> {
         const out = from.takeOutgoing();
         if (!out) continue;
         moved = true;
-        noteAlerts(out, plainAlerts[side]);
+        noteAlerts(out, plainAlerts[side], side);
         await to.receive(out).catch(() => {});
       }
       if (!moved) break;
     }
     if (endAtQuiet) for (const e of [client, server]) if (e.state === 'handshaking') e.receiveEof();
   };
-  return { client, server, plainAlerts, pump };
+  return { client, server, plainAlerts, sent, records, pump };
 }
 
 export const code = (e: Engine<HandshakeResult>): string | undefined => e.error?.code;
