@@ -29,6 +29,8 @@ export interface EngineLimits {
   maxEmptyRecords?: number;
   /** Consecutive warning alerts tolerated. Default 16. */
   maxWarningAlerts?: number;
+  /** Most certificates accepted in one Certificate message (the peer's chain). Default 16. */
+  maxCertificates?: number;
 }
 
 export interface EngineOptions {
@@ -147,6 +149,7 @@ export class Engine<R = unknown> {
       maxCertificateMessage: opts.limits?.maxCertificateMessage ?? 262144,
       maxEmptyRecords: opts.limits?.maxEmptyRecords ?? 32,
       maxWarningAlerts: opts.limits?.maxWarningAlerts ?? 16,
+      maxCertificates: opts.limits?.maxCertificates ?? 16,
     };
     this.framer = new HandshakeFramer(this.limits.maxHandshakeMessage, this.limits.maxCertificateMessage);
   }
@@ -329,6 +332,7 @@ export class Engine<R = unknown> {
         `received ${handshakeTypeName(m.type)}, expected ${w.types.map(handshakeTypeName).join(' or ')}`,
       );
     }
+    if (m.type === HandshakeType.certificate) checkChainLength(m.body, this.limits.maxCertificates);
     this.transcript.add(m.raw);
     this.hsWait = null;
     this.idle = deferred();
@@ -503,5 +507,18 @@ export class Engine<R = unknown> {
 
   get bufferedReceived(): number {
     return this.receivedBytes;
+  }
+}
+
+/**
+ * Counts the entries of a Certificate message before anything parses them, so a chain of thousands of small
+ * certificates (each one costs a parse and a place in path building) is refused up front. A malformed list is
+ * left to the message decoder.
+ */
+function checkChainLength(body: Uint8Array, max: number): void {
+  let n = 0;
+  for (let off = 3; off + 3 <= body.length; n++) {
+    if (n >= max) throw new TlsError('limit_chain', `the peer sent a certificate chain of more than ${max} certificates`);
+    off += 3 + ((body[off]! << 16) | (body[off + 1]! << 8) | body[off + 2]!);
   }
 }
