@@ -5,12 +5,13 @@
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { connect, accept, nodeStream, TlsError, type TlsConnection } from '../../index.js';
+import { connect, accept, createServerContext, nodeStream, TlsError, type TlsConnection } from '../../index.js';
 import type { TlsSession } from '../../handshake/session.js';
 import type { Cell, CellResult, PeerDriver, PeerServer } from './types.js';
 import { CellFailure } from './types.js';
 import { HOST, workDir } from './proc.js';
 import { loadPki, SERVER_NAME } from './pki.js';
+import { resumeBy } from './matrix.js';
 
 export interface CellOptions {
   /** Whole-cell deadline. */
@@ -24,7 +25,11 @@ export async function runCell(driver: PeerDriver, cell: Cell, opts: CellOptions)
   // A peer that is not installed cannot vouch for anything: the cell fails (install-peers.sh fixes it).
   if (missing) return done({ result: 'fail', code: 'conformance_peer_missing', detail: missing });
   const side = cell.peerRole === 'server' ? driver.server : driver.client;
-  const why = side ? side.unsupported(cell) : `${driver.name} has no ${cell.peerRole}`;
+  const why = !side
+    ? `${driver.name} has no ${cell.peerRole}`
+    : cell.resumption && driver.client === side && !driver.client.resume
+      ? `${driver.name}'s client cannot resume a session`
+      : side.unsupported(cell);
   if (why) return done({ result: 'unsupported', detail: why });
   try {
     await withDeadline(cell.peerRole === 'server' ? againstServer(driver, cell, opts) : againstClient(driver, cell, opts), opts.timeoutMs);
@@ -176,46 +181,61 @@ function annotate(e: unknown, server: PeerServer): unknown {
   return e;
 }
 
-/** Peer is the client: puretls accepts one connection, requires the peer's line, answers, closes. */
+/**
+ * Peer is the client: puretls serves its connections in order from one ServerContext, one connection or, in a
+ * resumption cell, two (the second must resume the first's session). On each connection that carries data it
+ * requires the peer's line, answers, and closes.
+ */
 async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions): Promise<void> {
   const pki = loadPki();
   const work = workDir();
   const id = pki.server[cell.keyType];
+  const resume = cell.resumption ? driver.client!.resume! : undefined;
   const nonce = randomBytes(8).toString('hex');
   const ping = `PING ${nonce}\n`;
   const pong = `PONG ${nonce}`;
+  const context = createServerContext({
+    cert: id.chain,
+    key: id.key,
+    minVersion: cell.version,
+    maxVersion: cell.version,
+    cipherSuites: [cell.suite.name],
+    ...(cell.clientAuth ? { requestCert: 'required' as const, ca: pki.ca } : {}),
+    // Leave the client exactly one way to resume, so a pass proves that one.
+    ...(resume ? (resumeBy(cell) === 'ticket' ? { sessionCacheSize: 0 } : { sessionTickets: false }) : {}),
+  });
+  const rounds = resume ? 2 : 1;
+  const withData = resume?.handshakeOnlyFirst ? rounds - 1 : rounds;
   const listener = net.createServer();
   const sockets = new Set<net.Socket>();
-  const served = new Promise<void>((resolve, reject) => {
-    listener.once('connection', (sock) => {
-      sockets.add(sock);
-      // Any further connection is not ours to serve.
-      listener.on('connection', (other) => other.destroy());
-      (async () => {
-        const conn = await accept({
-          transport: nodeStream(sock),
-          cert: id.chain,
-          key: id.key,
-          minVersion: cell.version,
-          maxVersion: cell.version,
-          cipherSuites: [cell.suite.name],
-          ...(cell.clientAuth ? { requestCert: 'required' as const, ca: pki.ca } : {}),
-          timeoutMs: opts.timeoutMs,
-        });
-        checkNegotiated(conn, cell);
-        if (cell.clientAuth && conn.peerCertificateChain().length === 0) throw new CellFailure('conformance_no_client_cert', 'no client certificate');
+  const nextSocket = socketQueue(listener, rounds, sockets);
+  const served = (async () => {
+    for (let round = 1; round <= rounds; round++) {
+      const conn = await accept({ transport: nodeStream(await nextSocket()), context, timeoutMs: opts.timeoutMs });
+      checkNegotiated(conn, cell);
+      if (cell.clientAuth && conn.peerCertificateChain().length === 0) throw new CellFailure('conformance_no_client_cert', 'no client certificate');
+      if (resume && round === 1 && conn.resumed) throw new CellFailure('conformance_resumed_first', 'the first connection claims to resume a session');
+      if (resume && round === 2 && !conn.resumed) {
+        throw new CellFailure('conformance_not_resumed', `the second connection did a full handshake instead of resuming by ${resumeBy(cell)}`);
+      }
+      if (round === 1 && resume?.handshakeOnlyFirst) {
+        // The peer closes right after the handshake; a close without close_notify is its business.
+        await readAnswer(conn, (_text, ended) => ended);
+        await conn.close().catch(() => {});
+      } else {
         await readAnswer(conn, (text) => text.includes(ping));
         await write(conn, `${pong}\n`);
         await conn.close();
-      })().then(resolve, reject);
-    });
-  });
+      }
+    }
+  })();
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(0, HOST, () => resolve());
   });
   const port = (listener.address() as net.AddressInfo).port;
-  const run = await driver.client!.start(cell, port, ping, work);
+  const client = driver.client!;
+  const run = await (resume ? resume.start(cell, port, ping, work) : client.start(cell, port, ping, work));
   try {
     // The peer exiting before we served it is a failure on its side (bad options, verification, alert).
     // A peer may exit on our close_notify a moment before `served` settles: give that a second.
@@ -229,10 +249,13 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
       if (e instanceof TlsError) e.message += ` [peer: ${tail(run.output(), 3)}]`;
       throw e;
     });
-    // We answered; the peer must show our answer (it decrypted and verified our data).
-    await waitForOutput(run, pong, 5000, driver.name);
-    if (driver.client!.verified && !driver.client!.verified(run.output())) {
+    // We answered; the peer must show our answer (it decrypted and verified our data), once per connection.
+    await waitForOutput(run, pong, withData, 5000, driver.name);
+    if (client.verified && !client.verified(run.output())) {
       throw new CellFailure('conformance_peer_not_verified', `${driver.name} client did not verify our certificate: ${tail(run.output())}`);
+    }
+    if (resume && !resume.reused(run.output())) {
+      throw new CellFailure('conformance_peer_not_resumed', `${driver.name} client did not report a resumed session: ${tail(run.output())}`);
     }
   } finally {
     run.endInput();
@@ -244,15 +267,33 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
   }
 }
 
+/** The listener's first `count` connections, handed out in order of arrival; any further one is not ours to serve. */
+function socketQueue(listener: net.Server, count: number, sockets: Set<net.Socket>): () => Promise<net.Socket> {
+  const arrived: net.Socket[] = [];
+  const waiting: ((s: net.Socket) => void)[] = [];
+  listener.on('connection', (sock) => {
+    if (sockets.size >= count) return void sock.destroy();
+    sockets.add(sock);
+    const take = waiting.shift();
+    if (take) take(sock);
+    else arrived.push(sock);
+  });
+  return () => {
+    const sock = arrived.shift();
+    return sock ? Promise.resolve(sock) : new Promise((resolve) => waiting.push(resolve));
+  };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function waitForOutput(run: { output(): string; exited: Promise<number | null> }, text: string, ms: number, who: string): Promise<void> {
+/** Wait until the peer's output holds `text` `times` times. */
+async function waitForOutput(run: { output(): string; exited: Promise<number | null> }, text: string, times: number, ms: number, who: string): Promise<void> {
   const deadline = Date.now() + ms;
   let exited = false;
   void run.exited.then(() => (exited = true));
-  while (!run.output().includes(text)) {
+  while (run.output().split(text).length - 1 < times) {
     if (exited || Date.now() > deadline) {
       throw new CellFailure('conformance_bad_data', `${who} client did not print our answer: ${tail(run.output())}`);
     }

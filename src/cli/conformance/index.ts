@@ -14,14 +14,14 @@ import { stopAll, stopOnSignals } from './proc.js';
 import { findRepoRoot } from './pki.js';
 import { PEER_NAMES, type PeerName, type PeerRole } from './types.js';
 
-export { buildMatrix, cellKey, CLIENT_AUTH_SUITES, RESUMPTION_SUITES, type MatrixFilter } from './matrix.js';
+export { buildMatrix, cellKey, CLIENT_AUTH_SUITES, RESUMPTION_SUITES, resumeBy, type MatrixFilter } from './matrix.js';
 export { runMatrix, type RunOptions } from './runner.js';
 export { runCell } from './cell.js';
 export { compare, summaryLine, table, toExpectations, toJson, type Expectations } from './report.js';
 export { probeTarget, probeReport, type ProbeOptions, type ProbeResult } from './probe.js';
 export { DRIVERS } from './peers/index.js';
 export { stopAll } from './proc.js';
-export type { Cell, CellResult, JsonCell, PeerDriver, PeerName, PeerRole } from './types.js';
+export type { Cell, CellResult, JsonCell, PeerDriver, PeerName, PeerRole, ResumingClient } from './types.js';
 
 export const USAGE = `usage: conformance [options]
   Runs puretls against OpenSSL, GnuTLS, Botan, mbedTLS, wolfSSL and Node's tls on 127.0.0.1, both directions.

@@ -24,6 +24,14 @@ export const CLIENT_AUTH_SUITES: readonly string[] = [
 /** Resumption runs on these (one per key exchange and leaf type), in every version that allows them. */
 export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'];
 
+/**
+ * With puretls as the server, how a resumption cell resumes: by session id on the static-RSA suite (tickets off),
+ * by RFC 5077 ticket on the ECDHE ones (session cache off), so each mechanism is the only one that can succeed.
+ */
+export function resumeBy(cell: Pick<Cell, 'suite'>): 'id' | 'ticket' {
+  return cell.suite.kx === 'RSA' ? 'id' : 'ticket';
+}
+
 export interface MatrixFilter {
   peers?: PeerName[];
   roles?: PeerRole[];
@@ -32,8 +40,8 @@ export interface MatrixFilter {
   /** Add the client-authentication cells (default true). */
   clientAuth?: boolean;
   /**
-   * Add resumption cells (default true): puretls as the client connects, then resumes the session it got.
-   * With puretls as the server they wait for its session cache (accept() keeps no sessions yet).
+   * Add resumption cells (default true): the client connects, then resumes the session it got; puretls as the
+   * server serves both connections from one ServerContext (see resumeBy).
    */
   resumption?: boolean;
 }
@@ -50,7 +58,7 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
           const base: Cell = { peer, peerRole, version, suite, keyType: suite.auth, clientAuth: false, resumption: false };
           cells.push(base);
           if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) cells.push({ ...base, clientAuth: true });
-          if ((f.resumption ?? true) && peerRole === 'server' && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
+          if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
         }
       }
     }

@@ -81,8 +81,22 @@ export interface ServerSide {
   start(cell: Cell, work: WorkDir): Promise<PeerServer>;
 }
 
+/**
+ * A peer client that can resume: it connects twice to the same port, the second time offering the session (id or
+ * ticket) of the first, sending `line` on each connection that carries data.
+ */
+export interface ResumingClient {
+  /** The first connection only completes the handshake and closes (a client that cannot send data on it). */
+  handshakeOnlyFirst?: boolean;
+  /** Did the peer itself report that its second connection resumed the first one's session? */
+  reused(output: string): boolean;
+  start(cell: Cell, port: number, line: string, work: WorkDir): PeerClientRun | Promise<PeerClientRun>;
+}
+
 export interface ClientSide {
   unsupported(cell: Cell): string | null;
+  /** Resumption cells; absent when the peer's client cannot resume a session. */
+  resume?: ResumingClient;
   /**
    * For a client that reports certificate verification instead of enforcing it: did it verify us?
    * Absent when the client aborts the handshake on a verification failure.

@@ -3,11 +3,12 @@
  * A cell is pinned with a policy file allowing one version, cipher, MAC and key exchange. The CLI has no
  * options for client certificates (neither sending one nor requesting one), so client-auth cells are unsupported.
  */
+import path from 'node:path';
 import type { Cell, PeerDriver, WorkDir } from '../types.js';
 import type { CipherSuite } from '../../../crypto/suites.js';
 import { commandExists, firstLine } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
-import { processClient, serverOnFreePort } from './common.js';
+import { oneAfterOther, processClient, SECOND_CONNECTION, secondConnectionOutput, serverOnFreePort } from './common.js';
 
 const CIPHER: Record<CipherSuite['cipher'], string> = {
   AES_128_GCM: 'AES-128/GCM',
@@ -68,13 +69,29 @@ export const botan: PeerDriver = {
     unsupported: noClientCerts,
     // tls_client prints the validation result and carries on whatever it is.
     verified: (output) => /Certificate validation status: Verified/.test(output),
-    start(cell, port, line, work) {
-      const pki = loadPki();
-      // The host argument is also the name checked against our certificate; localhost resolves to 127.0.0.1.
-      // tls_client offers TLS 1.2 unless told otherwise; the policy alone does not lower it.
-      const versionFlag = { TLSv1: ['--tls1.0'], 'TLSv1.1': ['--tls1.1'], 'TLSv1.2': [] }[cell.version];
-      const args = ['tls_client', SERVER_NAME, `--port=${port}`, ...versionFlag, `--policy=${policyFile(cell, work)}`, `--trusted-cas=${pki.caPath}`, '--skip-system-cert-store'];
-      return processClient('botan', args, line);
+    start: (cell, port, line, work) => processClient('botan', clientArgs(cell, port, work), line),
+    resume: {
+      // tls_client prints no resumption flag. A full handshake always prints the validation status of our chain; an
+      // abbreviated one has no certificate to validate and ends with the first run's session id.
+      reused(output) {
+        const second = secondConnectionOutput(output);
+        const id = (text: string) => /^Session ID ([0-9A-F]+)$/m.exec(text)?.[1];
+        const first = output.slice(0, output.indexOf(SECOND_CONNECTION));
+        return /Handshake complete/.test(second) && !/Certificate validation status/.test(second) && id(second) !== undefined && id(second) === id(first);
+      },
+      start(cell, port, line, work) {
+        // One run is one connection; the session crosses runs in Botan's (SQLite) session database.
+        const db = [`--session-db=${path.join(work.path, 'sessions.db')}`, '--session-db-pass=conformance'];
+        const run = () => processClient('botan', [...clientArgs(cell, port, work), ...db], line);
+        return oneAfterOther(run, run);
+      },
     },
   },
 };
+
+function clientArgs(cell: Cell, port: number, work: WorkDir): string[] {
+  // The host argument is also the name checked against our certificate; localhost resolves to 127.0.0.1.
+  // tls_client offers TLS 1.2 unless told otherwise; the policy alone does not lower it.
+  const versionFlag = { TLSv1: ['--tls1.0'], 'TLSv1.1': ['--tls1.1'], 'TLSv1.2': [] }[cell.version];
+  return ['tls_client', SERVER_NAME, `--port=${port}`, ...versionFlag, `--policy=${policyFile(cell, work)}`, `--trusted-cas=${loadPki().caPath}`, '--skip-system-cert-store'];
+}

@@ -14,6 +14,42 @@ export function processClient(cmd: string, args: string[], line: string, cwd?: s
   };
 }
 
+/** Separates the output of a resuming client's first connection from its second. */
+export const SECOND_CONNECTION = '\n--- second connection ---\n';
+
+/**
+ * Two client runs as one, for clients that resume across separate runs (a session file, a session database, a
+ * session object): `second` starts once `first` has exited cleanly. A first run that fails or is stopped ends the
+ * whole run with its exit code; the output is both outputs joined by SECOND_CONNECTION.
+ */
+export function oneAfterOther(first: () => PeerClientRun, second: () => PeerClientRun): PeerClientRun {
+  let current = first();
+  let stopped = false;
+  const firstRun = current;
+  let secondRun: PeerClientRun | undefined;
+  const exited = firstRun.exited.then((code) => {
+    if (code !== 0 || stopped) return code;
+    secondRun = current = second();
+    return secondRun.exited;
+  });
+  return {
+    output: () => (secondRun ? firstRun.output() + SECOND_CONNECTION + secondRun.output() : firstRun.output()),
+    exited,
+    endInput: () => current.endInput(),
+    stop: async () => {
+      stopped = true;
+      await current.stop();
+      await exited;
+    },
+  };
+}
+
+/** The part of a resuming client's output that belongs to its second connection ('' before it started). */
+export function secondConnectionOutput(output: string): string {
+  const at = output.indexOf(SECOND_CONNECTION);
+  return at < 0 ? '' : output.slice(at + SECOND_CONNECTION.length);
+}
+
 /**
  * Start a server that cannot report an ephemeral port: reserve a free port, start it there, and wait for its
  * ready line. Another process may grab the port in between; then the peer fails to bind and we try another.

@@ -59,14 +59,22 @@ export const gnutls: PeerDriver = {
   },
   client: {
     unsupported: () => null,
-    start(cell, port, line) {
-      const pki = loadPki();
-      const args = [
-        HOST, '-p', String(port), '--priority', gnutlsPriority(cell), '--x509cafile', pki.caPath,
-        '--sni-hostname', SERVER_NAME, '--verify-hostname', SERVER_NAME,
-      ];
-      if (cell.clientAuth) args.push('--x509certfile', pki.client[cell.keyType].chainPath, '--x509keyfile', pki.client[cell.keyType].keyPath);
-      return processClient('gnutls-cli', args, line);
+    start: (cell, port, line) => processClient('gnutls-cli', clientArgs(cell, port), line),
+    resume: {
+      // --resume handshakes, closes, reconnects offering that session, and only then reads our line from stdin.
+      handshakeOnlyFirst: true,
+      reused: (output) => /\*\*\* This is a resumed session/.test(output),
+      start: (cell, port, line) => processClient('gnutls-cli', [...clientArgs(cell, port), '--resume'], line),
     },
   },
 };
+
+function clientArgs(cell: Cell, port: number): string[] {
+  const pki = loadPki();
+  const id = pki.client[cell.keyType];
+  return [
+    HOST, '-p', String(port), '--priority', gnutlsPriority(cell), '--x509cafile', pki.caPath,
+    '--sni-hostname', SERVER_NAME, '--verify-hostname', SERVER_NAME,
+    ...(cell.clientAuth ? ['--x509certfile', id.chainPath, '--x509keyfile', id.keyPath] : []),
+  ];
+}

@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import type { Cell, PeerClientRun, PeerDriver, PeerServer } from '../types.js';
 import { HOST } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
+import { oneAfterOther, secondConnectionOutput } from './common.js';
 
 function options(cell: Cell) {
   return {
@@ -47,35 +48,50 @@ export const node: PeerDriver = {
   },
   client: {
     unsupported: () => null,
-    start(cell, port, line): PeerClientRun {
-      const pki = loadPki();
-      const id = pki.client[cell.keyType];
-      let log = '';
-      const sock = tls.connect({
-        ...options(cell),
-        host: HOST,
-        port,
-        servername: SERVER_NAME,
-        ...(cell.clientAuth ? { cert: id.chain, key: id.key } : {}),
-      });
-      sock.on('secureConnect', () => {
-        log += `secureConnect ${sock.getProtocol()} ${sock.getCipher().standardName} authorized=${sock.authorized}\n`;
-        sock.write(line);
-      });
-      sock.on('data', (d: Buffer) => (log += d.toString('latin1')));
-      const exited = new Promise<number | null>((resolve) => {
-        sock.on('error', (e) => (log += `\nerror: ${e.message}\n`));
-        sock.on('close', (hadError) => resolve(hadError ? 1 : 0));
-      });
-      return {
-        output: () => log,
-        exited,
-        endInput: () => void sock.end(),
-        stop: async () => {
-          sock.destroy();
-          await exited;
-        },
-      };
+    start: (cell, port, line) => nodeClient(cell, port, line),
+    resume: {
+      reused: (output) => /reused=true/.test(secondConnectionOutput(output)),
+      start(cell, port, line) {
+        // The session object of the first connection's 'session' event is offered by the second.
+        let session: Buffer | undefined;
+        return oneAfterOther(
+          () => nodeClient(cell, port, line, { onSession: (s) => (session = s) }),
+          () => nodeClient(cell, port, line, session ? { session } : {}),
+        );
+      },
     },
   },
 };
+
+function nodeClient(cell: Cell, port: number, line: string, resume: { session?: Buffer; onSession?: (s: Buffer) => void } = {}): PeerClientRun {
+  const pki = loadPki();
+  const id = pki.client[cell.keyType];
+  let log = '';
+  const sock = tls.connect({
+    ...options(cell),
+    host: HOST,
+    port,
+    servername: SERVER_NAME,
+    ...(cell.clientAuth ? { cert: id.chain, key: id.key } : {}),
+    ...(resume.session ? { session: resume.session } : {}),
+  });
+  if (resume.onSession) sock.on('session', resume.onSession);
+  sock.on('secureConnect', () => {
+    log += `secureConnect ${sock.getProtocol()} ${sock.getCipher().standardName} authorized=${sock.authorized} reused=${sock.isSessionReused()}\n`;
+    sock.write(line);
+  });
+  sock.on('data', (d: Buffer) => (log += d.toString('latin1')));
+  const exited = new Promise<number | null>((resolve) => {
+    sock.on('error', (e) => (log += `\nerror: ${e.message}\n`));
+    sock.on('close', (hadError) => resolve(hadError ? 1 : 0));
+  });
+  return {
+    output: () => log,
+    exited,
+    endInput: () => void sock.end(),
+    stop: async () => {
+      sock.destroy();
+      await exited;
+    },
+  };
+}

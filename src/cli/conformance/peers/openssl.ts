@@ -1,8 +1,9 @@
 /** OpenSSL 3: `openssl s_server -www` (HTTP status page) and `openssl s_client`, both directions, every suite. */
+import path from 'node:path';
 import type { Cell, PeerDriver } from '../types.js';
 import { commandExists, firstLine, HOST, start } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
-import { OPENSSL_VERSION_FLAG, opensslCipherString, processClient, serverOf } from './common.js';
+import { oneAfterOther, OPENSSL_VERSION_FLAG, opensslCipherString, processClient, secondConnectionOutput, serverOf } from './common.js';
 
 const OPENSSL = process.env.OPENSSL ?? 'openssl';
 
@@ -35,15 +36,30 @@ export const openssl: PeerDriver = {
   },
   client: {
     unsupported: () => null,
-    start(cell, port, line) {
-      const pki = loadPki();
-      const args = [
-        's_client', '-connect', `${HOST}:${port}`, '-servername', SERVER_NAME, '-verify_hostname', SERVER_NAME,
-        '-CAfile', pki.caPath, '-verify_return_error', '-quiet',
-        OPENSSL_VERSION_FLAG[cell.version], '-cipher', opensslCipherString(cell),
-      ];
-      if (cell.clientAuth) args.push(...identityArgs(cell, 'client'));
-      return processClient(OPENSSL, args, line);
+    start: (cell, port, line) => processClient(OPENSSL, [...opensslClientArgs(cell, port), '-quiet'], line),
+    resume: {
+      // -quiet would hide the session summary: "New, TLSv1.2, Cipher is ..." or "Reused, ...".
+      reused: (output) => /^Reused, /m.test(secondConnectionOutput(output)),
+      start(cell, port, line, work) {
+        // The session (with its ticket, when we issued one) goes through a file from one run to the next.
+        // -ign_eof: stay until we close, and read no commands (Q, R) from the data line.
+        const sess = path.join(work.path, 'session.pem');
+        return oneAfterOther(
+          () => processClient(OPENSSL, [...opensslClientArgs(cell, port), '-ign_eof', '-sess_out', sess], line),
+          () => processClient(OPENSSL, [...opensslClientArgs(cell, port), '-ign_eof', '-sess_in', sess], line),
+        );
+      },
     },
   },
 };
+
+/** s_client pinned to the cell, verifying us against ca.pem as `localhost`, with a client certificate in client-auth cells. */
+export function opensslClientArgs(cell: Cell, port: number): string[] {
+  const pki = loadPki();
+  return [
+    's_client', '-connect', `${HOST}:${port}`, '-servername', SERVER_NAME, '-verify_hostname', SERVER_NAME,
+    '-CAfile', pki.caPath, '-verify_return_error',
+    OPENSSL_VERSION_FLAG[cell.version], '-cipher', opensslCipherString(cell),
+    ...(cell.clientAuth ? identityArgs(cell, 'client') : []),
+  ];
+}
