@@ -4,6 +4,7 @@
  */
 import { TlsError, CertificateError } from './errors.js';
 import { derBlobs, type PemInput } from './pem.js';
+import { equalBytes } from './bytes.js';
 import {
   CIPHER_SUITES,
   TLS12,
@@ -108,10 +109,41 @@ export function peerNameOf(name: string): PeerName {
   return { kind: 'DNS', value: name };
 }
 
-/** Trust anchors: the given PEM/DER input(s), or the platform bundle on Node. */
+/**
+ * Parsed anchors per `ca` input. Applications pass the same bundle to every connect(), and parsing a
+ * bundle on each handshake cost as much as the key exchange. Strings are exact keys (a few, bounded);
+ * bytes are keyed by identity and checked against a copy, so a buffer changed in place is parsed again.
+ * File-like inputs are read on every use (their content may change); the parse cache still serves them.
+ */
+const anchorsByText = new Map<string, Certificate[]>();
+const ANCHOR_TEXTS = 8;
+const anchorsByBytes = new WeakMap<object, { copy: Uint8Array; certs: Certificate[] }>();
+
+function anchorsOf(item: PemInput): Certificate[] {
+  if (typeof item === 'string') {
+    let certs = anchorsByText.get(item);
+    if (!certs) {
+      certs = loadCertificates(item);
+      if (anchorsByText.size >= ANCHOR_TEXTS) anchorsByText.delete(anchorsByText.keys().next().value!);
+      anchorsByText.set(item, certs);
+    }
+    return certs;
+  }
+  if (item instanceof Uint8Array || item instanceof ArrayBuffer) {
+    const view = item instanceof Uint8Array ? item : new Uint8Array(item);
+    const hit = anchorsByBytes.get(item);
+    if (hit && equalBytes(hit.copy, view)) return hit.certs;
+    const certs = loadCertificates(view);
+    anchorsByBytes.set(item, { copy: view.slice(), certs });
+    return certs;
+  }
+  return loadCertificates(item);
+}
+
+/** Trust anchors: the given PEM/DER input(s), or the platform bundle on Node. Callers must not modify the array. */
 export async function loadTrustAnchors(ca: PemInput | PemInput[] | undefined): Promise<Certificate[]> {
   if (ca !== undefined) {
-    const roots = loadCertificates(ca);
+    const roots = Array.isArray(ca) ? ca.flatMap(anchorsOf) : anchorsOf(ca);
     if (!roots.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
     return roots;
   }
@@ -119,7 +151,7 @@ export async function loadTrustAnchors(ca: PemInput | PemInput[] | undefined): P
   if (isNode) {
     const { loadSystemCa } = await import('./transport/node-system-ca.js');
     const bundle = await loadSystemCa();
-    if (bundle) return loadCertificates(bundle);
+    if (bundle) return anchorsOf(bundle);
   }
   throw new TlsError(
     'config_no_ca',

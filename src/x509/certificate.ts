@@ -330,14 +330,41 @@ function parseExtensions(node: Node | undefined): Extensions {
   return ext;
 }
 
+/**
+ * Recently parsed certificates by DER. The same server chain arrives on every connect and the same
+ * roots are loaded for every verification; parsing with asn1js is a fifth of a full handshake. A parse
+ * depends on nothing but the bytes, so a hit is exact; callers treat a Certificate as read-only.
+ */
+const parsed = new Map<string, Certificate>();
+const PARSE_CACHE_SIZE = 256;
+
+/** The DER as a string, one char per byte: an exact Map key, cheap next to a parse. */
+function derKey(der: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < der.length; i += 4096) s += String.fromCharCode.apply(null, der.subarray(i, i + 4096) as unknown as number[]);
+  return s;
+}
+
 /** Parse one DER certificate. Throws TlsError cert_malformed. */
 export function parseCertificate(der: Uint8Array): Certificate {
+  const key = derKey(der);
+  const hit = parsed.get(key);
+  if (hit) {
+    parsed.delete(key); // re-insert: Map order is the LRU order
+    parsed.set(key, hit);
+    return hit;
+  }
+  let cert: Certificate;
   try {
-    return parseCertificateInner(der);
+    // A private copy: the caller's buffer may be a view into a record buffer that is reused later.
+    cert = parseCertificateInner(der.slice());
   } catch (e) {
     if (e instanceof TlsError) throw e;
     throw malformed(e instanceof Error ? e.message : String(e));
   }
+  if (parsed.size >= PARSE_CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
+  parsed.set(key, cert);
+  return cert;
 }
 
 function parseCertificateInner(der: Uint8Array): Certificate {
