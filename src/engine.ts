@@ -109,6 +109,8 @@ export class Engine<R = unknown> {
   private readProt: Protection = nullProtection();
   private writeProt: Protection = nullProtection();
   private pendingReadProt: Protection | null = null;
+  /** The peer's ChangeCipherSpec arrived: records are protected from here on. */
+  private readEncrypted = false;
   /** Record version we write; the first ClientHello goes out as 0x0301, as servers expect. */
   private writeVersion: number = TLS10;
   /** Record version required of incoming records once negotiated (null: any 3.x). */
@@ -207,7 +209,7 @@ export class Engine<R = unknown> {
     try {
       this.deframer.push(bytes);
       for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
-        if (this.readVersion !== null && rec.version !== this.readVersion) {
+        if (this.readVersion !== null && rec.version !== this.readVersion && !this.isEarlyPlainAlert(rec.type)) {
           throw new TlsError('protocol_version', `record version 0x${rec.version.toString(16)} differs from the negotiated one`);
         }
         const plain = await this.readProt.open(rec.type, rec.version, rec.fragment);
@@ -222,6 +224,14 @@ export class Engine<R = unknown> {
     }
     await this.writeChain;
     this.throwIfFailed();
+  }
+
+  /**
+   * A peer that fails on our hello answers before it knows the version, so its unencrypted alert may carry
+   * the record version of its first flight: read it rather than report protocol_version over the real reason.
+   */
+  private isEarlyPlainAlert(type: number): boolean {
+    return type === ContentType.alert && !this.readEncrypted;
   }
 
   private async dispatch(type: number, plain: Uint8Array): Promise<void> {
@@ -276,6 +286,7 @@ export class Engine<R = unknown> {
       throw new TlsError('protocol_unexpected_message', 'ChangeCipherSpec inside a fragmented handshake message');
     }
     this.readProt = this.pendingReadProt;
+    this.readEncrypted = true;
     this.pendingReadProt = null;
     const w = this.ccsWait;
     this.ccsWait = null;
