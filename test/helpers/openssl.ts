@@ -6,13 +6,13 @@
  * "ACCEPT 127.0.0.1:<port>" only after listen(), so reading that line both names the port and
  * proves the server accepts (no probe connection, which s_server would count as a client).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+// One process tracker for the whole project: the conformance harness's (it stops what it started on exit too).
+import { start, stopAll as stopAllProcesses, type Proc } from '../../src/cli/conformance/proc.js';
 
 const OPENSSL = process.env.OPENSSL ?? 'openssl';
 const HOST = '127.0.0.1';
-
-const live = new Set<ChildProcess>();
 
 /** True if an openssl binary runs here (for describe.skipIf). */
 export function opensslAvailable(): boolean {
@@ -20,35 +20,9 @@ export function opensslAvailable(): boolean {
   return r.status === 0;
 }
 
-/** Start a process and remember it until it exits. */
-function track(args: string[], cwd?: string): ChildProcess {
-  const child = spawn(OPENSSL, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  // An EPIPE when a child dies before reading its stdin must not crash the test run.
-  child.stdin?.on('error', () => {});
-  return child;
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within graceMs. */
-async function kill(child: ChildProcess, graceMs = 2000): Promise<void> {
-  if (exited(child)) return;
-  const done = new Promise<void>((res) => child.once('exit', () => res()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (!exited(child)) child.kill('SIGKILL');
-  }, graceMs);
-  await done;
-  clearTimeout(timer);
-}
-
-/** Stop every openssl process this module started. */
+/** Stop every peer process the tests started (openssl here, and any other started through the same tracker). */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...live].map((c) => kill(c)));
+  await stopAllProcesses();
 }
 
 export interface ServerOptions {
@@ -78,33 +52,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   if (opts.key) args.push('-key', opts.key);
   if (opts.chain) args.push('-cert_chain', opts.chain);
   args.push(...(opts.args ?? []));
-  const child = track(args);
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`s_server did not report a port within ${opts.readyTimeoutMs ?? 10000} ms`)), opts.readyTimeoutMs ?? 10000);
-    function fail(e: Error): void {
-      clearTimeout(timer);
-      void kill(child);
-      reject(new Error(`${e.message}\nargs: ${args.join(' ')}\noutput:\n${out}`));
-    }
-    const onData = (d: Buffer): void => {
-      out += d.toString('latin1');
-      const m = /^ACCEPT\s+\S*?:(\d+)\s*$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('error', (e) => fail(e));
-    child.once('exit', (code, sig) => fail(new Error(`s_server exited early (code ${code}, signal ${sig})`)));
-  });
+  const proc: Proc = start(OPENSSL, args);
+  const timeoutMs = opts.readyTimeoutMs ?? 10000;
+  let port: number;
+  try {
+    port = Number((await proc.waitFor(/^ACCEPT\s+\S*?:(\d+)\s*$/m, timeoutMs))[1]);
+  } catch (e) {
+    await proc.stop();
+    throw new Error(`s_server did not report a port: ${(e as Error).message}\nargs: ${args.join(' ')}\noutput:\n${proc.output()}`);
+  }
   return {
     port,
-    output: () => out,
-    write: (text) => void child.stdin!.write(text),
-    stop: () => kill(child),
+    output: proc.output,
+    write: (text) => void proc.child.stdin!.write(text),
+    stop: proc.stop,
   };
 }
 
@@ -125,30 +86,23 @@ export interface ClientResult {
   timedOut: boolean;
 }
 
-export function runClient(opts: ClientOptions): Promise<ClientResult> {
+export async function runClient(opts: ClientOptions): Promise<ClientResult> {
   const args = ['s_client', '-connect', `${HOST}:${opts.port}`, ...(opts.args ?? [])];
-  const child = track(args);
+  const proc = start(OPENSSL, args);
   let stdout = '';
   let stderr = '';
+  proc.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+  proc.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
   let timedOut = false;
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
   const timer = setTimeout(() => {
     timedOut = true;
-    void kill(child);
+    void proc.stop();
   }, opts.timeoutMs ?? 15000);
-  child.stdin!.end(opts.input ?? '');
-  return new Promise((resolve, reject) => {
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    // 'close' rather than 'exit': all output has been read by then.
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, timedOut });
-    });
-  });
+  proc.child.stdin!.end(opts.input ?? '');
+  // The tracker resolves on 'close': all output has been read by then.
+  const code = await proc.exited;
+  clearTimeout(timer);
+  return { code, stdout, stderr, timedOut };
 }
 
 /** A port free on 127.0.0.1 right now (the OS may hand it out again: bind promptly, retry on EADDRINUSE). */
