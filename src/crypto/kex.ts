@@ -53,23 +53,13 @@ export function ecdheKeyPair(group: EcdheGroup, rng: RandomSource = defaultRando
 }
 
 /**
- * The ECDH shared secret: the 32-byte X25519 output, or the x-coordinate of the NIST product point.
- * The peer's share must have the exact length, be uncompressed (RFC 8422 §5.1.1 after point formats
- * negotiation is gone) and lie on the curve; an all-zero X25519 result (low-order point) is refused (RFC 7748 §6.1).
+ * Checks a peer's ECDHE share before any agreement: the exact length, uncompressed (RFC 8422 §5.1.1 after
+ * point formats negotiation is gone) and on the curve for the NIST groups. Throws crypto_bad_key_share.
  */
-export function ecdheShared(group: EcdheGroup, priv: Uint8Array, peerPub: Uint8Array): Uint8Array {
+export function checkPeerShare(group: EcdheGroup, peerPub: Uint8Array): void {
   if (group === 'x25519') {
     if (peerPub.length !== 32) throw badShare(`x25519 key share must be 32 bytes, got ${peerPub.length}`);
-    let shared: Uint8Array;
-    try {
-      shared = x25519.getSharedSecret(priv, peerPub);
-    } catch {
-      throw badShare('x25519 key share is a low-order point');
-    }
-    let acc = 0;
-    for (const b of shared) acc |= b;
-    if (acc === 0) throw badShare('x25519 shared secret is all zero (low-order point)');
-    return shared;
+    return;
   }
   const { curve, len } = NIST[group];
   if (peerPub.length !== 1 + 2 * len || peerPub[0] !== 4) throw badShare(`${group} key share must be an uncompressed point of ${1 + 2 * len} bytes`);
@@ -81,7 +71,32 @@ export function ecdheShared(group: EcdheGroup, priv: Uint8Array, peerPub: Uint8A
     throw badShare(`${group} key share is not a point on the curve`);
   }
   if (point.is0()) throw badShare(`${group} key share is the point at infinity`);
-  return curve.getSharedSecret(priv, peerPub, true).slice(1);
+}
+
+/** Refuses an all-zero X25519 result: the peer sent a low-order point (RFC 7748 §6.1). */
+export function checkX25519Secret(shared: Uint8Array): Uint8Array {
+  let acc = 0;
+  for (const b of shared) acc |= b;
+  if (acc === 0) throw badShare('x25519 shared secret is all zero (low-order point)');
+  return shared;
+}
+
+/**
+ * The ECDH shared secret: the 32-byte X25519 output, or the x-coordinate of the NIST product point.
+ * The peer's share is checked first (checkPeerShare); an all-zero X25519 result is refused.
+ */
+export function ecdheShared(group: EcdheGroup, priv: Uint8Array, peerPub: Uint8Array): Uint8Array {
+  checkPeerShare(group, peerPub);
+  if (group === 'x25519') {
+    let shared: Uint8Array;
+    try {
+      shared = x25519.getSharedSecret(priv, peerPub);
+    } catch {
+      throw badShare('x25519 key share is a low-order point');
+    }
+    return checkX25519Secret(shared);
+  }
+  return NIST[group].curve.getSharedSecret(priv, peerPub, true).slice(1);
 }
 
 // ---------- finite-field DHE ----------

@@ -8,12 +8,16 @@
  */
 import { nobleProvider } from './provider-noble.js';
 import { webCryptoProvider } from './provider-webcrypto.js';
+import { ecdheKeyPair, ecdheShared } from './kex.js';
+import { CURVES } from './keys.js';
+import { verifySignature } from './sig.js';
 import type { CryptoProvider } from './types.js';
 
-/** Which provider serves each family. */
+/** Which provider serves each family (pk: ECDHE and signatures; noble's absent operations mean the noble functions). */
 export interface ProviderSelection {
   gcm: CryptoProvider;
   cbc: CryptoProvider;
+  pk?: CryptoProvider;
 }
 
 const equal = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -40,30 +44,49 @@ async function cbcWorks(p: CryptoProvider): Promise<boolean> {
   return equal(ct, await ref.encrypt(iv, pt)) && equal(await ours.decrypt(iv, ct), pt);
 }
 
+/** X25519 both ways between the provider and noble must agree, and a P-256 ECDSA signature must verify with noble. */
+async function pkWorks(p: CryptoProvider): Promise<boolean> {
+  const ours = await p.ecdhe?.('x25519');
+  if (!ours) return false;
+  const ref = ecdheKeyPair('x25519', () => filled(32, 8));
+  if (!equal(await ours.agree(ref.pub), ecdheShared('x25519', ref.priv, ours.pub))) return false;
+  const d = filled(32, 9);
+  const point = CURVES['P-256'].getPublicKey(d, false);
+  const alg = { kind: 'ecdsa', hash: 'sha256' } as const;
+  const data = filled(20, 10);
+  const sig = await p.sign?.(alg, { kind: 'ec', curve: 'P-256', d, point, bits: 256 }, data);
+  const pub = { kind: 'ec', curve: 'P-256', point, bits: 256 } as const;
+  return !!sig && verifySignature(alg, pub, data, sig) && (await p.verify?.(alg, pub, data, sig)) === true;
+}
+
 const probe = async (test: (p: CryptoProvider) => Promise<boolean>, p: CryptoProvider) => test(p).catch(() => false);
 
 /** Probes `subtle` (default: the platform's; null: none) and says which provider serves each family. */
 export async function selectProviders(subtle: SubtleCrypto | null | undefined = globalThis.crypto?.subtle): Promise<ProviderSelection> {
   if (!subtle) return { gcm: nobleProvider, cbc: nobleProvider };
   const web = webCryptoProvider(subtle);
-  const [gcm, cbc] = await Promise.all([probe(gcmWorks, web), probe(cbcWorks, web)]);
-  return { gcm: gcm ? web : nobleProvider, cbc: cbc ? web : nobleProvider };
+  const [gcm, cbc, pk] = await Promise.all([probe(gcmWorks, web), probe(cbcWorks, web), probe(pkWorks, web)]);
+  return { gcm: gcm ? web : nobleProvider, cbc: cbc ? web : nobleProvider, ...(pk ? { pk: web } : {}) };
 }
 
 /** One provider dispatching by family according to a selection (ChaCha20 always goes to noble). */
 export function composeProvider(sel: ProviderSelection): CryptoProvider {
-  const names = new Set([sel.gcm.name, sel.cbc.name, nobleProvider.name]);
+  const names = new Set([sel.gcm.name, sel.cbc.name, ...(sel.pk ? [sel.pk.name] : []), nobleProvider.name]);
+  const pk = sel.pk;
   return {
     name: [...names].join('+'),
     aead: (cipher, key) => (cipher === 'CHACHA20_POLY1305' ? nobleProvider : sel.gcm).aead(cipher, key),
     cbc: (cipher, key) => sel.cbc.cbc(cipher, key),
+    ...(pk?.ecdhe ? { ecdhe: pk.ecdhe.bind(pk) } : {}),
+    ...(pk?.sign ? { sign: pk.sign.bind(pk) } : {}),
+    ...(pk?.verify ? { verify: pk.verify.bind(pk) } : {}),
   };
 }
 
 /** The best provider for `subtle` (default: the platform's), after probing it. */
 export async function selectProvider(subtle?: SubtleCrypto | null): Promise<CryptoProvider> {
   const sel = await selectProviders(subtle);
-  return sel.gcm === nobleProvider && sel.cbc === nobleProvider ? nobleProvider : composeProvider(sel);
+  return sel.gcm === nobleProvider && sel.cbc === nobleProvider && !sel.pk ? nobleProvider : composeProvider(sel);
 }
 
 let platformChoice: Promise<CryptoProvider> | null = null;
@@ -85,4 +108,8 @@ const platformDefault: CryptoProvider = {
   name: 'auto',
   aead: async (cipher, key) => (await chosen()).aead(cipher, key),
   cbc: async (cipher, key) => (await chosen()).cbc(cipher, key),
+  // null: the chosen provider has no such operation, and ops.ts falls back to noble.
+  ecdhe: async (group) => (await chosen()).ecdhe?.(group) ?? null,
+  sign: async (alg, key, data) => (await chosen()).sign?.(alg, key, data) ?? null,
+  verify: async (alg, key, data, sig) => (await chosen()).verify?.(alg, key, data, sig) ?? null,
 };

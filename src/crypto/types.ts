@@ -50,12 +50,26 @@ export interface CbcCipher {
   decrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
 }
 
+/** One side's ephemeral ECDHE key: its wire share, and agreement with the peer's (already checked) share. */
+export interface EcdheShare {
+  readonly pub: Uint8Array;
+  agree(peerPub: Uint8Array): Promise<Uint8Array>;
+}
+
 /**
- * Bulk-crypto provider. Bulk operations are async so a WebCrypto backend can sit beside noble.
- * Public-key and hash operations are plain functions in src/crypto (sync, noble/BigInt).
+ * Crypto provider. Bulk operations are async so a WebCrypto backend can sit beside noble.
+ * The public-key operations are optional: a provider offers them where it has a native implementation and
+ * answers null for an algorithm or key it does not handle; src/crypto/ops.ts then uses noble/BigInt. Callers
+ * go through ops.ts, which also does the checks that must not depend on the provider (peer shares, key policy).
  */
 export interface CryptoProvider {
   readonly name: string;
   aead(cipher: Extract<BulkCipher, 'AES_128_GCM' | 'AES_256_GCM' | 'CHACHA20_POLY1305'>, key: Uint8Array): Promise<AeadCipher>;
   cbc(cipher: Extract<BulkCipher, 'AES_128_CBC' | 'AES_256_CBC'>, key: Uint8Array): Promise<CbcCipher>;
+  /** A fresh ECDHE key for the group. agree() returns the raw shared secret (X25519 output or the x-coordinate). */
+  ecdhe?(group: EcdheGroup): Promise<EcdheShare | null>;
+  /** A signature as TLS and X.509 encode it (ECDSA: DER). */
+  sign?(alg: SigAlg, key: PrivateKey, data: Uint8Array): Promise<Uint8Array | null>;
+  /** Whether sig is valid; false for malformed signatures. */
+  verify?(alg: SigAlg, key: PublicKey, data: Uint8Array, sig: Uint8Array): Promise<boolean | null>;
 }

@@ -58,11 +58,11 @@ import {
   type ProtocolVersion,
 } from '../crypto/suites.js';
 import { finishedVerifyData } from '../crypto/prf.js';
-import { verifySignature, sign } from '../crypto/sig.js';
+import { ecdheShare, signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import { rsaEncryptPkcs1 } from '../crypto/rsa.js';
 import { bytesToBigInt } from '../crypto/bigint.js';
-import { ecdheKeyPair, ecdheShared, dhKeyPair, dhShared, checkDhGroup, groupById } from '../crypto/kex.js';
+import { dhKeyPair, dhShared, checkDhGroup, groupById } from '../crypto/kex.js';
 import type { EcdheGroup } from '../crypto/types.js';
 import type { PrivateKey, PublicKey } from '../crypto/types.js';
 import { parseCertificate } from '../x509/certificate.js';
@@ -283,7 +283,7 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   if (suite.kx === 'ECDHE' || suite.kx === 'DHE') {
     const ske = M.decodeServerKeyExchange(next.body, suite.kx, version);
     const alg = peerSigAlg(version, ske.sigAlg, cfg.signatureSchemes, leafKey);
-    if (!verifySignature(alg, leafKey, serverParamsSignedData(clientRandom, sh.random, ske.params), ske.signature)) {
+    if (!(await verifyData(io.provider, alg, leafKey, serverParamsSignedData(clientRandom, sh.random, ske.params), ske.signature))) {
       throw new TlsError('crypto_bad_signature', 'the ServerKeyExchange signature does not verify with the server certificate key');
     }
     if (ske.kind === 'ECDHE') {
@@ -292,9 +292,9 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
         throw new TlsError('protocol_illegal_parameter', `the server chose group ${ske.group}, which was not offered`);
       }
       const group = name as EcdheGroup;
-      const kp = ecdheKeyPair(group, io.random);
-      premaster = ecdheShared(group, kp.priv, ske.publicKey);
-      cke = { kind: 'ECDHE', publicKey: kp.pub };
+      const share = await ecdheShare(io.provider, group, io.random);
+      premaster = await share.agree(ske.publicKey);
+      cke = { kind: 'ECDHE', publicKey: share.pub };
     } else {
       const p = bytesToBigInt(ske.p);
       const g = bytesToBigInt(ske.g);
@@ -333,7 +333,7 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   premaster.fill(0);
   if (identity && certRequest) {
     const { id, alg } = chooseOwnScheme(version, certRequest.signatureAlgorithms, cfg.signatureSchemes, identity.key);
-    const signature = sign(alg, identity.key, io.transcript.bytes(), io.random);
+    const signature = await signData(io.provider, alg, identity.key, io.transcript.bytes(), io.random);
     await io.send(HT.certificate_verify, M.encodeCertificateVerify({ sigAlg: id, signature }));
   }
   cfg.keyLog?.(`CLIENT_RANDOM ${toHex(clientRandom)} ${toHex(master)}`);

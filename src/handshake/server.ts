@@ -60,12 +60,12 @@ import {
   type ProtocolVersion,
 } from '../crypto/suites.js';
 import { finishedVerifyData } from '../crypto/prf.js';
-import { verifySignature, sign } from '../crypto/sig.js';
+import { ecdheShare, signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import { rsaDecryptPremaster } from '../crypto/rsa.js';
 import { bigIntToMinBytes } from '../crypto/bigint.js';
-import { FFDHE, GROUPS, ecdheKeyPair, ecdheShared, dhKeyPair, dhShared, groupById, type FfdheGroupName } from '../crypto/kex.js';
-import type { EcdheGroup, PrivateKey, PublicKey } from '../crypto/types.js';
+import { FFDHE, GROUPS, dhKeyPair, dhShared, groupById, type FfdheGroupName } from '../crypto/kex.js';
+import type { EcdheGroup, EcdheShare, PrivateKey, PublicKey } from '../crypto/types.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { matchesPeerName } from '../hostname/index.js';
 
@@ -488,19 +488,19 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   if (staple) await io.send(HT.certificate_status, M.encodeCertificateStatus({ statusType: 1, ocspResponse: staple }));
 
   // ---- ServerKeyExchange (ECDHE, DHE): our ephemeral share, signed with the certificate key.
-  let ecKeys: ReturnType<typeof ecdheKeyPair> | undefined;
+  let ecKeys: EcdheShare | undefined;
   let dhKeys: ReturnType<typeof dhKeyPair> | undefined;
   if (suite.kx !== 'RSA') {
     let params: M.EcdheParams | M.DheParams;
     if (suite.kx === 'ECDHE') {
-      ecKeys = ecdheKeyPair(ecGroup!, io.random);
+      ecKeys = await ecdheShare(io.provider, ecGroup!, io.random);
       params = { kind: 'ECDHE', curveType: M.NAMED_CURVE, group: GROUPS[ecGroup!], publicKey: ecKeys.pub };
     } else {
       dhKeys = dhKeyPair(FFDHE[dhGroup!], 2n, io.random);
       params = { kind: 'DHE', p: bigIntToMinBytes(FFDHE[dhGroup!]), g: Uint8Array.of(2), ys: dhKeys.pub };
     }
     const encoded = M.encodeServerKeyExchangeParams(params);
-    const signature = sign(scheme!.alg, identity.key, serverParamsSignedData(ch.random, serverRandom, encoded), io.random);
+    const signature = await signData(io.provider, scheme!.alg, identity.key, serverParamsSignedData(ch.random, serverRandom, encoded), io.random);
     await io.send(HT.server_key_exchange, M.encodeServerKeyExchange({ params: encoded, sigAlg: scheme!.id, signature }));
   }
 
@@ -537,7 +537,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   // ---- ClientKeyExchange
   const cke = M.decodeClientKeyExchange((await io.expect(HT.client_key_exchange)).body, suite.kx);
   let premaster: Uint8Array;
-  if (cke.kind === 'ECDHE') premaster = ecdheShared(ecGroup!, ecKeys!.priv, cke.publicKey);
+  if (cke.kind === 'ECDHE') premaster = await ecKeys!.agree(cke.publicKey);
   else if (cke.kind === 'DHE') premaster = dhShared(FFDHE[dhGroup!], dhKeys!.priv, cke.yc);
   else {
     // RSA key exchange (RFC 5246 §7.4.7.1): any decryption, padding or version failure silently becomes a random
@@ -553,7 +553,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   if (clientKey) {
     const cv = M.decodeCertificateVerify((await io.expect(HT.certificate_verify)).body, version);
     const alg = peerSigAlg(version, cv.sigAlg, cfg.signatureSchemes, clientKey);
-    if (!verifySignature(alg, clientKey, throughCke, cv.signature)) {
+    if (!(await verifyData(io.provider, alg, clientKey, throughCke, cv.signature))) {
       throw new TlsError('crypto_bad_signature', 'the client CertificateVerify signature does not verify with its certificate key');
     }
   }

@@ -4,12 +4,20 @@
  * trips, cross-provider interop, tamper).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
 import { composeProvider, defaultProvider, selectProvider, selectProviders } from '../../src/crypto/provider.js';
 import { CIPHER_SUITES, TLS10, type CipherSuite } from '../../src/crypto/suites.js';
-import type { CryptoProvider } from '../../src/crypto/types.js';
+import type { CryptoProvider, PrivateKey, PublicKey, SigAlg } from '../../src/crypto/types.js';
+import { ecdheShare, signData, verifyData } from '../../src/crypto/ops.js';
+import { ecdheKeyPair, ecdheShared } from '../../src/crypto/kex.js';
+import { CURVES, parsePrivateKey } from '../../src/crypto/keys.js';
+import { defaultRandom } from '../../src/crypto/random.js';
+import { sign, verifySignature } from '../../src/crypto/sig.js';
+import { TlsError } from '../../src/errors.js';
 import { createProtection } from '../../src/record/protection.js';
 import { aesBlock, bytes, refCbcEtm, refCbcMte, refChacha, refGcm, seq8 } from '../record/ref.js';
 
@@ -188,5 +196,128 @@ describe('automatic choice', () => {
     const a = await p.aead('AES_128_GCM', bytes(16, 1));
     const sealed = await a.seal(bytes(12, 2), bytes(13, 3), bytes(20, 4));
     expect(hex(sealed)).toBe(hex(await (await nobleProvider.aead('AES_128_GCM', bytes(16, 1))).seal(bytes(12, 2), bytes(13, 3), bytes(20, 4))));
+  });
+});
+
+// ---------- public-key operations (src/crypto/ops.ts over each provider) ----------
+
+const pkiKey = (f: string) => parsePrivateKey(readFileSync(path.resolve(__dirname, '../../vectors/pki', f), 'utf8'));
+const pubOf = (k: PrivateKey): PublicKey =>
+  k.kind === 'rsa' ? { kind: 'rsa', n: k.n, e: k.e, bits: k.bits } : k.kind === 'ec' ? { kind: 'ec', curve: k.curve, point: k.point, bits: k.bits } : { kind: 'ed25519', raw: k.raw, bits: 256 };
+const rsaKey = pkiKey('server-rsa.key');
+const p256Key = pkiKey('server-ecdsa.key');
+const p384Key = pkiKey('ca-ecdsa.key');
+const SIGNING: [string, SigAlg, PrivateKey][] = [
+  ['rsa_pkcs1_sha1', { kind: 'rsa-pkcs1', hash: 'sha1' }, rsaKey],
+  ['rsa_pkcs1_sha256', { kind: 'rsa-pkcs1', hash: 'sha256' }, rsaKey],
+  ['rsa_pkcs1_sha512', { kind: 'rsa-pkcs1', hash: 'sha512' }, rsaKey],
+  ['rsa TLS 1.0 md5sha1', { kind: 'rsa-pkcs1', hash: 'md5sha1' }, rsaKey],
+  ['rsa_pss_sha256', { kind: 'rsa-pss', hash: 'sha256' }, rsaKey],
+  ['rsa_pss_sha384', { kind: 'rsa-pss', hash: 'sha384' }, rsaKey],
+  ['ecdsa P-256 sha256', { kind: 'ecdsa', hash: 'sha256' }, p256Key],
+  ['ecdsa P-256 sha384', { kind: 'ecdsa', hash: 'sha384' }, p256Key],
+  ['ecdsa P-256 sha224 (not in WebCrypto)', { kind: 'ecdsa', hash: 'sha224' }, p256Key],
+  ['ecdsa P-384 sha384', { kind: 'ecdsa', hash: 'sha384' }, p384Key],
+];
+const GROUPS_EC = ['x25519', 'secp256r1', 'secp384r1'] as const;
+const codeOf = async (p: Promise<unknown>) => p.then(() => 'no error', (e: unknown) => (e instanceof TlsError ? e.code : String(e)));
+
+describe.each(providers)('%s provider: public-key operations agree with noble', (_name, provider) => {
+  for (const group of GROUPS_EC) {
+    it(`${group}: both directions give noble's shared secret; bad shares are refused`, async () => {
+      const ours = await ecdheShare(provider, group, defaultRandom);
+      const ref = ecdheKeyPair(group);
+      const secret = await ours.agree(ref.pub);
+      expect(hex(secret)).toBe(hex(ecdheShared(group, ref.priv, ours.pub)));
+      expect(secret.length).toBe(group === 'secp384r1' ? 48 : 32);
+      const wrongLength = ref.pub.subarray(0, ref.pub.length - 1);
+      expect(await codeOf((await ecdheShare(provider, group, defaultRandom)).agree(wrongLength))).toBe('crypto_bad_key_share');
+      // x25519: u = 0 is a low-order point; NIST: a point off the curve.
+      const bad = ref.pub.slice();
+      if (group === 'x25519') bad.fill(0);
+      else bad[bad.length - 1]! ^= 1;
+      expect(await codeOf((await ecdheShare(provider, group, defaultRandom)).agree(bad))).toBe('crypto_bad_key_share');
+    });
+  }
+
+  for (const [label, alg, key] of SIGNING) {
+    it(`${label}: signatures verify with noble, noble's verify here, tampering is caught`, async () => {
+      const data = rnd(100);
+      const pub = pubOf(key);
+      const sig = await signData(provider, alg, key, data, defaultRandom);
+      expect(verifySignature(alg, pub, data, sig)).toBe(true);
+      // PKCS#1 v1.5 is deterministic: a known answer from noble.
+      if (alg.kind === 'rsa-pkcs1') expect(hex(sig)).toBe(hex(sign(alg, key, data, defaultRandom)));
+      if (alg.kind === 'ecdsa' && key.kind === 'ec') {
+        // low S, as noble signs
+        expect(CURVES[key.curve].Signature.fromBytes(sig, 'der').hasHighS()).toBe(false);
+      }
+      const nobleSig = sign(alg, key, data, defaultRandom);
+      expect(await verifyData(provider, alg, pub, data, nobleSig)).toBe(true);
+      const flipped = nobleSig.slice();
+      flipped[flipped.length - 1]! ^= 1;
+      expect(await verifyData(provider, alg, pub, data, flipped)).toBe(false);
+      const otherData = data.slice();
+      otherData[0]! ^= 1;
+      expect(await verifyData(provider, alg, pub, otherData, nobleSig)).toBe(false);
+      expect(await verifyData(provider, alg, pub, data, nobleSig.subarray(1))).toBe(false);
+    });
+  }
+
+  it('ECDSA: a high-S signature is accepted, as on the noble path; a key of another kind is refused', async () => {
+    const alg = { kind: 'ecdsa', hash: 'sha256' } as const;
+    const data = rnd(50);
+    const s = CURVES['P-256'].Signature.fromBytes(sign(alg, p256Key, data, defaultRandom), 'der');
+    const high = new CURVES['P-256'].Signature(s.r, CURVES['P-256'].Point.CURVE().n - s.s).toBytes('der');
+    expect(await verifyData(provider, alg, pubOf(p256Key), data, high)).toBe(true);
+    expect(await verifyData(provider, { kind: 'rsa-pkcs1', hash: 'sha256' }, pubOf(p256Key), data, high)).toBe(false);
+    expect(await verifyData(provider, alg, pubOf(rsaKey), data, high)).toBe(false);
+  });
+
+  it('RSA: a PSS-only key does not verify PKCS#1 v1.5; keys under 1024 bits are a policy error', async () => {
+    const data = rnd(50);
+    const alg = { kind: 'rsa-pkcs1', hash: 'sha256' } as const;
+    const sig = sign(alg, rsaKey, data, defaultRandom);
+    expect(await verifyData(provider, alg, { ...(pubOf(rsaKey) as Extract<PublicKey, { kind: 'rsa' }>), pss: true }, data, sig)).toBe(false);
+    const small = { kind: 'rsa', n: (1n << 511n) + 1n, e: 65537n, bits: 512 } as const;
+    expect(await codeOf(verifyData(provider, alg, small, data, new Uint8Array(64)))).toBe('cert_weak_key');
+  });
+
+  it('an injected random source gets the noble path (reproducible shares and signatures)', async () => {
+    const fixed = (n: number) => bytes(n, 7);
+    const share = await ecdheShare(provider, 'x25519', fixed);
+    expect(hex(share.pub)).toBe(hex(ecdheKeyPair('x25519', fixed).pub));
+    const alg = { kind: 'rsa-pss', hash: 'sha256' } as const;
+    const data = rnd(30);
+    expect(hex(await signData(provider, alg, rsaKey, data, fixed))).toBe(hex(sign(alg, rsaKey, data, fixed)));
+  });
+});
+
+describe('automatic choice: public-key operations', () => {
+  it('come from WebCrypto where crypto.subtle passes the probe, and from noble without it', async () => {
+    expect((await selectProviders()).pk?.name).toBe('webcrypto');
+    const auto = await selectProvider();
+    expect(auto.ecdhe && auto.sign && auto.verify).toBeTruthy();
+    expect((await selectProviders(null)).pk).toBeUndefined();
+    expect(nobleProvider.ecdhe ?? nobleProvider.sign ?? nobleProvider.verify).toBeUndefined();
+  });
+  it('a platform whose X25519 disagrees with noble is not used for them', async () => {
+    const real = globalThis.crypto.subtle;
+    const broken = Object.create(real) as SubtleCrypto;
+    broken.deriveBits = async (...args: Parameters<SubtleCrypto['deriveBits']>) => {
+      const out = new Uint8Array(await real.deriveBits(...args));
+      out[0]! ^= 1;
+      return out.buffer;
+    };
+    broken.encrypt = real.encrypt.bind(real);
+    broken.decrypt = real.decrypt.bind(real);
+    broken.importKey = real.importKey.bind(real);
+    broken.generateKey = real.generateKey.bind(real);
+    broken.exportKey = real.exportKey.bind(real);
+    broken.sign = real.sign.bind(real);
+    broken.verify = real.verify.bind(real);
+    const sel = await selectProviders(broken);
+    expect(sel.gcm.name).toBe('webcrypto');
+    expect(sel.pk).toBeUndefined();
   });
 });

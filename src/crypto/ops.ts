@@ -1,0 +1,66 @@
+/**
+ * Public-key operations for the handshakes: the provider's native (async) one when it offers the algorithm,
+ * noble/BigInt otherwise. The checks that must not depend on the provider stay here: peer shares are validated
+ * before agreement, an all-zero X25519 secret is refused, and RSA key-size policy and key/algorithm fit are
+ * decided by the noble path, which also gets every case the provider declines or fails on.
+ *
+ * An injected random source means the caller wants reproducible keys and signatures (tests), so a provider's
+ * own randomness is not used then: key generation and signing go to noble with that source.
+ */
+import { TlsError } from '../errors.js';
+import { checkPeerShare, checkX25519Secret, ecdheKeyPair, ecdheShared } from './kex.js';
+import { defaultRandom } from './random.js';
+import { MIN_RSA_BITS } from './rsa.js';
+import { sign, verifySignature } from './sig.js';
+import type { CryptoProvider, EcdheGroup, EcdheShare, PrivateKey, PublicKey, RandomSource, SigAlg } from './types.js';
+
+const ownRandom = (rng: RandomSource) => rng === defaultRandom;
+
+/** Wraps a provider's share so the peer's share is checked and a low-order X25519 result refused, as on the noble path. */
+function checked(group: EcdheGroup, share: EcdheShare): EcdheShare {
+  return {
+    pub: share.pub,
+    async agree(peerPub) {
+      checkPeerShare(group, peerPub);
+      let shared: Uint8Array;
+      try {
+        shared = await share.agree(peerPub);
+      } catch {
+        // Native X25519 refuses a low-order point by failing the derivation.
+        throw new TlsError('crypto_bad_key_share', `${group} key agreement failed (low-order or invalid share)`);
+      }
+      return group === 'x25519' ? checkX25519Secret(shared) : shared;
+    },
+  };
+}
+
+/** An ephemeral ECDHE key for `group`. */
+export async function ecdheShare(provider: CryptoProvider, group: EcdheGroup, rng: RandomSource): Promise<EcdheShare> {
+  if (provider.ecdhe && ownRandom(rng)) {
+    const native = await provider.ecdhe(group).catch(() => null);
+    if (native) return checked(group, native);
+  }
+  const kp = ecdheKeyPair(group, rng);
+  return { pub: kp.pub, agree: async (peerPub) => ecdheShared(group, kp.priv, peerPub) };
+}
+
+/** Below the policy size the noble path decides (and refuses); a provider must not accept such a key. */
+const belowPolicy = (key: PublicKey | PrivateKey) => key.kind === 'rsa' && key.bits < MIN_RSA_BITS;
+
+/** Signs `data`; ECDSA signatures are DER. */
+export async function signData(provider: CryptoProvider, alg: SigAlg, key: PrivateKey, data: Uint8Array, rng: RandomSource): Promise<Uint8Array> {
+  if (provider.sign && ownRandom(rng) && !belowPolicy(key)) {
+    const native = await provider.sign(alg, key, data).catch(() => null);
+    if (native) return native;
+  }
+  return sign(alg, key, data, rng);
+}
+
+/** Whether `sig` is a valid signature over `data`; throws only for key policy failures (see verifySignature). */
+export async function verifyData(provider: CryptoProvider, alg: SigAlg, key: PublicKey, data: Uint8Array, sig: Uint8Array): Promise<boolean> {
+  if (provider.verify && !belowPolicy(key)) {
+    const native = await provider.verify(alg, key, data, sig).catch(() => null);
+    if (native !== null) return native;
+  }
+  return verifySignature(alg, key, data, sig);
+}
