@@ -29,12 +29,26 @@ export interface HandshakeResult {
 
 export type PeerCertificateLoader = (der: Uint8Array) => PeerCertificate;
 
+/** Bytes a writer may have accepted but not yet sealed and flushed (a few 16 KiB records). */
+const MAX_IN_FLIGHT = 64 * 1024;
+
 /** A byte stream with the pump running: create with `establish()`. */
 export class TlsConnection implements ByteStream {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
   private closing: Promise<void> | null = null;
   private writerClosed = false;
+  /** Writes accepted but not yet sealed and flushed, oldest first, and their bytes. */
+  private inFlight: { done: Promise<void>; bytes: number }[] = [];
+  private inFlightBytes = 0;
+  /** Settles when every accepted write has been sealed and flushed; rejects with the first failure. */
+  private sending: Promise<void> = Promise.resolve();
+  /** The first failure of an accepted write (engine or transport): every later write reports it. */
+  private writeFailure: { error: unknown } | null = null;
+  /** The last receive() handed to the engine and not yet seen to settle (it settles after every earlier one). */
+  private receiving: Promise<void> | null = null;
+  /** A transport read started ahead while records were being opened. */
+  private nextChunk: Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> | null = null;
 
   constructor(
     private readonly engine: Engine<HandshakeResult>,
@@ -51,11 +65,11 @@ export class TlsConnection implements ByteStream {
       { highWaterMark: 0 },
     );
     this.writable = new WritableStream<Uint8Array>({
-      write: async (chunk) => {
-        await this.engine.send(chunk);
-        await this.flush();
+      write: (chunk) => this.write(chunk),
+      close: async () => {
+        await this.sending;
+        await this.close();
       },
-      close: () => this.close(),
       abort: () => this.shutdown(),
     });
   }
@@ -119,6 +133,36 @@ export class TlsConnection implements ByteStream {
     await this.reader.cancel().catch(() => {});
   }
 
+  /**
+   * Accepts the next chunk while earlier ones are still being sealed (records are numbered in call order,
+   * so the wire order is the write order), up to MAX_IN_FLIGHT bytes; then waits for the oldest. With an
+   * async provider this keeps several records in the cipher at once instead of one seal per round trip.
+   */
+  private async write(chunk: Uint8Array): Promise<void> {
+    this.throwIfWriteFailed();
+    const done = this.engine.send(chunk).then(() => this.flush());
+    done.catch((error: unknown) => {
+      this.writeFailure ??= { error };
+    });
+    const entry = { done, bytes: chunk.length };
+    this.inFlight.push(entry);
+    this.inFlightBytes += chunk.length;
+    this.sending = this.sending.then(() => done);
+    this.sending.catch(() => {}); // reported through write() or close()
+    const settle = () => {
+      this.inFlight.splice(this.inFlight.indexOf(entry), 1);
+      this.inFlightBytes -= entry.bytes;
+    };
+    done.then(settle, settle);
+    while (this.inFlightBytes > MAX_IN_FLIGHT) await this.inFlight[0]!.done;
+    this.throwIfWriteFailed();
+  }
+
+  /** A method, so TypeScript does not narrow writeFailure across the awaits above. */
+  private throwIfWriteFailed(): void {
+    if (this.writeFailure) throw this.writeFailure.error;
+  }
+
   private async flush(): Promise<void> {
     for (let b = this.engine.takeOutgoing(); b; b = this.engine.takeOutgoing()) {
       if (this.writerClosed) return;
@@ -133,30 +177,50 @@ export class TlsConnection implements ByteStream {
         controller.enqueue(data);
         return;
       }
-      if (this.engine.error) {
+      if (this.receiving) {
+        // Records are still being opened: wait for them, or read ahead so the next ones are opened meanwhile.
+        this.nextChunk ??= this.readChunk();
+        const first = await Promise.race([this.nextChunk.then(() => 'chunk' as const), this.receiving.then(() => 'received' as const)]);
+        if (first === 'received') {
+          this.receiving = null;
+          await this.flush().catch(() => {});
+          continue;
+        }
+      }
+      if (this.engine.error && !this.receiving) {
         await this.flush().catch(() => {});
         await this.closeWriter();
         controller.error(this.engine.error);
         return;
       }
-      if (this.engine.peerClosed) {
+      if (this.engine.peerClosed && !this.receiving) {
         await this.flush().catch(() => {});
         // Both sides have said close_notify (the engine answers the peer's): the transport can go.
         await this.closeWriter();
         controller.close();
         return;
       }
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await this.reader.read();
-      } catch (e) {
-        this.engine.fail(e instanceof TlsError ? e : new TlsError('io_transport', `transport error: ${String(e)}`, { cause: e }), false);
+      const chunk = await (this.nextChunk ?? this.readChunk());
+      this.nextChunk = null;
+      if ('error' in chunk || chunk.done) {
+        // The end (or a transport error) comes after every record read before it.
+        await this.receiving;
+        this.receiving = null;
+        if ('error' in chunk) {
+          const e = chunk.error;
+          this.engine.fail(e instanceof TlsError ? e : new TlsError('io_transport', `transport error: ${String(e)}`, { cause: e }), false);
+        } else this.engine.receiveEof();
+        await this.flush().catch(() => {});
         continue;
       }
-      if (chunk.done) this.engine.receiveEof();
-      else await this.engine.receive(chunk.value).catch(() => {});
-      await this.flush().catch(() => {});
+      // Not awaited: the records are opened while the loop reads on; `receiving` settles after all of them.
+      this.receiving = this.engine.receive(chunk.value).catch(() => {});
     }
+  }
+
+  /** The next transport chunk, or the transport's error. */
+  private readChunk(): Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> {
+    return this.reader.read().catch((error: unknown) => ({ error }));
   }
 }
 

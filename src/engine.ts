@@ -137,8 +137,12 @@ export class Engine<R = unknown> {
   private ccsWait: Deferred<void> | null = null;
   private idle: Deferred<void> = deferred();
   private readonly result = deferred<R>();
+  /** Writes queued on writeChain that take their sequence number only when they run. */
+  private lazyWrites = 0;
   /** Serialises record writes so sequence numbers match the order on the wire. */
   private writeChain: Promise<void> = Promise.resolve();
+  /** receive() calls queued on readChain that deframe and open their records only when they run. */
+  private lazyReceives = 0;
   /** Serialises receive() calls. */
   private readChain: Promise<void> = Promise.resolve();
 
@@ -195,7 +199,53 @@ export class Engine<R = unknown> {
 
   /** Feed bytes from the transport. */
   receive(bytes: Uint8Array): Promise<void> {
-    const p = this.readChain.then(() => this.receiveNow(bytes));
+    if (this._state === 'open' && this.lazyReceives === 0 && !this._peerClosed) return this.receiveOpen(bytes);
+    this.lazyReceives++;
+    const p = this.readChain.then(() => {
+      this.lazyReceives--;
+      return this.receiveNow(bytes);
+    });
+    this.readChain = p.catch(() => {});
+    return p;
+  }
+
+  /**
+   * After the handshake the read keys no longer change, so every complete record in `bytes` is handed to
+   * the cipher at once (sequence numbers taken now, in arrival order) and the chain only dispatches them in
+   * order: with an async provider several records are opened in parallel, also across receive() calls.
+   * A framing or version error is reported after the records before it, as the one-at-a-time path does.
+   */
+  private receiveOpen(bytes: Uint8Array): Promise<void> {
+    const records: { type: number; plain: Promise<Uint8Array> }[] = [];
+    let stop: unknown = null;
+    try {
+      this.deframer.push(bytes);
+      for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
+        if (this.readVersion !== null && rec.version !== this.readVersion) {
+          throw new TlsError('protocol_version', `record version 0x${rec.version.toString(16)} differs from the negotiated one`);
+        }
+        const plain = this.readProt.open(rec.type, rec.version, rec.fragment);
+        plain.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
+        records.push({ type: rec.type, plain });
+      }
+    } catch (e) {
+      stop = e;
+    }
+    const p = this.readChain.then(async () => {
+      this.throwIfFailed();
+      try {
+        for (const r of records) {
+          if (this._peerClosed) return; // anything after close_notify is ignored (RFC 5246 §7.2.1)
+          await this.dispatch(r.type, await r.plain);
+          if (this.hasFailed()) break;
+        }
+        if (stop !== null && !this.hasFailed() && !this._peerClosed) throw stop;
+      } catch (e) {
+        this.fail(asTlsError(e));
+      }
+      await this.writeChain;
+      this.throwIfFailed();
+    });
     this.readChain = p.catch(() => {});
     return p;
   }
@@ -406,13 +456,28 @@ export class Engine<R = unknown> {
 
   /** Seal and queue records, in order. `after` runs once these records are queued (used to switch keys after CCS). */
   private write(type: number, data: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
+    const seal = () => sealRecords(this.writeProt, type, this.writeVersion, data, { maxFragment: this.maxFragment, splitFirstByte });
+    if (this._state === 'open' && this.lazyWrites === 0) {
+      // After the handshake the write keys no longer change, so the records are sealed at once: several
+      // writes are then in flight together (sequence numbers are taken now, in call order) and the chain
+      // only keeps their order on the wire. Only while no write queued the lazy way is still waiting,
+      // since that one takes its sequence number when its turn comes.
+      const sealing = seal();
+      const p = this.writeChain.then(async () => {
+        // Already numbered: it goes out even after a failure, ahead of the fatal alert, so that alert still opens.
+        // (Awaited before touching this.out: takeOutgoing() replaces the array meanwhile.)
+        const bytes = await sealing;
+        this.out.push(bytes);
+      });
+      this.writeChain = p.catch(() => {});
+      return p;
+    }
+    this.lazyWrites++;
     const p = this.writeChain.then(async () => {
+      this.lazyWrites--;
       // Once failed, the fatal alert is the last record: a handshake still computing its flight must not follow it.
       this.throwIfFailed();
-      const bytes = await sealRecords(this.writeProt, type, this.writeVersion, data, {
-        maxFragment: this.maxFragment,
-        splitFirstByte,
-      });
+      const bytes = await seal();
       this.out.push(bytes);
       after?.();
     });

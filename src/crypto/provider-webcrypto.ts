@@ -31,15 +31,15 @@ function checkKey(cipher: string, key: Uint8Array): void {
 
 function gcmCipher(subtle: Subtle, key: CryptoKey): AeadCipher {
   return {
+    // WebCrypto copies its inputs when called, so the caller may reuse them at once. tagLength is left at
+    // its default (128 bits, what TLS uses): Node converts each given member, a cost paid on every record.
     async seal(nonce, aad, plaintext) {
-      // nonce and aad are the record layer's scratch buffers, reused for the next record: copy them
-      // before handing them over, since an implementation may read them after this call returns.
-      const params = { name: 'AES-GCM', iv: nonce.slice(), additionalData: aad.slice(), tagLength: 128 };
+      const params = { name: 'AES-GCM', iv: src(nonce), additionalData: src(aad) };
       return new Uint8Array(await subtle.encrypt(params, key, src(plaintext)));
     },
     async open(nonce, aad, ct) {
       if (ct.length < BLOCK) return null;
-      const params = { name: 'AES-GCM', iv: nonce.slice(), additionalData: aad.slice(), tagLength: 128 };
+      const params = { name: 'AES-GCM', iv: src(nonce), additionalData: src(aad) };
       try {
         return new Uint8Array(await subtle.decrypt(params, key, src(ct)));
       } catch {
