@@ -70,6 +70,11 @@ export class Transcript {
   get length(): number {
     return this.len;
   }
+  /** Forgets the messages (several KB with a certificate chain): nothing needs them after the handshake. */
+  clear(): void {
+    this.parts = [];
+    this.len = 0;
+  }
 }
 
 /** What a handshake function sees of the engine. */
@@ -187,6 +192,7 @@ export class Engine<R = unknown> {
           return;
         }
         this._state = this.sentClose ? 'closed' : 'open';
+        this.transcript.clear();
         this.result.resolve(r);
         this.idle.resolve();
       },
