@@ -67,7 +67,7 @@ export class TlsConnection implements ByteStream {
     this.writable = new WritableStream<Uint8Array>({
       write: (chunk) => this.write(chunk),
       close: async () => {
-        await this.sending;
+        await this.sending; // a failed write fails the close too
         await this.close();
       },
       abort: () => this.shutdown(),
@@ -110,13 +110,21 @@ export class TlsConnection implements ByteStream {
     return this.result.peerChain.map((c) => c.slice());
   }
 
-  /** Send close_notify and end our writing side. Reading goes on until the peer closes. */
+  /**
+   * Send close_notify and end our writing side. Reading goes on until the peer closes; the transport's writing
+   * side is closed at once when nobody reads, else when the peer's close_notify (or the end) has been read.
+   */
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
+        // Writes already accepted go out first, each flushed to the transport, as they were before close().
+        await this.sending.catch(() => {});
         await this.engine.close();
         await this.flush().catch(() => {});
-        await this.closeWriter();
+        // While the application still reads, the transport stays open for the peer's answer: a peer that stops
+        // writing once it sees the end of our stream (a Node socket without allowHalfOpen does) would otherwise
+        // lose the data and close_notify it still has to send. The read side ends it once the peer has closed.
+        if (!this.readable.locked) await this.closeWriter();
       })();
     }
     return this.closing;
@@ -130,6 +138,7 @@ export class TlsConnection implements ByteStream {
 
   private async shutdown(): Promise<void> {
     await this.close();
+    await this.closeWriter();
     await this.reader.cancel().catch(() => {});
   }
 

@@ -8,6 +8,11 @@ import { handshake, ok, rsaServer, ecdsaServer } from './harness.js';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
 import type { TlsConnection } from '../../src/connection.js';
+import type { ByteStream } from '../../src/transport/types.js';
+import { memoryPair } from '../../src/transport/memory.js';
+import { connect } from '../../src/client.js';
+import { accept } from '../../src/server.js';
+import { baseClient } from './harness.js';
 
 const providers = [
   ['noble', nobleProvider],
@@ -82,5 +87,36 @@ describe.each(providers)('%s provider: pipelined writes and reads', (_name, prov
       await new Promise((r) => setTimeout(r, 1));
     }
     expect(failed).toBe(true);
+  });
+});
+
+/** A transport that stops writing once it has read the peer's end of stream, as a Node socket without allowHalfOpen does. */
+function endsOnEof(t: ByteStream): ByteStream {
+  let eof = false;
+  const readable = t.readable.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => void (eof = true) }));
+  const w = t.writable.getWriter();
+  const writable = new WritableStream<Uint8Array>({
+    write: (c) => (eof ? Promise.reject(new Error('write after the end of stream')) : w.write(c)),
+    close: () => w.close(),
+  });
+  return { readable, writable };
+}
+
+describe('closing while the application still reads', () => {
+  it("keeps the transport open for the peer's close_notify, so a peer that stops at our end of stream still answers", async () => {
+    const [a, b] = memoryPair();
+    const [client, server] = await Promise.all([
+      connect({ ...baseClient, cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], transport: a }),
+      accept({ ...rsaServer, transport: endsOnEof(b) }),
+    ]);
+    const clientRead = readAll(client);
+    const serverRead = readAll(server);
+    const writer = client.writable.getWriter();
+    await writer.write(new TextEncoder().encode('last words'));
+    writer.releaseLock();
+    await client.close();
+    expect(new TextDecoder().decode(await serverRead)).toBe('last words');
+    // Ends cleanly: the server's close_notify arrived before the end of the transport (no io_truncated).
+    expect((await clientRead).length).toBe(0);
   });
 });
