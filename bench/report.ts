@@ -85,7 +85,7 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
     '',
     'forge: TLS 1.1, TLS_RSA_WITH_AES_128_CBC_SHA (its only suites); its figure is the reference for every row of a metric.',
     `Others: TLS 1.2; handshakes ${rows.find((r) => r.kex === 'ECDHE_RSA')?.suite ?? ''} etc. (x25519), server chain leaf+intermediate, client verifies it.`,
-    `webcrypto = provider "${o.webProvider}" (WebCrypto AES, noble ChaCha20). Memory: client+server end of one connection, heap = V8 heap + ArrayBuffers.`,
+    `webcrypto = provider "${o.webProvider}" (WebCrypto AES, ECDHE and signatures; noble ChaCha20). Memory: client+server end of one connection, heap = V8 heap + ArrayBuffers.`,
   );
   for (const n of [...results.values()].flatMap((r) => r.notes ?? [])) out.push(n);
   const missing = [...results.values()].flatMap((r) => r.missing);
