@@ -82,7 +82,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   const mode = opts.echo ? 'echo' : 'www';
   let count = 0;
-  const server = net.createServer();
+  // Half-open: a client that ends its side right after its close_notify still gets ours back.
+  const server = net.createServer({ allowHalfOpen: true });
   const done = new Promise<number>((resolve) => {
     const stop = () => server.close(() => resolve(0));
     process.once('SIGINT', stop);
