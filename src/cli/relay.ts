@@ -51,10 +51,19 @@ export function normalizeTarget(s: string): string | null {
   return `${m[1]!.toLowerCase()}:${port}`;
 }
 
-/** The target named by an upgrade request's path ('/host:port') or query (?target=host:port). */
+/**
+ * The target named by an upgrade request's path ('/host:port') or query (?target=host:port); null if it names none.
+ * The URL comes from the network: one that does not parse ('//') or a bad escape ('/%') is refused, not thrown
+ * (a throw in the 'upgrade' handler would take the whole relay down).
+ */
 export function targetFromUrl(reqUrl: string): string | null {
-  const u = new URL(reqUrl, 'http://relay.invalid');
-  const raw = u.searchParams.get('target') ?? decodeURIComponent(u.pathname.replace(/^\/+/, ''));
+  let raw: string;
+  try {
+    const u = new URL(reqUrl, 'http://relay.invalid');
+    raw = u.searchParams.get('target') ?? decodeURIComponent(u.pathname.replace(/^\/+/, ''));
+  } catch {
+    return null;
+  }
   return raw ? normalizeTarget(raw) : null;
 }
 

@@ -9,7 +9,9 @@ describe('relay targets', () => {
     expect(targetFromUrl('/LocalHost:443')).toBe('localhost:443');
     expect(targetFromUrl('/?target=127.0.0.1:8443')).toBe('127.0.0.1:8443');
     expect(targetFromUrl('/%5B::1%5D:443')).toBe('[::1]:443');
-    for (const bad of ['/', '/localhost', '/localhost:0', '/localhost:70000', '/a b:1', '/user@host:1', '/host:1/x']) expect(targetFromUrl(bad)).toBeNull();
+    for (const bad of ['/', '/localhost', '/localhost:0', '/localhost:70000', '/a b:1', '/user@host:1', '/host:1/x', '/%', '/%E0%A4%A', '//']) {
+      expect(targetFromUrl(bad)).toBeNull();
+    }
     expect(normalizeTarget('[::1]:22')).toBe('[::1]:22');
   });
 
@@ -39,6 +41,8 @@ describe('relay targets', () => {
       expect(await status('/127.0.0.1:1')).toBe(403);
       expect(await status('/?target=example.com:443')).toBe(403);
       expect(await status('/')).toBe(403);
+      // A malformed escape is refused like any other bad target, and the relay keeps serving.
+      expect(await status('/%')).toBe(403);
       const ws = new WebSocket(relay.urlFor(target));
       await new Promise((r) => ws.once('open', r));
       const got = new Promise<Buffer>((r) => ws.once('message', (d: Buffer) => r(d)));
@@ -46,8 +50,8 @@ describe('relay targets', () => {
       expect((await got).toString()).toBe('ping');
       ws.close(1000);
       await expect.poll(() => relay.stats().active).toBe(0);
-      expect(relay.stats()).toMatchObject({ connections: 1, refused: 3, bytesUp: 4, bytesDown: 4 });
-      expect(lines.filter((l) => l.startsWith('refused'))).toHaveLength(3);
+      expect(relay.stats()).toMatchObject({ connections: 1, refused: 4, bytesUp: 4, bytesDown: 4 });
+      expect(lines.filter((l) => l.startsWith('refused'))).toHaveLength(4);
     } finally {
       await relay.close();
       echo.close();
