@@ -7,12 +7,13 @@
  * proves the server accepts (no probe connection, which s_server would count as a client).
  */
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 // One process tracker for the whole project: the conformance harness's (it stops what it started on exit too).
-import { start, stopAll as stopAllProcesses, type Proc } from '../../src/cli/conformance/proc.js';
+import { HOST, start, stopAll as stopAllProcesses, type Proc } from '../../src/cli/conformance/proc.js';
+
+// The harness's port helpers, for tests that start peers of their own.
+export { freePort, waitForPort } from '../../src/cli/conformance/proc.js';
 
 const OPENSSL = process.env.OPENSSL ?? 'openssl';
-const HOST = '127.0.0.1';
 
 /** True if an openssl binary runs here (for describe.skipIf). */
 export function opensslAvailable(): boolean {
@@ -103,35 +104,4 @@ export async function runClient(opts: ClientOptions): Promise<ClientResult> {
   const code = await proc.exited;
   clearTimeout(timer);
   return { code, stdout, stderr, timedOut };
-}
-
-/** A port free on 127.0.0.1 right now (the OS may hand it out again: bind promptly, retry on EADDRINUSE). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolve once something accepts TCP connections on 127.0.0.1:port; reject after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: HOST, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing accepted on ${HOST}:${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

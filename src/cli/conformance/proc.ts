@@ -176,7 +176,7 @@ export async function waitForPort(port: number, timeoutMs: number, alive: () => 
     });
     if (ok) return;
     if (!alive()) throw new Error(`the peer exited before listening on ${HOST}:${port}`);
-    if (Date.now() > deadline) throw new Error(`nothing listened on ${HOST}:${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`nothing accepted on ${HOST}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 40));
   }
 }
