@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { connect, nodeStream, TlsError } from '../../index.js';
 import { CIPHER_SUITES, suiteAllowedIn, versionFromName, type CipherSuite, type TlsVersion } from '../../crypto/suites.js';
 import { VERSIONS } from './matrix.js';
+import { mapLimit } from './runner.js';
 
 export interface ProbeOptions {
   host: string;
@@ -67,16 +68,7 @@ export async function probeTarget(o: ProbeOptions): Promise<ProbeResult[]> {
   for (const v of o.versions ?? VERSIONS) {
     for (const s of o.suites ?? CIPHER_SUITES) if (suiteAllowedIn(s, versionFromName(v)!)) jobs.push([v, s]);
   }
-  const results: ProbeResult[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await probeOne(o, jobs[i]![0], jobs[i]![1], ca);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, jobs.length) }, worker));
-  return results;
+  return mapLimit(jobs, o.concurrency ?? 4, ([version, suite]) => probeOne(o, version, suite, ca));
 }
 
 /** A table of suites × versions ("yes", or "no:" and why) and a verification line. */

@@ -13,20 +13,28 @@ export interface RunOptions extends CellOptions {
   progress?: Progress;
 }
 
-export async function runMatrix(cells: readonly Cell[], opts: RunOptions): Promise<CellResult[]> {
-  const results: CellResult[] = new Array(cells.length);
-  const finished: CellResult[] = [];
+/** fn over items, at most `limit` running at a time; the results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < cells.length) {
+    while (next < items.length) {
       const i = next++;
-      const r = await runCell(DRIVERS[cells[i]!.peer], cells[i]!, opts);
-      results[i] = r;
-      finished.push(r);
-      opts.progress?.update(finished.length, cells.length, finished);
+      results[i] = await fn(items[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, cells.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+export async function runMatrix(cells: readonly Cell[], opts: RunOptions): Promise<CellResult[]> {
+  const finished: CellResult[] = [];
+  const results = await mapLimit(cells, opts.concurrency, async (cell) => {
+    const r = await runCell(DRIVERS[cell.peer], cell, opts);
+    finished.push(r);
+    opts.progress?.update(finished.length, cells.length, finished);
+    return r;
+  });
   opts.progress?.finish();
   return results;
 }
@@ -43,13 +51,13 @@ function counts(results: readonly CellResult[]): string {
   return `${pass} pass, ${fail} fail, ${unsup} unsupported`;
 }
 
-/** A progress display on `out`: a redrawn bar when it is a TTY, otherwise a line every `every` cells. */
 /** Where text goes: process.stdout / process.stderr, or anything with write() (tests). */
 export interface TextSink {
   write(text: string): unknown;
   isTTY?: boolean;
 }
 
+/** A progress display on `out`: a redrawn bar when it is a TTY, otherwise a line every `every` cells. */
 export function progressOn(out: TextSink, every = 50): Progress {
   const t0 = Date.now();
   if (out.isTTY) {
