@@ -136,10 +136,6 @@ function loadPair(o: WrapSocketOptions): { cert: string | Uint8Array; key: strin
   return { cert, key: m[0] };
 }
 
-function secretBits(suiteName: string): number {
-  return /AES_128/.test(suiteName) ? 128 : 256;
-}
-
 /** Add the Python-style helpers to a connection. */
 export function asSSLSocket(conn: TlsConnection): SSLSocket {
   const s = conn as SSLSocket;
@@ -152,7 +148,11 @@ export function asSSLSocket(conn: TlsConnection): SSLSocket {
   Object.defineProperties(s, {
     getpeercert: { value: getpeercert },
     cipher: {
-      value: (): [string, TlsVersion, number] => [suiteByName(conn.cipherSuite)?.openssl ?? conn.cipherSuite, conn.version, secretBits(conn.cipherSuite)],
+      value: (): [string, TlsVersion, number] => {
+        // Always found: the negotiated suite comes from the same table.
+        const suite = suiteByName(conn.cipherSuite)!;
+        return [suite.openssl, conn.version, suite.keyLen * 8];
+      },
     },
     selectedAlpnProtocol: { value: () => conn.alpnProtocol },
   });
