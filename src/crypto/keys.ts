@@ -8,6 +8,7 @@ import { cbc } from '@noble/ciphers/aes.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { TlsError } from '../errors.js';
+import { equalBytes } from '../bytes.js';
 import { derBlobs, readPemInput, looksLikePem, pemBlocks, type PemInput } from '../pem.js';
 import { bytesToBigInt, bigIntToMinBytes, bitLength } from './bigint.js';
 import { hashFn } from './hash.js';
@@ -218,7 +219,7 @@ function ecPrivateFrom(d: Der, der: Uint8Array, outerCurve?: NamedCurve): Privat
   dBytes.set(scalar, len - scalar.length);
   if (!CURVES[curve].utils.isValidSecretKey(dBytes)) d.fail(`EC private scalar out of range for ${curve}`);
   const computed = CURVES[curve].getPublicKey(dBytes, false);
-  if (point && !bytesEq(ecPoint(d, curve, point), computed)) d.fail('EC public point does not match the private scalar');
+  if (point && !equalBytes(ecPoint(d, curve, point), computed)) d.fail('EC public point does not match the private scalar');
   return { kind: 'ec', curve, d: dBytes, point: computed, bits: CURVE_BITS[curve] };
 }
 
@@ -359,14 +360,10 @@ export function publicFromPrivate(priv: PrivateKey): PublicKey {
   }
 }
 
-function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** Whether a certificate's public key belongs to a private key. */
 export function keysMatch(pub: PublicKey, priv: PrivateKey): boolean {
   if (pub.kind === 'rsa' && priv.kind === 'rsa') return pub.n === priv.n && pub.e === priv.e;
-  if (pub.kind === 'ec' && priv.kind === 'ec') return pub.curve === priv.curve && bytesEq(pub.point, priv.point);
-  if (pub.kind === 'ed25519' && priv.kind === 'ed25519') return bytesEq(pub.raw, priv.raw);
+  if (pub.kind === 'ec' && priv.kind === 'ec') return pub.curve === priv.curve && equalBytes(pub.point, priv.point);
+  if (pub.kind === 'ed25519' && priv.kind === 'ed25519') return equalBytes(pub.raw, priv.raw);
   return false;
 }

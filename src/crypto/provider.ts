@@ -12,6 +12,7 @@ import { ecdheKeyPair, ecdheShared } from './kex.js';
 import { CURVES } from './keys.js';
 import { verifySignature } from './sig.js';
 import type { CryptoProvider } from './types.js';
+import { equalBytes } from '../bytes.js';
 
 /** Which provider serves each family (pk: ECDHE and signatures; noble's absent operations mean the noble functions). */
 export interface ProviderSelection {
@@ -20,7 +21,7 @@ export interface ProviderSelection {
   pk?: CryptoProvider;
 }
 
-const equal = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
+const equal = (a: Uint8Array | null, b: Uint8Array | null) => !!a && !!b && equalBytes(a, b);
 const filled = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (seed + i * 29) & 0xff);
 
 async function gcmWorks(p: CryptoProvider): Promise<boolean> {

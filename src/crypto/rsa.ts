@@ -6,6 +6,7 @@
  * attacker's input, and the padding checks on decrypted data run without data-dependent branches.
  */
 import { TlsError } from '../errors.js';
+import { equalBytes } from '../bytes.js';
 import { hash, hashLen, md5sha1 } from './hash.js';
 import { bytesToBigInt, bigIntToBytes, bitLength, modPow, modInverse, randomBetween } from './bigint.js';
 import { defaultRandom } from './random.js';
@@ -219,20 +220,13 @@ export function rsaVerifyPkcs1(pub: RsaPublicKey, h: RsaPkcs1Hash, data: Uint8Ar
   const s = sigToInt(pub, sig, k);
   if (s === null) return false;
   const em = emsaPkcs1(h, data, k);
-  return em !== null && bytesEqual(bigIntToBytes(rsaPublic(pub, s), k), em);
+  return em !== null && equalBytes(bigIntToBytes(rsaPublic(pub, s), k), em);
 }
 
 function sigToInt(pub: RsaPublicKey, sig: Uint8Array, k: number): bigint | null {
   if (sig.length !== k) return null;
   const s = bytesToBigInt(sig);
   return s < pub.n ? s : null;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
 
 /** MGF1 with the given hash (RFC 8017 B.2.1). */
@@ -310,5 +304,5 @@ export function rsaVerifyPss(pub: RsaPublicKey, h: HashName, data: Uint8Array, s
   const psLen = emLen - hLen - saltLength - 2;
   for (let i = 0; i < psLen; i++) if (db[i] !== 0) return false;
   if (db[psLen] !== 1) return false;
-  return bytesEqual(pssH(h, hash(h, data), db.subarray(db.length - saltLength)), H);
+  return equalBytes(pssH(h, hash(h, data), db.subarray(db.length - saltLength)), H);
 }

@@ -3,6 +3,7 @@
  * DNS names against dNSName SANs, IP literals against iPAddress SANs only, emails against rfc822Name SANs.
  */
 import { CertificateError } from '../errors.js';
+import { equalBytes } from '../bytes.js';
 import type { Certificate } from '../x509/certificate.js';
 import { commonNames } from '../x509/certificate.js';
 import type { PeerCertificate } from '../x509/peercert.js';
@@ -133,10 +134,6 @@ export function dnsNameMatches(presented: string, reference: string): boolean {
   return dot > 0 && r.slice(dot + 1) === suffix;
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** rfc822Name comparison: local part exact, domain case-insensitive. */
 function emailMatches(presented: string, reference: string): boolean {
   const a = presented.lastIndexOf('@');
@@ -153,7 +150,7 @@ export function matchesPeerName(cert: Certificate, name: PeerName, opts: { commo
   const sans = cert.extensions.subjectAltName?.names;
   if (name.kind === 'IP') {
     const ip = parseIp(name.value);
-    return !!ip && !!sans?.some((g) => g.kind === 'IP' && bytesEqual(g.bytes, ip));
+    return !!ip && !!sans?.some((g) => g.kind === 'IP' && equalBytes(g.bytes, ip));
   }
   if (name.kind === 'RFC822') return !!sans?.some((g) => g.kind === 'email' && emailMatches(g.value, name.value));
   if (!sans) return !!opts.commonNameFallback && commonNames(cert.subject).some((cn) => dnsNameMatches(cn, name.value));
@@ -198,7 +195,7 @@ export function matchHostname(cert: PeerCertificate, hostname: string): void {
     } else if (kind === 'IP Address') {
       sawSan = true;
       const v = parseIp(value);
-      if (ip && v && bytesEqual(v, ip)) return;
+      if (ip && v && equalBytes(v, ip)) return;
       dnsNames.push(value);
     }
   }

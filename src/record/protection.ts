@@ -7,6 +7,7 @@
  * each ChangeCipherSpec. Each carries its own 64-bit sequence number, starting at 0.
  */
 import { TlsError } from '../errors.js';
+import { equalBytes } from '../bytes.js';
 import { hashBlockLen, hashCreate, hmacCreate, type IncrementalMac } from '../crypto/hash.js';
 import { TLS10, type CipherSuite } from '../crypto/suites.js';
 import type { AeadCipher, CbcCipher, CryptoProvider, RandomSource } from '../crypto/types.js';
@@ -365,14 +366,10 @@ class CbcState implements ProtectionState {
 
   /** RFC 7366: the MAC is checked first, over the ciphertext, so padding is looked at only for authentic records. */
   private async openEtm(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
-    const macLen = this.macLen;
-    const encLen = fragment.length - macLen;
+    const encLen = fragment.length - this.macLen;
     if (encLen < this.lead + AES_BLOCK || (encLen - this.lead) % AES_BLOCK !== 0) throw badRecordMac();
     const enc = fragment.subarray(0, encLen);
-    const expected = this.mac(seq, type, version, encLen, enc);
-    let diff = 0;
-    for (let i = 0; i < macLen; i++) diff |= expected[i]! ^ fragment[encLen + i]!;
-    if (diff !== 0) throw badRecordMac();
+    if (!equalBytes(this.mac(seq, type, version, encLen, enc), fragment.subarray(encLen))) throw badRecordMac();
     const { iv, ct } = this.ivFor(enc);
     const d = await this.cbc.decrypt(iv, ct);
     const p = d[d.length - 1]!;

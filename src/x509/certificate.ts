@@ -9,7 +9,7 @@ import { parseSpki } from '../crypto/index.js';
 import type { PublicKey, SigAlg, HashName } from '../crypto/types.js';
 import {
   type Node, parseDer, seq, isTag, children, contentBytes, encoded, oid, integerBytes, smallInt, bool, bitString,
-  octets, stringValue, time, hex, malformed, tagNumber, tagClass, UNIVERSAL, CONTEXT,
+  octets, stringValue, time, hex, bytesEqual, malformed, tagNumber, tagClass, UNIVERSAL, CONTEXT,
 } from './asn1.js';
 
 export interface Attribute { oid: string; shortName: string; value: string }
@@ -425,12 +425,8 @@ function parseCertificateInner(der: Uint8Array): Certificate {
     spkiDer,
     publicKey,
     extensions: parseExtensions(extNode),
-    signatureAlgorithmsMatch: bytesEq(encoded(innerSigAlg), encoded(sigAlgNode)),
+    signatureAlgorithmsMatch: bytesEqual(encoded(innerSigAlg), encoded(sigAlgNode)),
   };
-}
-
-function bytesEq(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
@@ -442,7 +438,7 @@ export function loadCertificates(input: PemInput | PemInput[]): Certificate[] {
 }
 
 export function isSelfIssued(c: Certificate): boolean {
-  return bytesEq(c.issuer.der, c.subject.der);
+  return bytesEqual(c.issuer.der, c.subject.der);
 }
 
 export function commonNames(name: Name): string[] {
