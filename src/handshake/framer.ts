@@ -52,7 +52,10 @@ export function encodeHandshake(type: number, body: Uint8Array): Uint8Array {
 }
 
 export class HandshakeFramer {
+  /** Bytes pushed and not yet returned by next() are buf[start, end). */
   private buf = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
 
   /**
    * @param maxMessageBytes largest body accepted for any message but Certificate
@@ -63,26 +66,48 @@ export class HandshakeFramer {
     readonly maxCertificateBytes = 256 * 1024,
   ) {}
 
-  /** Append the payload of one handshake record. */
+  /** Append the payload of one handshake record (copied: the caller may reuse its buffer). */
   push(fragment: Uint8Array): void {
     if (fragment.length === 0) return;
-    const nb = new Uint8Array(this.buf.length + fragment.length);
-    nb.set(this.buf);
-    nb.set(fragment, this.buf.length);
-    this.buf = nb;
+    this.reserve(fragment.length);
+    this.buf.set(fragment, this.end);
+    this.end += fragment.length;
     // Check the declared length as soon as the header is complete, so a hostile peer cannot make
     // us buffer up to 16 MiB before we notice.
     this.checkHeader();
   }
 
+  /**
+   * Room for n more bytes after `end`. The buffer at least doubles when it grows, so a message sent as
+   * thousands of one-byte records costs linear time, not a copy of everything so far per record.
+   */
+  private reserve(n: number): void {
+    if (this.end + n <= this.buf.length) return;
+    const live = this.buf.subarray(this.start, this.end);
+    if (live.length + n <= this.buf.length) {
+      this.buf.copyWithin(0, this.start, this.end);
+    } else {
+      const nb = new Uint8Array(Math.max(live.length + n, this.buf.length * 2));
+      nb.set(live);
+      this.buf = nb;
+    }
+    this.end = live.length;
+    this.start = 0;
+  }
+
   /** The next complete message, or null if more bytes are needed. */
   next(): HandshakeMessage | null {
-    if (this.buf.length < HANDSHAKE_HEADER_BYTES) return null;
-    const len = this.checkHeader();
-    const total = HANDSHAKE_HEADER_BYTES + len;
-    if (this.buf.length < total) return null;
-    const raw = this.buf.slice(0, total);
-    this.buf = this.buf.subarray(total);
+    if (this.end - this.start < HANDSHAKE_HEADER_BYTES) return null;
+    const total = HANDSHAKE_HEADER_BYTES + this.checkHeader();
+    if (this.end - this.start < total) return null;
+    // A copy of its own: messages (and certificates viewed in them) may outlive the buffer's next use.
+    const raw = this.buf.slice(this.start, this.start + total);
+    this.start += total;
+    if (this.start === this.end) {
+      // Nothing buffered: let a large buffer (a Certificate chain) go rather than keep it for the connection's life.
+      this.buf = new Uint8Array(0);
+      this.start = this.end = 0;
+    }
     return { type: raw[0]!, body: raw.subarray(HANDSHAKE_HEADER_BYTES), raw };
   }
 
@@ -92,14 +117,16 @@ export class HandshakeFramer {
    * a handshake message, and ChangeCipherSpec or a key change off a message boundary.
    */
   hasPartial(): boolean {
-    return this.buf.length > 0;
+    return this.end > this.start;
   }
 
   /** Declared body length of the buffered head message (0 if the header is incomplete); throws over the cap. */
   private checkHeader(): number {
-    if (this.buf.length < HANDSHAKE_HEADER_BYTES) return 0;
-    const type = this.buf[0]!;
-    const len = (this.buf[1]! << 16) | (this.buf[2]! << 8) | this.buf[3]!;
+    if (this.end - this.start < HANDSHAKE_HEADER_BYTES) return 0;
+    const b = this.buf;
+    const at = this.start;
+    const type = b[at]!;
+    const len = (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
     const cap = type === HandshakeType.certificate ? this.maxCertificateBytes : this.maxMessageBytes;
     if (len > cap) {
       throw new TlsError(

@@ -118,6 +118,31 @@ describe('HandshakeFramer', () => {
     expect(f.next()!.raw).toEqual(msgs[0]);
   });
 
+  it('moves unread bytes to the front of its buffer without losing or reordering them', () => {
+    const f = new HandshakeFramer();
+    // 100 bytes: the first message (74) and the start of the second; then 50 more fit once the first is gone.
+    f.push(stream.subarray(0, 100));
+    expect(f.next()!.raw).toEqual(msgs[0]);
+    f.push(stream.subarray(100, 150));
+    f.push(stream.subarray(150));
+    expect(drain(f).map((m) => m.raw)).toEqual(msgs.slice(1));
+    expect(f.hasPartial()).toBe(false);
+  });
+
+  it('takes linear time for a largest Certificate sent one byte per record', () => {
+    // Copying everything buffered on each push made this ~3.4 s (34 GB copied for a 1.5 MB flood); now ~50 ms.
+    const n = 256 * 1024;
+    const f = new HandshakeFramer();
+    const t = performance.now();
+    f.push(Uint8Array.of(HandshakeType.certificate, n >> 16, (n >> 8) & 0xff, n & 0xff));
+    const one = Uint8Array.of(7);
+    for (let i = 0; i < n; i++) f.push(one);
+    const m = f.next()!;
+    expect(performance.now() - t).toBeLessThan(1500);
+    expect(m.body.length).toBe(n);
+    expect(m.body.every((b) => b === 7)).toBe(true);
+  });
+
   it('refuses an oversized declared length as soon as the header arrives', () => {
     const f = new HandshakeFramer(1000);
     // Only the header: nothing of the body is buffered yet.
