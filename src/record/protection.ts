@@ -9,6 +9,7 @@
 import { TlsError } from '../errors.js';
 import { equalBytes } from '../bytes.js';
 import { hashBlockLen, hashCreate, hmacCreate, type IncrementalMac } from '../crypto/hash.js';
+import { keyBlockIvLen } from '../crypto/prf.js';
 import { TLS10, type CipherSuite } from '../crypto/suites.js';
 import type { AeadCipher, CbcCipher, CryptoProvider, RandomSource } from '../crypto/types.js';
 import { ContentType, MAX_PLAINTEXT } from './constants.js';
@@ -109,17 +110,11 @@ export function nullProtection(): Protection {
   };
 }
 
-/** The key-block IV length a suite needs in a version (mirrors src/crypto/prf.ts keyBlockIvLen). */
-function expectedIvLen(suite: CipherSuite, version: number): number {
-  if (suite.type === 'aead') return suite.fixedIvLen;
-  return version === TLS10 ? AES_BLOCK : 0;
-}
-
 export async function createProtection(o: ProtectionOptions): Promise<Protection> {
   const { suite } = o;
   if (o.key.length !== suite.keyLen) throw new TlsError('internal_error', `${suite.name}: key is ${o.key.length} bytes, expected ${suite.keyLen}`);
   if (o.macKey.length !== suite.macLen) throw new TlsError('internal_error', `${suite.name}: MAC key is ${o.macKey.length} bytes, expected ${suite.macLen}`);
-  const ivLen = expectedIvLen(suite, o.version);
+  const ivLen = keyBlockIvLen(o.version, suite);
   if (o.iv.length !== ivLen) throw new TlsError('internal_error', `${suite.name}: IV is ${o.iv.length} bytes, expected ${ivLen}`);
   if (o.encryptThenMac && suite.type !== 'cbc') throw new TlsError('internal_error', 'encrypt-then-MAC applies to CBC suites only');
   const seq = new Sequence(o.initialSeq ?? 0n);
