@@ -11,7 +11,7 @@ import type { ByteStream } from '../src/transport/types.js';
 import type { TlsConnection } from '../src/connection.js';
 import { seededRandom } from './rng.js';
 import { now, type Pki } from './scenarios.js';
-import type { Dir, Mutator } from './harness.js';
+import { clientSeed, serverSeed, type Dir, type Mutator } from './harness.js';
 
 /** Copies from one end to another through `mutate`, closing the far side when the near side ends. */
 async function relay(from: ByteStream, to: ByteStream, dir: Dir, mutate: Mutator, counter: { n: number }): Promise<void> {
@@ -45,8 +45,8 @@ export async function runStreams(pki: Pki, seed: number, mutate: Mutator, o: { t
   void relay(r2, r1, 's2c', mutate, counter);
   const timeoutMs = o.timeoutMs ?? 1500;
   const both = Promise.allSettled([
-    connect({ transport: c, ca: pki.ca, serverName: 'localhost', now, random: seededRandom(seed * 2 + 1), timeoutMs }),
-    accept({ transport: s, ...pki.serverRsa, now, random: seededRandom(seed * 2 + 2), timeoutMs }),
+    connect({ transport: c, ca: pki.ca, serverName: 'localhost', now, random: seededRandom(clientSeed(seed)), timeoutMs }),
+    accept({ transport: s, ...pki.serverRsa, now, random: seededRandom(serverSeed(seed)), timeoutMs }),
   ]);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'hang'>((res) => (timer = setTimeout(() => res('hang'), o.deadlineMs ?? timeoutMs * 3)));

@@ -14,6 +14,7 @@ import { encodeRecord } from '../../src/record/writer.js';
 import type { EngineLimits } from '../../src/engine.js';
 import { seededRandom } from '../../fuzz/rng.js';
 import { now, loadPki, clientConfig, serverConfig, type ClientSpec } from '../../fuzz/scenarios.js';
+import { clientSeed, serverSeed } from '../../fuzz/harness.js';
 import { repoRoot } from '../helpers/pki.js';
 
 export const pki = loadPki(repoRoot);
@@ -118,8 +119,8 @@ export const defaultServer = (o: Parameters<typeof serverConfig>[1] = {}) => ser
 export async function duel(o: DuelOptions = {}): Promise<Duel> {
   const seed = o.seed ?? 11;
   const limits = o.limits ?? {};
-  const client = new Engine<HandshakeResult>({ random: seededRandom(seed * 2 + 1), now, limits });
-  const server = new Engine<HandshakeResult>({ random: seededRandom(seed * 2 + 2), now, limits });
+  const client = new Engine<HandshakeResult>({ random: seededRandom(clientSeed(seed)), now, limits });
+  const server = new Engine<HandshakeResult>({ random: seededRandom(serverSeed(seed)), now, limits });
   const ccfg = o.client ?? defaultClient();
   const scfg = o.server ?? defaultServer();
   const plainAlerts = { client: [] as number[][], server: [] as number[][] };
