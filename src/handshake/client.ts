@@ -36,12 +36,15 @@ import * as X from './extensions.js';
 import * as M from './messages.js';
 import { concat, equalBytes, toHex } from './codec.js';
 import {
+  DOWNGRADE_SENTINEL_OFFSET,
   DOWNGRADE_TLS11,
   EC_POINT_UNCOMPRESSED,
   chooseOwnScheme,
   deriveMaster,
   deriveProtections,
   peerSigAlg,
+  readFinished,
+  sendFinished,
   serverParamsSignedData,
 } from './common.js';
 import type { TlsSession } from './session.js';
@@ -57,7 +60,6 @@ import {
   type CipherSuite,
   type ProtocolVersion,
 } from '../crypto/suites.js';
-import { finishedVerifyData } from '../crypto/prf.js';
 import { ecdheShare, signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import { rsaEncryptPkcs1 } from '../crypto/rsa.js';
@@ -115,8 +117,6 @@ export interface ClientHandshakeConfig {
   /** record_size_limit to announce (RFC 8449): the largest record plaintext we want to receive. */
   recordSizeLimit?: number;
 }
-
-const SENTINEL_OFFSET = 32 - DOWNGRADE_TLS11.length;
 
 function isDnsName(name: string): boolean {
   // RFC 6066 §3: literal IPv4 and IPv6 addresses are not permitted in server_name.
@@ -188,7 +188,7 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
     );
   }
   io.setVersion(version);
-  if (version < TLS12 && cfg.maxVersion >= TLS12 && equalBytes(sh.random.subarray(SENTINEL_OFFSET), DOWNGRADE_TLS11)) {
+  if (version < TLS12 && cfg.maxVersion >= TLS12 && equalBytes(sh.random.subarray(DOWNGRADE_SENTINEL_OFFSET), DOWNGRADE_TLS11)) {
     throw new TlsError('protocol_downgrade', 'the server signalled a downgrade to TLS 1.1 or below (RFC 8446 sentinel)');
   }
   const suite = suiteById(sh.cipherSuite);
@@ -341,14 +341,13 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   // ---- [ChangeCipherSpec] Finished
   const prot = await deriveProtections(io, 'client', version, suite, master, clientRandom, sh.random, encryptThenMac);
   await io.sendChangeCipherSpec(prot.write);
-  const clientVerify = finishedVerifyData(version, suite.prfHash, master, 'client', io.transcript.bytes());
-  await io.send(HT.finished, M.encodeFinished({ verifyData: clientVerify }));
+  await sendFinished(io, 'client', version, suite, master);
 
   // ---- NewSessionTicket* [ChangeCipherSpec] Finished
   let ticket: M.NewSessionTicket | undefined;
   if (ticketAck) ticket = M.decodeNewSessionTicket((await io.expect(HT.new_session_ticket)).body);
   await io.expectChangeCipherSpec(prot.read);
-  await readServerFinished(io, version, suite, master);
+  await readFinished(io, 'server', version, suite, master);
 
   const session: TlsSession | undefined =
     sh.sessionId.length || ticket?.ticket.length
@@ -399,10 +398,9 @@ async function resumeAbbreviated(
   if (s.ticketAck) ticket = M.decodeNewSessionTicket((await io.expect(HT.new_session_ticket)).body);
   const prot = await deriveProtections(io, 'client', version, suite, master, s.clientRandom, s.serverRandom, s.encryptThenMac);
   await io.expectChangeCipherSpec(prot.read);
-  await readServerFinished(io, version, suite, master);
+  await readFinished(io, 'server', version, suite, master);
   await io.sendChangeCipherSpec(prot.write);
-  const clientVerify = finishedVerifyData(version, suite.prfHash, master, 'client', io.transcript.bytes());
-  await io.send(HT.finished, M.encodeFinished({ verifyData: clientVerify }));
+  await sendFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(`CLIENT_RANDOM ${toHex(s.clientRandom)} ${toHex(master)}`);
   const peerChain = s.offer.peerChain.map(base64Decode);
   const session: TlsSession = {
@@ -420,14 +418,6 @@ async function resumeAbbreviated(
     verification: { ok: true },
     serverName: cfg.serverName,
   };
-}
-
-async function readServerFinished(io: HandshakeIO, version: ProtocolVersion, suite: CipherSuite, master: Uint8Array): Promise<void> {
-  const expected = finishedVerifyData(version, suite.prfHash, master, 'server', io.transcript.bytes());
-  const fin = M.decodeFinished((await io.expect(HT.finished)).body);
-  if (!equalBytes(fin.verifyData, expected)) {
-    throw new TlsError('crypto_bad_finished', 'the server Finished does not match the handshake (tampering, or a different key)');
-  }
 }
 
 /** The server key must fit the suite and be strong enough. */

@@ -3,16 +3,20 @@
  * the ServerKeyExchange signature input, and the downgrade sentinel.
  */
 import { TlsError } from '../errors.js';
-import { concat } from './codec.js';
+import { concat, equalBytes } from './codec.js';
 import type { HandshakeIO } from '../engine.js';
+import { HandshakeType } from './framer.js';
+import { decodeFinished, encodeFinished } from './messages.js';
 import { createProtection, type Protection } from '../record/protection.js';
-import { keyBlock, masterSecret, extendedMasterSecret, handshakeHash } from '../crypto/prf.js';
+import { keyBlock, masterSecret, extendedMasterSecret, handshakeHash, finishedVerifyData } from '../crypto/prf.js';
 import { TLS12, type CipherSuite, type ProtocolVersion } from '../crypto/suites.js';
 import { SIGNATURE_SCHEMES, schemeById, schemeFitsKey } from '../crypto/sig.js';
 import type { PublicKey, PrivateKey, SigAlg } from '../crypto/types.js';
 
 /** RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random from a TLS 1.2+ server negotiating 1.1 or below. */
 export const DOWNGRADE_TLS11 = new Uint8Array([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00]);
+/** Where the sentinel starts in the 32-byte random. */
+export const DOWNGRADE_SENTINEL_OFFSET = 32 - DOWNGRADE_TLS11.length;
 
 export const EC_POINT_UNCOMPRESSED = 0;
 
@@ -61,6 +65,33 @@ export async function deriveProtections(
   const client = await createProtection({ ...common, key: kb.clientKey, macKey: kb.clientMacKey, iv: kb.clientIv });
   const server = await createProtection({ ...common, key: kb.serverKey, macKey: kb.serverMacKey, iv: kb.serverIv });
   return role === 'client' ? { read: server, write: client } : { read: client, write: server };
+}
+
+/** Our Finished (RFC 5246 §7.4.9): verify_data over every handshake message so far. */
+export async function sendFinished(
+  io: HandshakeIO,
+  role: 'client' | 'server',
+  version: ProtocolVersion,
+  suite: CipherSuite,
+  master: Uint8Array,
+): Promise<void> {
+  const verifyData = finishedVerifyData(version, suite.prfHash, master, role, io.transcript.bytes());
+  await io.send(HandshakeType.finished, encodeFinished({ verifyData }));
+}
+
+/** The peer's Finished, which must match the transcript before it (compared in constant time). */
+export async function readFinished(
+  io: HandshakeIO,
+  peer: 'client' | 'server',
+  version: ProtocolVersion,
+  suite: CipherSuite,
+  master: Uint8Array,
+): Promise<void> {
+  const expected = finishedVerifyData(version, suite.prfHash, master, peer, io.transcript.bytes());
+  const fin = decodeFinished((await io.expect(HandshakeType.finished)).body);
+  if (!equalBytes(fin.verifyData, expected)) {
+    throw new TlsError('crypto_bad_finished', `the ${peer} Finished does not match the handshake (tampering, or a different key)`);
+  }
 }
 
 /** What ServerKeyExchange signs: client_random + server_random + params. */

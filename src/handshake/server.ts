@@ -35,17 +35,20 @@ import { HandshakeType as HT } from './framer.js';
 import { ExtensionType as ET, type Extension, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
-import { equalBytes, toHex } from './codec.js';
+import { toHex } from './codec.js';
 import { openTicket, sealTicket, type ServerSessionState, type TicketKeyRing } from './tickets.js';
 import { withinLifetime, type ServerSessionCache } from './session-cache.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
 import {
+  DOWNGRADE_SENTINEL_OFFSET,
   DOWNGRADE_TLS11,
   EC_POINT_UNCOMPRESSED,
   chooseOwnScheme,
   deriveMaster,
   deriveProtections,
   peerSigAlg,
+  readFinished,
+  sendFinished,
   serverParamsSignedData,
 } from './common.js';
 import {
@@ -59,7 +62,6 @@ import {
   type CipherSuite,
   type ProtocolVersion,
 } from '../crypto/suites.js';
-import { finishedVerifyData } from '../crypto/prf.js';
 import { ecdheShare, signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import { rsaDecryptPremaster } from '../crypto/rsa.js';
@@ -108,8 +110,6 @@ export interface ServerHandshakeConfig {
   /** NSS key log lines (SSLKEYLOGFILE format). */
   keyLog?: (line: string) => void;
 }
-
-const SENTINEL_OFFSET = 32 - DOWNGRADE_TLS11.length;
 
 /** What the client asked for, read from its hello extensions (each one decoded, so malformed ones fail here). */
 interface Offer {
@@ -370,19 +370,6 @@ async function sendNewSessionTicket(io: HandshakeIO, cfg: ServerHandshakeConfig,
   await io.send(HT.new_session_ticket, M.encodeNewSessionTicket({ lifetimeHint: Math.floor(cfg.sessionLifetimeMs / 1000), ticket }));
 }
 
-async function readClientFinished(io: HandshakeIO, version: ProtocolVersion, suite: CipherSuite, master: Uint8Array): Promise<void> {
-  const expected = finishedVerifyData(version, suite.prfHash, master, 'client', io.transcript.bytes());
-  const fin = M.decodeFinished((await io.expect(HT.finished)).body);
-  if (!equalBytes(fin.verifyData, expected)) {
-    throw new TlsError('crypto_bad_finished', 'the client Finished does not match the handshake (tampering, or a different key)');
-  }
-}
-
-async function sendServerFinished(io: HandshakeIO, version: ProtocolVersion, suite: CipherSuite, master: Uint8Array): Promise<void> {
-  const serverVerify = finishedVerifyData(version, suite.prfHash, master, 'server', io.transcript.bytes());
-  await io.send(HT.finished, M.encodeFinished({ verifyData: serverVerify }));
-}
-
 /** The abbreviated handshake: ServerHello echoing the client's session id, [NewSessionTicket], CCS and Finished first. */
 async function resumeSession(
   io: HandshakeIO,
@@ -395,7 +382,7 @@ async function resumeSession(
   const { state, suite } = r;
   const alpnProtocol = chooseAlpn(cfg, offer.alpn);
   const serverRandom = io.random(32);
-  if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, SENTINEL_OFFSET);
+  if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, DOWNGRADE_SENTINEL_OFFSET);
   const limit = recordLimit(cfg, offer);
   const extra: Extension[] = [...(limit.ext ? [limit.ext] : [])];
   if (r.renewTicket) extra.push({ type: ET.session_ticket, data: X.encodeEmptyExtension() });
@@ -417,9 +404,9 @@ async function resumeSession(
   const master = state.masterSecret;
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, state.encryptThenMac);
   await io.sendChangeCipherSpec(prot.write);
-  await sendServerFinished(io, version, suite, master);
+  await sendFinished(io, 'server', version, suite, master);
   await io.expectChangeCipherSpec(prot.read);
-  await readClientFinished(io, version, suite, master);
+  await readFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(`CLIENT_RANDOM ${toHex(ch.random)} ${toHex(master)}`);
   return {
     version,
@@ -458,7 +445,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   // ---- ServerHello
   const serverRandom = io.random(32);
   // RFC 8446 §4.1.3: a server that can do TLS 1.2 marks a lower version, so a 1.2 client can see a downgrade.
-  if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, SENTINEL_OFFSET);
+  if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, DOWNGRADE_SENTINEL_OFFSET);
   // A session id only when the cache can resume it; an empty one tells the client not to try.
   const sessionId = cfg.sessionCache ? io.random(32) : new Uint8Array(0);
   const issueTicket = !!cfg.ticketKeys && offer.ticket !== null;
@@ -561,7 +548,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   // ---- [ChangeCipherSpec] Finished from the client
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, encryptThenMac);
   await io.expectChangeCipherSpec(prot.read);
-  await readClientFinished(io, version, suite, master);
+  await readFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(`CLIENT_RANDOM ${toHex(ch.random)} ${toHex(master)}`);
 
   // ---- NewSessionTicket* [ChangeCipherSpec] Finished from us
@@ -578,7 +565,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   };
   if (issueTicket) await sendNewSessionTicket(io, cfg, state);
   await io.sendChangeCipherSpec(prot.write);
-  await sendServerFinished(io, version, suite, master);
+  await sendFinished(io, 'server', version, suite, master);
   cfg.sessionCache?.set(sessionId, state);
 
   return {
