@@ -1,9 +1,9 @@
 /** BigInt helpers for RSA and finite-field DH: byte conversion, sliding-window modPow, inverses, primality. */
+import { toHex } from '../bytes.js';
 import type { RandomSource } from './types.js';
 
 export function bytesToBigInt(b: Uint8Array): bigint {
-  let hex = '';
-  for (const x of b) hex += x.toString(16).padStart(2, '0');
+  const hex = toHex(b);
   return hex === '' ? 0n : BigInt(`0x${hex}`);
 }
 

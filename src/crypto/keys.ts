@@ -8,7 +8,7 @@ import { cbc } from '@noble/ciphers/aes.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { TlsError } from '../errors.js';
-import { equalBytes } from '../bytes.js';
+import { concat, equalBytes } from '../bytes.js';
 import { derBlobs, readPemInput, looksLikePem, pemBlocks, type PemInput } from '../pem.js';
 import { bytesToBigInt, bigIntToMinBytes, bitLength } from './bigint.js';
 import { hashFn } from './hash.js';
@@ -155,9 +155,7 @@ export function parseSpki(der: Uint8Array): PublicKey {
 const derLen = (n: number): number[] =>
   n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
 function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const body = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) body.set(p, (o += p.length) - p.length);
+  const body = concat(...parts);
   return Uint8Array.from([tag, ...derLen(body.length), ...body]);
 }
 function derInt(x: bigint): Uint8Array {

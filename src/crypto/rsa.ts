@@ -6,7 +6,7 @@
  * attacker's input, and the padding checks on decrypted data run without data-dependent branches.
  */
 import { TlsError } from '../errors.js';
-import { equalBytes } from '../bytes.js';
+import { concat, equalBytes, fromHex } from '../bytes.js';
 import { hash, hashLen, md5sha1 } from './hash.js';
 import { bytesToBigInt, bigIntToBytes, bitLength, modPow, modInverse, randomBetween } from './bigint.js';
 import { defaultRandom } from './random.js';
@@ -173,29 +173,18 @@ export function rsaDecryptPremaster(
 export type RsaPkcs1Hash = HashName | 'md5sha1';
 
 /** DER DigestInfo prefixes (AlgorithmIdentifier with NULL parameters, then the OCTET STRING header). */
-const DIGEST_INFO: Record<HashName, string> = {
-  md5: '3020300c06082a864886f70d020505000410',
-  sha1: '3021300906052b0e03021a05000414',
-  sha224: '302d300d06096086480165030402040500041c',
-  sha256: '3031300d060960864801650304020105000420',
-  sha384: '3041300d060960864801650304020205000430',
-  sha512: '3051300d060960864801650304020305000440',
+const DIGEST_INFO: Record<HashName, Uint8Array> = {
+  md5: fromHex('3020300c06082a864886f70d020505000410'),
+  sha1: fromHex('3021300906052b0e03021a05000414'),
+  sha224: fromHex('302d300d06096086480165030402040500041c'),
+  sha256: fromHex('3031300d060960864801650304020105000420'),
+  sha384: fromHex('3041300d060960864801650304020205000430'),
+  sha512: fromHex('3051300d060960864801650304020305000440'),
 };
-const hexBytes = (s: string) => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
 
 /** EMSA-PKCS1-v1_5: 00 01 FF.. 00 T, T = DigestInfo || H (or just MD5||SHA-1 for TLS 1.0/1.1). */
 function emsaPkcs1(h: RsaPkcs1Hash, data: Uint8Array, k: number): Uint8Array | null {
-  const t =
-    h === 'md5sha1'
-      ? md5sha1(data)
-      : (() => {
-          const prefix = hexBytes(DIGEST_INFO[h]);
-          const d = hash(h, data);
-          const out = new Uint8Array(prefix.length + d.length);
-          out.set(prefix);
-          out.set(d, prefix.length);
-          return out;
-        })();
+  const t = h === 'md5sha1' ? md5sha1(data) : concat(DIGEST_INFO[h], hash(h, data));
   if (k < t.length + 11) return null;
   const em = new Uint8Array(k).fill(0xff);
   em[0] = 0;
