@@ -8,6 +8,7 @@
 import { TlsError } from '../errors.js';
 import { base64Encode } from '../pem.js';
 import { bigIntToMinBytes, byteLength } from './bigint.js';
+import { hashLen } from './hash.js';
 import { CURVES, CURVE_BYTES } from './keys.js';
 import { nobleProvider } from './provider-noble.js';
 import type { AeadCipher, CbcCipher, CryptoProvider, EcdheGroup, EcdheShare, HashName, NamedCurve, PrivateKey, PublicKey, SigAlg } from './types.js';
@@ -117,13 +118,12 @@ function webSigAlg(alg: SigAlg, key: PublicKey | PrivateKey): { name: string; ha
     case 'rsa-pkcs1':
       return key.kind === 'rsa' && !key.pss ? { name: 'RSASSA-PKCS1-v1_5', hash } : null;
     case 'rsa-pss':
-      return key.kind === 'rsa' ? { name: 'RSA-PSS', hash, saltLength: alg.saltLength ?? hashBytes(alg.hash) } : null;
+      return key.kind === 'rsa' ? { name: 'RSA-PSS', hash, saltLength: alg.saltLength ?? hashLen(alg.hash) } : null;
     case 'ecdsa':
       return key.kind === 'ec' && WEB_CURVES.includes(key.curve) ? { name: 'ECDSA', hash, curve: key.curve } : null;
   }
 }
 
-const hashBytes = (h: HashName) => ({ md5: 16, sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64 })[h];
 const b64url = (b: Uint8Array) => base64Encode(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const intUrl = (x: bigint) => b64url(bigIntToMinBytes(x));
 
