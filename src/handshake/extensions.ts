@@ -117,21 +117,32 @@ export function decodeServerName(data: Uint8Array): string | null {
 
 // --- u16 lists: supported_groups (RFC 8422 §5.1.1), signature_algorithms (RFC 5246 §7.4.1.4.1) ---
 
-function encodeU16List(values: readonly number[]): Uint8Array {
-  const w = new Writer();
+/** A u16-length list of u16 values; also the cipher_suites and supported_signature_algorithms of messages.ts. */
+export function writeU16List(w: Writer, values: readonly number[]): void {
   w.prefixed(2, (w) => {
     for (const v of values) w.u16(v);
   });
+}
+
+/** A u16-length list of u16 values of at least `min` bytes. */
+export function readU16List(r: Reader, what: string, min: number): number[] {
+  const list = r.subVec(2, what, min, 0xfffe);
+  if (list.remaining % 2) throw new TlsError('decode_bad_length', `${what} has an odd length`);
+  const out: number[] = [];
+  while (!list.atEnd()) out.push(list.u16());
+  return out;
+}
+
+function encodeU16List(values: readonly number[]): Uint8Array {
+  const w = new Writer();
+  writeU16List(w, values);
   return w.finish();
 }
 
 function decodeU16List(data: Uint8Array, type: number): number[] {
   const r = reader(data, type);
-  const list = r.subVec(2, `${extensionName(type)} list`, 2, 0xfffe);
+  const out = readU16List(r, `${extensionName(type)} list`, 2);
   r.end();
-  if (list.remaining % 2) throw new TlsError('decode_bad_length', `${extensionName(type)} list has an odd length`);
-  const out: number[] = [];
-  while (!list.atEnd()) out.push(list.u16());
   return out;
 }
 

@@ -7,7 +7,7 @@
 import { TlsError } from '../errors.js';
 import { TLS12, suiteById, versionName } from '../crypto/suites.js';
 import { Reader, Writer, toHex } from './codec.js';
-import { decodeExtensions, encodeExtensions, extensionName, type Extension } from './extensions.js';
+import { decodeExtensions, encodeExtensions, extensionName, readU16List, writeU16List, type Extension } from './extensions.js';
 import { HandshakeType, handshakeTypeName } from './framer.js';
 
 export const RANDOM_BYTES = 32;
@@ -21,20 +21,6 @@ function reader(body: Uint8Array, what: string): Reader {
 /** Extensions are optional after the fixed fields: no bytes at all means "absent", not "empty". */
 function decodeOptionalExtensions(r: Reader): Extension[] | null {
   return r.atEnd() ? null : decodeExtensions(r);
-}
-
-function encodeU16s(w: Writer, values: readonly number[]): void {
-  w.prefixed(2, (w) => {
-    for (const v of values) w.u16(v);
-  });
-}
-
-function decodeU16s(r: Reader, what: string, min: number): number[] {
-  const list = r.subVec(2, what, min, 0xfffe);
-  if (list.remaining % 2) throw new TlsError('decode_bad_length', `${what} has an odd length`);
-  const out: number[] = [];
-  while (!list.atEnd()) out.push(list.u16());
-  return out;
 }
 
 function checkRandom(random: Uint8Array): void {
@@ -58,7 +44,7 @@ export function encodeClientHello(m: ClientHello): Uint8Array {
   checkRandom(m.random);
   const w = new Writer(512);
   w.u16(m.version).bytes(m.random).vec(1, m.sessionId);
-  encodeU16s(w, m.cipherSuites);
+  writeU16List(w, m.cipherSuites);
   w.prefixed(1, (w) => {
     for (const c of m.compressionMethods) w.u8(c);
   });
@@ -71,7 +57,7 @@ export function decodeClientHello(body: Uint8Array): ClientHello {
   const version = r.u16();
   const random = r.bytes(RANDOM_BYTES);
   const sessionId = r.vec(1, 0, MAX_SESSION_ID_BYTES);
-  const cipherSuites = decodeU16s(r, 'ClientHello cipher_suites', 2);
+  const cipherSuites = readU16List(r, 'ClientHello cipher_suites', 2);
   const compressionMethods = Array.from(r.vec(1, 1));
   // Every TLS client must offer null compression (§7.4.1.2); without it nothing can be agreed.
   if (!compressionMethods.includes(0)) throw new TlsError('decode_bad_value', 'ClientHello does not offer null compression');
@@ -238,7 +224,7 @@ export function encodeCertificateRequest(m: CertificateRequest): Uint8Array {
   w.prefixed(1, (w) => {
     for (const t of m.certificateTypes) w.u8(t);
   });
-  if (m.signatureAlgorithms) encodeU16s(w, m.signatureAlgorithms);
+  if (m.signatureAlgorithms) writeU16List(w, m.signatureAlgorithms);
   w.prefixed(2, (w) => {
     for (const dn of m.certificateAuthorities) w.vec(2, dn);
   });
@@ -248,7 +234,7 @@ export function encodeCertificateRequest(m: CertificateRequest): Uint8Array {
 export function decodeCertificateRequest(body: Uint8Array, version: number): CertificateRequest {
   const r = reader(body, 'CertificateRequest');
   const certificateTypes = Array.from(r.vec(1, 1));
-  const signatureAlgorithms = version >= TLS12 ? decodeU16s(r, 'CertificateRequest supported_signature_algorithms', 2) : null;
+  const signatureAlgorithms = version >= TLS12 ? readU16List(r, 'CertificateRequest supported_signature_algorithms', 2) : null;
   const cas = r.subVec(2, 'certificate_authorities');
   r.end();
   const certificateAuthorities: Uint8Array[] = [];
