@@ -7,7 +7,7 @@ import { TlsError } from '../errors.js';
 import { derBlobs, type PemInput } from '../pem.js';
 import { verifySignature } from '../crypto/index.js';
 import type { PublicKey } from '../crypto/types.js';
-import { type Certificate, parseCertificate, loadCertificates, isSelfIssued, EKU_OIDS } from './certificate.js';
+import { type Certificate, parseCertificate, loadCertificates, isSelfIssued, commonNames, EKU_OIDS } from './certificate.js';
 import { checkNameConstraints, certificateNames } from './nameconstraints.js';
 import { matchesPeerName, commonNameProblem, type PeerName } from '../hostname/index.js';
 import { parseCrl, type Crl } from './crl.js';
@@ -47,7 +47,7 @@ function keyOf(c: Certificate): PublicKey {
 }
 
 function label(c: Certificate): string {
-  const cn = c.subject.rdns.flat().find((a) => a.oid === '2.5.4.3')?.value;
+  const cn = commonNames(c.subject)[0];
   return cn ? `'${cn}'` : 'certificate ' + c.serialNumber;
 }
 
