@@ -15,7 +15,7 @@ import {
   type TlsVersion,
 } from './crypto/suites.js';
 import { GROUPS } from './crypto/kex.js';
-import { schemeByName, schemeById } from './crypto/sig.js';
+import { schemeByName } from './crypto/sig.js';
 import { parsePrivateKey, keysMatch } from './crypto/keys.js';
 import type { PrivateKey } from './crypto/types.js';
 import { parseCertificate, loadCertificates, type Certificate } from './x509/certificate.js';
@@ -74,7 +74,6 @@ export function signatureSchemes(names?: readonly string[]): number[] {
     return s.id;
   });
 }
-export { schemeById };
 
 export interface Identity {
   chain: Uint8Array[];

@@ -189,14 +189,6 @@ export function peerAlertError(desc: number): TlsError {
   return new TlsError(`peer_alert_${name}`, `the peer sent a fatal ${name} alert (${desc})`, { alert: desc });
 }
 
-/** Shorthand constructors used across layers. */
-export function decodeError(message: string, code: LocalErrorCode = 'decode_error'): TlsError {
-  return new TlsError(code, message);
-}
-export function protocolError(code: LocalErrorCode, message: string): TlsError {
-  return new TlsError(code, message);
-}
-
 /** Turn anything thrown into a TlsError (non-TlsErrors become internal_error with the original as cause). */
 export function asTlsError(e: unknown): TlsError {
   if (e instanceof TlsError) return e;

@@ -10,7 +10,7 @@ import { decodeFinished, encodeFinished } from './messages.js';
 import { createProtection, type Protection } from '../record/protection.js';
 import { keyBlock, masterSecret, extendedMasterSecret, handshakeHash, finishedVerifyData } from '../crypto/prf.js';
 import { TLS12, type CipherSuite, type ProtocolVersion } from '../crypto/suites.js';
-import { SIGNATURE_SCHEMES, schemeById, schemeFitsKey } from '../crypto/sig.js';
+import { schemeById, schemeFitsKey } from '../crypto/sig.js';
 import type { PublicKey, PrivateKey, SigAlg } from '../crypto/types.js';
 
 /** RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random from a TLS 1.2+ server negotiating 1.1 or below. */
@@ -146,5 +146,3 @@ export function chooseOwnScheme(
   }
   throw new TlsError('protocol_no_shared_sigalg', `no signature scheme both sides accept for a ${key.kind} key`);
 }
-
-export { SIGNATURE_SCHEMES };
