@@ -99,10 +99,13 @@ export function checkOcspResponse(o: { response: Uint8Array; leaf: Certificate; 
   const { leaf, issuer, now } = o;
   const skew = o.skewMs ?? 5 * 60_000;
   let basic: pkijs.BasicOCSPResponse;
+  let sigAlg: SignatureAlgorithm;
   try {
     basic = parseBasic(o.response);
+    sigAlg = parseSignatureAlgorithm(basic.signatureAlgorithm.toSchema());
   } catch (e) {
-    if (e instanceof TlsError) throw e;
+    // The AlgorithmIdentifier parser is the certificate one (cert_malformed); here it is the response that is bad.
+    if (e instanceof TlsError && e.code === 'protocol_bad_certificate_status') throw e;
     throw bad(`malformed (${e instanceof Error ? e.message : String(e)})`);
   }
   const tbs = basic.tbsResponseData;
@@ -120,7 +123,7 @@ export function checkOcspResponse(o: { response: Uint8Array; leaf: Certificate; 
   }
   const signer = signers.find((c) => responderIs(tbs.responderID, c));
   if (!signer) throw bad("not signed by the certificate's issuer or a responder it authorised");
-  if (!signatureValid(tbs.tbsView, parseSignatureAlgorithm(basic.signatureAlgorithm.toSchema()), basic.signature.valueBlock.valueHexView, signer)) {
+  if (!signatureValid(tbs.tbsView, sigAlg, basic.signature.valueBlock.valueHexView, signer)) {
     throw bad('the signature does not verify');
   }
 
