@@ -228,12 +228,19 @@ const KNOWN_SAFE_PRIMES = new Set<bigint>([...Object.values(FFDHE), ...Object.va
 const VERIFIED_SAFE_PRIMES = new Set<bigint>();
 const MAX_VERIFIED = 32;
 
+/**
+ * The largest server-chosen prime looked at (OpenSSL's OPENSSL_DH_MAX_MODULUS_BITS): the checks below and the
+ * exponentiations run synchronously in BigInt, and their cost grows with the cube of the size, so a hostile
+ * server's huge prime would stall the whole process (16384 bits: about 4 s per exponentiation).
+ */
+export const MAX_DH_BITS = 10000;
+
 /** Miller–Rabin rounds on q = (p−1)/2: a composite survives with probability ≤ 2^−128 even for chosen inputs. */
 const SAFE_PRIME_ROUNDS = 64;
 
 /**
  * Check server-chosen DH parameters (RFC 7919 §5.1 / RFC 5246 "the client must validate"). Throws
- * crypto_weak_dh_group unless p is at least minBits, odd, g ∈ [2, p−2], and p is a safe prime.
+ * crypto_weak_dh_group unless p is at least minBits and at most MAX_DH_BITS, odd, g ∈ [2, p−2], and p is a safe prime.
  * The RFC 7919 and RFC 3526 groups are accepted without the primality work, and so is a prime proven safe earlier.
  *
  * For p = 2q+1 with q prime, p's primality follows from one Fermat test (Pocklington: 2^(p−1) ≡ 1 mod p and
@@ -243,6 +250,7 @@ export function checkDhGroup(p: bigint, g: bigint, minBits = 2048, rng: RandomSo
   const weak = (msg: string) => new TlsError('crypto_weak_dh_group', msg);
   const bits = bitLength(p);
   if (bits < minBits) throw weak(`DH group of ${bits} bits is too small (minimum ${minBits})`);
+  if (bits > MAX_DH_BITS) throw weak(`DH group of ${bits} bits is too large (maximum ${MAX_DH_BITS})`);
   if ((p & 1n) === 0n) throw weak('DH prime is even');
   if (g < 2n || g > p - 2n) throw weak('DH generator is outside [2, p-2]');
   if (KNOWN_SAFE_PRIMES.has(p) || VERIFIED_SAFE_PRIMES.has(p)) return;
