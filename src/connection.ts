@@ -216,8 +216,7 @@ export class TlsConnection implements ByteStream {
         await this.receiving;
         this.receiving = null;
         if ('error' in chunk) {
-          const e = chunk.error;
-          this.engine.fail(e instanceof TlsError ? e : new TlsError('io_transport', `transport error: ${String(e)}`, { cause: e }), false);
+          this.engine.fail(transportError(chunk.error), false);
         } else this.engine.receiveEof();
         await this.flush().catch(() => {});
         continue;
@@ -231,6 +230,11 @@ export class TlsConnection implements ByteStream {
   private readChunk(): Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> {
     return this.reader.read().catch((error: unknown) => ({ error }));
   }
+}
+
+/** A failed transport read, as the error the connection reports. */
+function transportError(e: unknown): TlsError {
+  return e instanceof TlsError ? e : new TlsError('io_transport', `transport error: ${String(e)}`, { cause: e });
 }
 
 /**
@@ -269,7 +273,7 @@ export async function establish(
         chunk = await reader.read();
       } catch (e) {
         if (engine.error) break;
-        throw e instanceof TlsError ? e : new TlsError('io_transport', `transport error: ${String(e)}`, { cause: e });
+        throw transportError(e);
       }
       if (chunk.done) engine.receiveEof();
       else await engine.receive(chunk.value).catch(() => {});
