@@ -227,9 +227,7 @@ export class Engine<R = unknown> {
     try {
       this.deframer.push(bytes);
       for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
-        if (this.readVersion !== null && rec.version !== this.readVersion) {
-          throw new TlsError('protocol_version', `record version 0x${rec.version.toString(16)} differs from the negotiated one`);
-        }
+        this.checkRecordVersion(rec.type, rec.version);
         const plain = this.readProt.open(rec.type, rec.version, rec.fragment);
         plain.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
         records.push({ type: rec.type, plain });
@@ -265,9 +263,7 @@ export class Engine<R = unknown> {
     try {
       this.deframer.push(bytes);
       for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
-        if (this.readVersion !== null && rec.version !== this.readVersion && !this.isEarlyPlainAlert(rec.type)) {
-          throw new TlsError('protocol_version', `record version 0x${rec.version.toString(16)} differs from the negotiated one`);
-        }
+        this.checkRecordVersion(rec.type, rec.version);
         const plain = await this.readProt.open(rec.type, rec.version, rec.fragment);
         await this.dispatch(rec.type, plain);
         if (this._state === 'failed' || this._peerClosed) break;
@@ -283,11 +279,14 @@ export class Engine<R = unknown> {
   }
 
   /**
-   * A peer that fails on our hello answers before it knows the version, so its unencrypted alert may carry
-   * the record version of its first flight: read it rather than report protocol_version over the real reason.
+   * Once negotiated, every record must carry the version. Except: a peer that fails on our hello answers before it
+   * knows the version, so its unencrypted alert may carry the record version of its first flight; read it rather
+   * than report protocol_version over the real reason.
    */
-  private isEarlyPlainAlert(type: number): boolean {
-    return type === ContentType.alert && !this.readEncrypted;
+  private checkRecordVersion(type: number, version: number): void {
+    if (this.readVersion === null || version === this.readVersion) return;
+    if (type === ContentType.alert && !this.readEncrypted) return;
+    throw new TlsError('protocol_version', `record version 0x${version.toString(16)} differs from the negotiated one`);
   }
 
   private async dispatch(type: number, plain: Uint8Array): Promise<void> {
