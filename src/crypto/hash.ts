@@ -1,6 +1,7 @@
 /** Hashes and HMAC (noble). Synchronous: they are small and run on every handshake and CBC record. */
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { md5, sha1 } from '@noble/hashes/legacy.js';
+import { md5 } from '@noble/hashes/legacy.js';
+import { sha1 } from './sha1.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import type { HashName } from './types.js';
 
