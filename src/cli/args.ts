@@ -81,6 +81,14 @@ export function versionOptions(opts: Parsed['opts']): { minVersion?: 'TLSv1' | '
   return { ...(minVersion ? { minVersion } : {}), ...(maxVersion ? { maxVersion } : {}) };
 }
 
+/** A whole, non-negative number option (--timeout, --max-redirects); anything else is a config_invalid error. */
+export function numberOption(v: unknown, flag: string): number | undefined {
+  if (v === undefined || v === false) return undefined;
+  const s = String(v);
+  if (!/^\d+$/.test(s)) throw new TlsError('config_invalid', `${flag} needs a whole number, not '${s}'`);
+  return Number(s);
+}
+
 /** Suite names from --cipher: colon- or comma-separated, OpenSSL or IANA names. */
 export function cipherOption(v: unknown): string[] | undefined {
   return typeof v === 'string' ? v.split(/[:,]/).map((s) => s.trim()).filter(Boolean) : undefined;

@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { connect } from '../client.js';
 import { TlsError } from '../errors.js';
 import { tcpConnect } from './net.js';
-import { parseArgs, hostPort, versionOptions, cipherOption } from './args.js';
+import { parseArgs, hostPort, versionOptions, cipherOption, numberOption } from './args.js';
 import { progress } from './progress.js';
 import { connectionSummary } from './summary.js';
 
@@ -52,7 +52,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
       ...(opts.cert ? { cert: readFileSync(opts.cert as string) } : {}),
       ...(opts.key ? { key: readFileSync(opts.key as string) } : {}),
       ...(keylog ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n') } : {}),
-      timeoutMs: opts.timeout ? Number(opts.timeout) : 30000,
+      timeoutMs: numberOption(opts.timeout, '--timeout') ?? 30000,
     });
     summary = connectionSummary(conn, { target, showCerts: !!opts.showcerts, insecure: !!opts.insecure });
   } finally {

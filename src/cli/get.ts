@@ -3,7 +3,7 @@ import { readFileSync, createWriteStream } from 'node:fs';
 import { request } from '../http/request.js';
 import { TlsError } from '../errors.js';
 import { tcpConnect } from './net.js';
-import { parseArgs, versionOptions, cipherOption } from './args.js';
+import { parseArgs, versionOptions, cipherOption, numberOption } from './args.js';
 import { progress } from './progress.js';
 
 export const GET_USAGE = `usage: puretls get URL [options]
@@ -58,8 +58,8 @@ export async function getCommand(argv: string[]): Promise<number> {
         ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),
       },
       redirect: opts.follow ? 'follow' : 'manual',
-      ...(opts['max-redirects'] ? { maxRedirects: Number(opts['max-redirects']) } : {}),
-      ...(opts.timeout ? { timeoutMs: Number(opts.timeout) } : {}),
+      ...(opts['max-redirects'] ? { maxRedirects: numberOption(opts['max-redirects'], '--max-redirects')! } : {}),
+      ...(opts.timeout ? { timeoutMs: numberOption(opts.timeout, '--timeout')! } : {}),
       onConnection: (c) => spin.update(`${c.version} ${c.cipherSuite}: waiting for the response…`),
     });
   } finally {

@@ -164,11 +164,12 @@ export function bodyStream(r: ByteReader, f: BodyFraming, done: (err?: unknown) 
           if (!size) throw httpError(`malformed chunk size line ${JSON.stringify(latin1.decode(line).slice(0, 40))}`);
           chunkLeft = parseInt(size[1]!, 16);
           if (chunkLeft === 0) {
-            // Trailer fields end with an empty line; they are read and dropped.
-            for (;;) {
+            // Trailer fields end with an empty line; they are read and dropped, within the header size bound.
+            for (let seen = 0; ; ) {
               const t = await r.readUntil(CRLF, MAX_LINE, 'trailer line');
               if (!t) throw new TlsError('io_truncated', 'the connection ended in the chunked trailer');
               if (t.length === 2) return null;
+              if ((seen += t.length) > MAX_HEAD) throw httpError(`chunked trailer over ${MAX_HEAD} bytes`);
             }
           }
         }

@@ -64,6 +64,9 @@ describe('puretls (no network)', () => {
     const b = await run(['connect', 'localhost:1', '--bogus']);
     expect(b.code).toBe(1);
     expect(b.stderr).toBe('puretls: unknown option --bogus (see --help) [config_invalid]\n');
+    const c = await run(['get', 'https://localhost:1/', '--timeout', 'soon']);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toBe("puretls: --timeout needs a whole number, not 'soon' [config_invalid]\n");
   });
 });
 

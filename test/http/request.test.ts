@@ -65,6 +65,13 @@ describe('request() against an HTTP/1.1 server behind accept()', () => {
             s.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end');
             return void s.end();
           }
+          case '/trailers': {
+            // A chunked body whose trailer never ends: 100 KB of trailer lines, past the header bound.
+            const s = res.socket!;
+            s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n');
+            for (let i = 0; i < 2000; i++) s.write(`x-trailer-${i}: ${'y'.repeat(40)}\r\n`);
+            return;
+          }
           case '/hang':
             return; // never answers
           default:
@@ -100,6 +107,11 @@ describe('request() against an HTTP/1.1 server behind accept()', () => {
     expect(version).toBe('TLSv1.2');
     expect(seen.at(-1)!.headers.host).toBe(`localhost:${port}`);
     expect(seen.at(-1)!.headers.connection).toBe('close');
+  });
+
+  it('a chunked trailer is bounded like the header block', async () => {
+    const res = await request(`${base}/trailers`, { connect: tcpConnect, tls });
+    await expect(res.text()).rejects.toThrow(/chunked trailer over/);
   });
 
   it('a chunked body arrives as a stream, piece by piece', async () => {
