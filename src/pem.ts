@@ -30,7 +30,8 @@ export function looksLikePem(b: Uint8Array): boolean {
 
 export function base64Decode(s: string): Uint8Array {
   const clean = s.replace(/[\s]/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) {
+  // Padding only completes a 4-character group: atob would throw a DOMException for 'AB=' rather than our error.
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1 || (clean.endsWith('=') && clean.length % 4 !== 0)) {
     throw new TlsError('config_invalid', 'PEM block contains invalid base64');
   }
   const bin = atob(clean);
