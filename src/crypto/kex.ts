@@ -235,8 +235,15 @@ const MAX_VERIFIED = 32;
  */
 export const MAX_DH_BITS = 10000;
 
-/** Miller–Rabin rounds on q = (p−1)/2: a composite survives with probability ≤ 2^−128 even for chosen inputs. */
-const SAFE_PRIME_ROUNDS = 64;
+/**
+ * Miller–Rabin rounds on q = (p−1)/2: a composite survives with probability ≤ 2^−32 even for chosen inputs.
+ * The check guards against an honest server's weak parameters (Logjam-style); the parameters are signed by the
+ * server, so a third party cannot choose them, and a server that cheats the check only weakens a secret it
+ * already knows. Spending more rounds would let a hostile server stall the client's thread for seconds.
+ */
+const SAFE_PRIME_ROUNDS = 16;
+/** Unknown groups larger than this are refused: proving them safe costs seconds of synchronous work. */
+export const MAX_UNKNOWN_DH_BITS = 4096;
 
 /**
  * Check server-chosen DH parameters (RFC 7919 §5.1 / RFC 5246 "the client must validate"). Throws
@@ -254,6 +261,9 @@ export function checkDhGroup(p: bigint, g: bigint, minBits = 2048, rng: RandomSo
   if ((p & 1n) === 0n) throw weak('DH prime is even');
   if (g < 2n || g > p - 2n) throw weak('DH generator is outside [2, p-2]');
   if (KNOWN_SAFE_PRIMES.has(p) || VERIFIED_SAFE_PRIMES.has(p)) return;
+  if (bits > MAX_UNKNOWN_DH_BITS) {
+    throw weak(`DH group of ${bits} bits is not a well-known group, and unknown groups over ${MAX_UNKNOWN_DH_BITS} bits are not checked`);
+  }
   const q = (p - 1n) >> 1n;
   if (hasSmallFactor(q) || hasSmallFactor(p)) throw weak('DH prime is not a safe prime');
   if (p % 3n === 0n || modPow(2n, p - 1n, p) !== 1n) throw weak('DH prime is not a safe prime');

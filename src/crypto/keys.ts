@@ -99,12 +99,22 @@ class Der {
 
 // ---------- public keys ----------
 
+/**
+ * Largest RSA modulus and public exponent accepted (as BoringSSL): every signature check costs a modular
+ * exponentiation in BigInt, so a peer's 16384-bit key with a huge exponent (seconds each) must not reach one.
+ */
+export const MAX_RSA_BITS = 16384;
+export const MAX_RSA_PUBLIC_EXPONENT = 1n << 33n;
+
 function rsaPublicFrom(d: Der, bytes: Uint8Array): PublicKey {
   const [nNode, eNode] = d.seq(d.parse(bytes), 2);
   const n = d.int(nNode);
   const e = d.int(eNode);
   if (n < 3n || e < 3n || (e & 1n) === 0n || e >= n) d.fail('RSA public key out of range');
-  return { kind: 'rsa', n, e, bits: bitLength(n) };
+  const bits = bitLength(n);
+  if (bits > MAX_RSA_BITS) throw new TlsError('cert_unsupported_key', `${d.what}: RSA key of ${bits} bits (at most ${MAX_RSA_BITS} are accepted)`);
+  if (e > MAX_RSA_PUBLIC_EXPONENT) throw new TlsError('cert_unsupported_key', `${d.what}: RSA public exponent over 2^33`);
+  return { kind: 'rsa', n, e, bits };
 }
 
 /** Validate an EC point (on the curve, not infinity) and return its uncompressed form. */
