@@ -17,6 +17,11 @@ import { ContentType, MAX_PLAINTEXT } from './constants.js';
 export interface Protection {
   /** Protects one fragment (≤ 2^14 bytes) and returns the TLSCiphertext fragment (no header). */
   seal(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array>;
+  /**
+   * seal(), returning the fragment as parts to be concatenated (e.g. explicit nonce, then ciphertext):
+   * whoever frames the record copies each byte once, instead of once here and again there.
+   */
+  sealParts(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]>;
   /** Checks and decrypts one TLSCiphertext fragment; throws TlsError on any failure. */
   open(type: number, version: number, fragment: Uint8Array): Promise<Uint8Array>;
   /** The sequence number the next record will use. */
@@ -91,18 +96,36 @@ function checkOpened(type: number, plaintext: Uint8Array): Uint8Array {
   return plaintext;
 }
 
+/** The fragment the parts make up (the part itself when there is one, the usual case). */
+function joinParts(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** The initial state: no encryption, no MAC. */
 export function nullProtection(): Protection {
   const seq = new Sequence(0n);
+  const sealParts = async (plaintext: Uint8Array) => {
+    checkSealInput(plaintext);
+    seq.take();
+    return [plaintext];
+  };
   return {
     get seq() {
       return seq.next;
     },
     async seal(_type, _version, plaintext) {
-      checkSealInput(plaintext);
-      seq.take();
-      return plaintext;
+      return joinParts(await sealParts(plaintext));
     },
+    sealParts: (_type, _version, plaintext) => sealParts(plaintext),
     async open(type, _version, fragment) {
       seq.take();
       return checkOpened(type, fragment);
@@ -133,7 +156,8 @@ export async function createProtection(o: ProtectionOptions): Promise<Protection
 
 /** The cipher-specific part of a protection, called one record at a time with its sequence number. */
 interface ProtectionState {
-  seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** The fragment as parts to concatenate (see Protection.sealParts). */
+  seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]>;
   open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -157,7 +181,10 @@ class SerialProtection implements Protection {
   get seq(): bigint {
     return this.sequence.next;
   }
-  seal(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
+  async seal(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
+    return joinParts(await this.sealParts(type, version, plaintext));
+  }
+  sealParts(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
     return this.serial('seal', () => {
       checkSealInput(plaintext);
       return this.state.seal(this.sequence.take(), type, version, plaintext);
@@ -166,7 +193,7 @@ class SerialProtection implements Protection {
   open(type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
     return this.serial('open', async () => checkOpened(type, await this.state.open(this.sequence.take(), type, version, fragment)));
   }
-  private serial(dir: 'seal' | 'open', fn: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  private serial<T>(dir: 'seal' | 'open', fn: () => Promise<T>): Promise<T> {
     if (this.direction !== dir) {
       if (this.direction !== null) return Promise.reject(new TlsError('internal_error', `this record protection is for ${this.direction}, not ${dir}`));
       this.direction = dir;
@@ -205,14 +232,10 @@ class GcmState implements ProtectionState {
   ) {
     this.salt.set(salt);
   }
-  async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
+  async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
     const { nonce, nonceView, aad } = recordInputs(this.salt, seq, type, version, plaintext.length);
     nonceView.setBigUint64(4, seq);
-    const ct = await this.aead.seal(nonce, aad, plaintext);
-    const out = new Uint8Array(8 + ct.length);
-    out.set(nonce.subarray(4), 0);
-    out.set(ct, 8);
-    return out;
+    return [nonce.subarray(4), await this.aead.seal(nonce, aad, plaintext)];
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
     if (fragment.length < 8 + this.tagLen) throw badRecordMac();
@@ -242,9 +265,9 @@ class ChaChaState implements ProtectionState {
     r.nonceView.setBigUint64(4, this.ivTail ^ seq);
     return r;
   }
-  seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
+  async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
     const { nonce, aad } = this.inputs(seq, type, version, plaintext.length);
-    return this.aead.seal(nonce, aad, plaintext);
+    return [await this.aead.seal(nonce, aad, plaintext)];
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
     if (fragment.length < this.tagLen) throw badRecordMac();
@@ -327,7 +350,7 @@ class CbcState implements ProtectionState {
     return this.chainIv ? 0 : AES_BLOCK;
   }
 
-  async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
+  async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
     const lead = this.lead;
     const macLen = this.macLen;
     const len = plaintext.length;
@@ -338,11 +361,7 @@ class CbcState implements ProtectionState {
     if (!this.etm) body.set(this.mac(seq, type, version, len, plaintext), lead + len);
     body.fill(pad, lead + inner);
     const ct = await this.encrypt(body);
-    if (!this.etm) return ct;
-    const out = new Uint8Array(ct.length + macLen);
-    out.set(ct, 0);
-    out.set(this.mac(seq, type, version, ct.length, ct), ct.length);
-    return out;
+    return this.etm ? [ct, this.mac(seq, type, version, ct.length, ct)] : [ct];
   }
 
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {

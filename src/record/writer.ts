@@ -55,15 +55,18 @@ export async function sealRecords(protection: Protection, type: number, version:
   const pieces = opts.splitFirstByte && data.length > 1 ? [data.subarray(0, 1), ...fragment(type, data.subarray(1), max)] : fragment(type, data, max);
   // All records are handed over at once, in order (sequence numbers follow call order): a protection
   // that can work on several records in parallel (AEAD with an async provider) gets them together.
-  const bodies = await Promise.all(pieces.map((piece) => protection.seal(type, version, piece)));
-  let total = 0;
-  for (const body of bodies) total += RECORD_HEADER_LEN + body.length;
-  const out = new Uint8Array(total);
+  // Each record comes back as parts (explicit nonce, ciphertext, MAC...) copied straight into place.
+  const bodies = await Promise.all(pieces.map((piece) => protection.sealParts(type, version, piece)));
+  const lengths = bodies.map((parts) => parts.reduce((n, p) => n + p.length, 0));
+  const out = new Uint8Array(lengths.reduce((n, len) => n + RECORD_HEADER_LEN + len, 0));
   let at = 0;
-  for (const body of bodies) {
-    writeHeader(out, at, type, version, body.length);
-    out.set(body, at + RECORD_HEADER_LEN);
-    at += RECORD_HEADER_LEN + body.length;
-  }
+  bodies.forEach((parts, i) => {
+    writeHeader(out, at, type, version, lengths[i]!);
+    at += RECORD_HEADER_LEN;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+  });
   return out;
 }
