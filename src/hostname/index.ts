@@ -100,6 +100,8 @@ export function canonicalDnsName(name: string, allowWildcard: boolean): string |
   let n = name.endsWith('.') ? name.slice(0, -1) : name;
   if (n.length === 0 || n.length > 253) return null;
   n = /^[\x00-\x7f]*$/.test(n) ? n.toLowerCase() : toAscii(n);
+  // Checked again: A-labels are longer than the Unicode they encode (the first check keeps toAscii cheap).
+  if (n.length > 253) return null;
   const labels = n.split('.');
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;

@@ -56,6 +56,13 @@ describe('IP literals', () => {
 });
 
 describe('IDNA', () => {
+  it('refuses a name whose A-label form is over 253 characters, though its Unicode form is not', () => {
+    // 42 labels 'üüüüü' (251 characters) become 42 × 'xn--tdaaaaa' (503 characters), each label still valid.
+    const name = Array(42).fill('üüüüü').join('.');
+    expect(name.length).toBeLessThanOrEqual(253);
+    expect(toAscii(name).length).toBeGreaterThan(253);
+    expect(dnsNameMatches(name, name)).toBe(false);
+  });
   it('encodes RFC 3492 samples', () => {
     expect(punycodeEncode('bücher')).toBe('bcher-kva');
     expect(punycodeEncode('münchen')).toBe('mnchen-3ya');
