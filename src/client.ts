@@ -12,6 +12,7 @@ import type { TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makeVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
+import { equalBytes } from './bytes.js';
 import { loadTrustAnchors } from './config.js';
 import type { SessionStore } from './handshake/session-cache.js';
 import type { Verification } from './handshake/client.js';
@@ -194,7 +195,7 @@ function checkStaple(response: Uint8Array, chain: Uint8Array[], anchors: Certifi
     }
   }
   candidates.push(...anchors);
-  const issuers = candidates.filter((c) => c.subject.der.length === leaf.issuer.der.length && c.subject.der.every((b, i) => b === leaf.issuer.der[i]));
+  const issuers = candidates.filter((c) => equalBytes(c.subject.der, leaf.issuer.der));
   if (!issuers.length) throw new TlsError('protocol_bad_certificate_status', "OCSP response: the certificate's issuer is unknown, so the response cannot be checked");
   let first: unknown;
   for (const issuer of issuers) {

@@ -34,7 +34,7 @@ import { HandshakeType as HT } from './framer.js';
 import { ExtensionType as ET, type Extension, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
-import { concat, equalBytes, toHex } from './codec.js';
+import { concat, equalBytes } from './codec.js';
 import {
   DOWNGRADE_SENTINEL_OFFSET,
   DOWNGRADE_TLS11,
@@ -46,6 +46,7 @@ import {
   readFinished,
   sendFinished,
   serverParamsSignedData,
+  keyLogLine,
 } from './common.js';
 import type { TlsSession } from './session.js';
 import { base64Encode, base64Decode } from '../pem.js';
@@ -336,7 +337,7 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
     const signature = await signData(io.provider, alg, identity.key, io.transcript.bytes(), io.random);
     await io.send(HT.certificate_verify, M.encodeCertificateVerify({ sigAlg: id, signature }));
   }
-  cfg.keyLog?.(`CLIENT_RANDOM ${toHex(clientRandom)} ${toHex(master)}`);
+  cfg.keyLog?.(keyLogLine(clientRandom, master));
 
   // ---- [ChangeCipherSpec] Finished
   const prot = await deriveProtections(io, 'client', version, suite, master, clientRandom, sh.random, encryptThenMac);
@@ -401,7 +402,7 @@ async function resumeAbbreviated(
   await readFinished(io, 'server', version, suite, master);
   await io.sendChangeCipherSpec(prot.write);
   await sendFinished(io, 'client', version, suite, master);
-  cfg.keyLog?.(`CLIENT_RANDOM ${toHex(s.clientRandom)} ${toHex(master)}`);
+  cfg.keyLog?.(keyLogLine(s.clientRandom, master));
   const peerChain = s.offer.peerChain.map(base64Decode);
   const session: TlsSession = {
     ...s.offer,

@@ -3,7 +3,7 @@
  * the ServerKeyExchange signature input, and the downgrade sentinel.
  */
 import { TlsError } from '../errors.js';
-import { concat, equalBytes } from './codec.js';
+import { concat, equalBytes, toHex } from './codec.js';
 import type { HandshakeIO } from '../engine.js';
 import { HandshakeType } from './framer.js';
 import { decodeFinished, encodeFinished } from './messages.js';
@@ -145,4 +145,9 @@ export function chooseOwnScheme(
     if (s && schemeFitsKey(s, key) && ours.includes(id)) return { id, alg: s.alg };
   }
   throw new TlsError('protocol_no_shared_sigalg', `no signature scheme both sides accept for a ${key.kind} key`);
+}
+
+/** The NSS key log line (SSLKEYLOGFILE format) that lets Wireshark decrypt a TLS 1.0–1.2 connection. */
+export function keyLogLine(clientRandom: Uint8Array, master: Uint8Array): string {
+  return `CLIENT_RANDOM ${toHex(clientRandom)} ${toHex(master)}`;
 }

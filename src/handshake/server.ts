@@ -35,7 +35,6 @@ import { HandshakeType as HT } from './framer.js';
 import { ExtensionType as ET, type Extension, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
-import { toHex } from './codec.js';
 import { openTicket, sealTicket, type ServerSessionState, type TicketKeyRing } from './tickets.js';
 import { withinLifetime, type ServerSessionCache } from './session-cache.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
@@ -50,6 +49,7 @@ import {
   readFinished,
   sendFinished,
   serverParamsSignedData,
+  keyLogLine,
 } from './common.js';
 import {
   TLS10,
@@ -407,7 +407,7 @@ async function resumeSession(
   await sendFinished(io, 'server', version, suite, master);
   await io.expectChangeCipherSpec(prot.read);
   await readFinished(io, 'client', version, suite, master);
-  cfg.keyLog?.(`CLIENT_RANDOM ${toHex(ch.random)} ${toHex(master)}`);
+  cfg.keyLog?.(keyLogLine(ch.random, master));
   return {
     version,
     suite,
@@ -549,7 +549,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, encryptThenMac);
   await io.expectChangeCipherSpec(prot.read);
   await readFinished(io, 'client', version, suite, master);
-  cfg.keyLog?.(`CLIENT_RANDOM ${toHex(ch.random)} ${toHex(master)}`);
+  cfg.keyLog?.(keyLogLine(ch.random, master));
 
   // ---- NewSessionTicket* [ChangeCipherSpec] Finished from us
   const state: ServerSessionState = {

@@ -102,7 +102,7 @@ function checkKey(k: TicketKey): TicketKey {
  * tickets, so rotating (on a timer, or across a server farm) does not cut off the sessions of the last period.
  */
 export class TicketKeyRing {
-  private keys: TicketKey[];
+  private keys: TicketKey[] = [];
 
   constructor(
     keys: readonly TicketKey[] | undefined,
@@ -110,10 +110,7 @@ export class TicketKeyRing {
     /** How many keys are kept (the newest plus older ones that still decrypt). */
     private readonly capacity = 3,
   ) {
-    if (keys !== undefined && !keys.length) throw new TlsError('config_invalid', 'ticketKeys is empty');
-    this.keys = keys ? keys.map(checkKey) : [this.fresh()];
-    const names = new Set(this.keys.map((k) => k.name.join()));
-    if (names.size !== this.keys.length) throw new TlsError('config_invalid', 'two ticket keys share a name');
+    this.set(keys ?? [this.fresh()]);
   }
 
   private fresh(): TicketKey {
@@ -134,7 +131,11 @@ export class TicketKeyRing {
   /** Replace the whole ring (newest first), e.g. with keys shared by a server farm. */
   set(keys: readonly TicketKey[]): void {
     if (!keys.length) throw new TlsError('config_invalid', 'ticketKeys is empty');
-    this.keys = keys.map(checkKey);
+    const checked = keys.map(checkKey);
+    if (new Set(checked.map((k) => k.name.join())).size !== checked.length) {
+      throw new TlsError('config_invalid', 'two ticket keys share a name');
+    }
+    this.keys = checked;
   }
 
   find(name: Uint8Array): TicketKey | undefined {
