@@ -26,6 +26,13 @@ export interface Missing {
 }
 
 /** What one implementation's run produced. */
+/**
+ * Throughput sections all run before any memory section: the memory figures force full GCs, after which V8
+ * keeps a small old space and the allocation-heavy loops that follow collect far more often. Measured in that
+ * order, later implementations' throughput would pay for earlier ones' memory figures.
+ */
+export type Phase = 'speed' | 'memory';
+
 export interface ImplResult {
   rows: Row[];
   missing: Missing[];

@@ -4,7 +4,7 @@
  * key exchange only, so it has one handshake row (RSA) and one bulk row (CBC).
  */
 import forge from 'node-forge';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type ImplResult } from './common.js';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type ImplResult, type Phase } from './common.js';
 
 const SUITE = 'TLS_RSA_WITH_AES_128_CBC_SHA';
 
@@ -77,9 +77,19 @@ function connectPair(caStore: forge.pki.CAStore, caches?: { client: Cache; serve
   return { client, server, received: () => received };
 }
 
-export async function forgeRows(b: Budget): Promise<ImplResult> {
+export async function forgeRows(b: Budget, phase: Phase): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
   const caStore = forge.pki.createCaStore([pki('ca.pem')]);
+  if (phase === 'memory') {
+    const mem = await idleCost(
+      b.idleConnections,
+      async () => connectPair(caStore),
+      async (held) => held.forEach((p) => p.client.close()),
+    );
+    out.rows.push({ impl: 'forge', metric: 'heap_bytes_per_idle_connection', suite: SUITE, value: mem.heap });
+    out.rssPerIdleConnection = mem.rss;
+    return out;
+  }
   const full = await opsPerSecond(b.seconds, async () => {
     const p = connectPair(caStore);
     p.client.close();
@@ -99,14 +109,6 @@ export async function forgeRows(b: Budget): Promise<ImplResult> {
   out.rows.push({ impl: 'forge', metric: 'resumed_handshakes_per_s', kex: 'RSA', suite: SUITE, value: resumed });
 
   out.rows.push({ impl: 'forge', metric: 'bulk_mb_per_s', family: 'CBC', suite: SUITE, value: bulk(connectPair(caStore), b.seconds) });
-
-  const mem = await idleCost(
-    b.idleConnections,
-    async () => connectPair(caStore),
-    async (held) => held.forEach((p) => p.client.close()),
-  );
-  out.rows.push({ impl: 'forge', metric: 'heap_bytes_per_idle_connection', suite: SUITE, value: mem.heap });
-  out.rssPerIdleConnection = mem.rss;
   return out;
 }
 

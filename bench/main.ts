@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { nobleProvider } from '../src/crypto/provider-noble.js';
 import { selectProvider } from '../src/crypto/provider.js';
-import { canGc, type Budget, type Family, type Impl, type ImplResult, type Kex, type Row } from './common.js';
+import { canGc, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
 import { forgeRows } from './forge.js';
 import { nativeRows } from './native.js';
 import { puretlsRows } from './puretls.js';
@@ -51,21 +51,36 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const budget: Budget = args.quick ? { seconds: 0.25, idleConnections: 8 } : { seconds: 3, idleConnections: 64 };
+  const budget: Budget = args.quick ? { seconds: 0.25, idleConnections: 8 } : { seconds: 3, idleConnections: 200 };
   if (!canGc) console.log('note: run with node --expose-gc (npm run bench does) for steadier memory figures');
   const results = new Map<Impl, ImplResult>();
-  const run = async (impl: Impl, f: () => Promise<ImplResult>) => {
+  const run = async (impl: Impl, phase: Phase, f: (phase: Phase) => Promise<ImplResult>) => {
     if (args.only && !args.only.includes(impl)) return;
     const t = performance.now();
-    process.stdout.write(`measuring ${impl} ... `);
-    results.set(impl, await f());
+    process.stdout.write(`measuring ${impl} (${phase}) ... `);
+    const r = await f(phase);
+    const prev = results.get(impl);
+    results.set(
+      impl,
+      prev
+        ? {
+            rows: [...prev.rows, ...r.rows],
+            missing: [...prev.missing, ...r.missing],
+            ...((r.rssPerIdleConnection ?? prev.rssPerIdleConnection) !== undefined ? { rssPerIdleConnection: r.rssPerIdleConnection ?? prev.rssPerIdleConnection } : {}),
+            notes: [...(prev.notes ?? []), ...(r.notes ?? [])],
+          }
+        : r,
+    );
     console.log(`${((performance.now() - t) / 1000).toFixed(1)} s`);
   };
-  await run('forge', () => forgeRows(budget));
-  await run('native', () => nativeRows(budget, SUITES));
-  await run('puretls-noble', () => puretlsRows(budget, { impl: 'puretls-noble', provider: nobleProvider, suites: SUITES }));
   const web = await selectProvider();
-  await run('puretls-webcrypto', () => puretlsRows(budget, { impl: 'puretls-webcrypto', provider: web, suites: SUITES }));
+  // Every throughput section first, then every memory section (see Phase).
+  for (const phase of ['speed', 'memory'] as const) {
+    await run('forge', phase, (ph) => forgeRows(budget, ph));
+    await run('native', phase, (ph) => nativeRows(budget, SUITES, ph));
+    await run('puretls-noble', phase, (ph) => puretlsRows(budget, { impl: 'puretls-noble', provider: nobleProvider, suites: SUITES }, ph));
+    await run('puretls-webcrypto', phase, (ph) => puretlsRows(budget, { impl: 'puretls-webcrypto', provider: web, suites: SUITES }, ph));
+  }
 
   const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
   console.log('');

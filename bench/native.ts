@@ -1,7 +1,7 @@
 /** Node's own `tls` (OpenSSL), both ends in this process over 127.0.0.1: the native reference. */
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex } from './common.js';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase } from './common.js';
 
 const OPENSSL_SUITE: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
@@ -66,11 +66,23 @@ const closeSocket = (s: tls.TLSSocket) =>
     s.destroy();
   });
 
-export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; bulk: Record<Family, string> }): Promise<ImplResult> {
+export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; bulk: Record<Family, string> }, phase: Phase): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
   const rows = out.rows;
   const srv = await startServer();
   try {
+    if (phase === 'memory') {
+      const mem = await idleCost(
+        b.idleConnections,
+        () => dial(srv.port, suites.kex.ECDHE_RSA),
+        async (held) => {
+          await Promise.all(held.map(closeSocket));
+        },
+      );
+      rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA, value: mem.heap });
+      out.rssPerIdleConnection = mem.rss;
+      return out;
+    }
     for (const [kex, suite] of Object.entries(suites.kex) as [Kex, string][]) {
       const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite)));
       rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, value });
@@ -90,15 +102,6 @@ export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; 
     for (const [family, suite] of Object.entries(suites.bulk) as [Family, string][]) {
       rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, value: await bulk(srv, suite, b.seconds) });
     }
-    const mem = await idleCost(
-      b.idleConnections,
-      () => dial(srv.port, suites.kex.ECDHE_RSA),
-      async (held) => {
-        await Promise.all(held.map(closeSocket));
-      },
-    );
-    rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA, value: mem.heap });
-    out.rssPerIdleConnection = mem.rss;
   } finally {
     await srv.close();
   }

@@ -1,7 +1,7 @@
 /** puretls at both ends over memoryPair, with one bulk-crypto provider for both. */
-import { accept, connect, createServerContext, memoryPair, type TlsConnection } from '../src/index.js';
+import { accept, connect, createServerContext, memoryPair, type ServerContext, type TlsConnection } from '../src/index.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex } from './common.js';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase } from './common.js';
 
 interface Pair {
   client: TlsConnection;
@@ -14,19 +14,27 @@ export interface PuretlsSetup {
   suites: { kex: Record<Kex, string>; bulk: Record<Family, string> };
 }
 
-export async function puretlsRows(b: Budget, o: PuretlsSetup): Promise<ImplResult> {
+const contexts = new Map<Impl, ServerContext>();
+
+export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
   const { impl, provider } = o;
   const ca = pki('ca.pem');
-  const context = createServerContext({
-    // RSA and ECDSA side by side: the suite the client offers decides which one signs.
-    identities: [
-      { cert: pki('server-rsa-chain.pem'), key: pki('server-rsa.key') },
-      { cert: pki('server-ecdsa-chain.pem'), key: pki('server-ecdsa.key') },
-    ],
-    cipherSuites: [...new Set([...Object.values(o.suites.kex), ...Object.values(o.suites.bulk)])],
-    provider,
-  });
+  // One server per implementation across both phases, as a long-running server: the memory phase then sees its
+  // session cache in the steady state the throughput phase left it in, not filling up from empty.
+  let context = contexts.get(impl);
+  if (!context) {
+    context = createServerContext({
+      // RSA and ECDSA side by side: the suite the client offers decides which one signs.
+      identities: [
+        { cert: pki('server-rsa-chain.pem'), key: pki('server-rsa.key') },
+        { cert: pki('server-ecdsa-chain.pem'), key: pki('server-ecdsa.key') },
+      ],
+      cipherSuites: [...new Set([...Object.values(o.suites.kex), ...Object.values(o.suites.bulk)])],
+      provider,
+    });
+    contexts.set(impl, context);
+  }
   const open = async (suite: string, session?: TlsConnection['session']): Promise<Pair> => {
     const [a, z] = memoryPair();
     const [client, server] = await Promise.all([
@@ -38,6 +46,23 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup): Promise<ImplResul
   const close = async (p: Pair) => {
     await Promise.all([p.client.close(), p.server.close()]);
   };
+
+  if (phase === 'memory') {
+    const mem = await idleCost(
+      b.idleConnections,
+      () => open(o.suites.kex.ECDHE_RSA),
+      async (held) => {
+        await Promise.all(held.map(close));
+      },
+    );
+    // Forge's ends are wired to each other with no transport at all, so the in-memory pipe (two
+    // TransformStreams) is measured on its own and left out, to compare TLS state with TLS state.
+    const pipe = await idleCost(b.idleConnections, async () => memoryPair(), async () => {});
+    out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA, value: Math.max(0, mem.heap - pipe.heap) });
+    out.rssPerIdleConnection = mem.rss;
+    out.notes = [`${impl}: heap per idle connection excludes the memoryPair transport (${(pipe.heap / 1024).toFixed(1)} KB of ${(mem.heap / 1024).toFixed(1)} KB)`];
+    return out;
+  }
 
   for (const [kex, suite] of Object.entries(o.suites.kex) as [Kex, string][]) {
     const value = await opsPerSecond(b.seconds, async () => close(await open(suite)));
@@ -68,20 +93,6 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup): Promise<ImplResul
   for (const [family, suite] of Object.entries(o.suites.bulk) as [Family, string][]) {
     out.rows.push({ impl, metric: 'bulk_mb_per_s', family, suite, value: await bulk(await open(suite), b.seconds) });
   }
-
-  const mem = await idleCost(
-    b.idleConnections,
-    () => open(o.suites.kex.ECDHE_RSA),
-    async (held) => {
-      await Promise.all(held.map(close));
-    },
-  );
-  // Forge's ends are wired to each other with no transport at all, so the in-memory pipe (two
-  // TransformStreams) is measured on its own and left out, to compare TLS state with TLS state.
-  const pipe = await idleCost(b.idleConnections, async () => memoryPair(), async () => {});
-  out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA, value: Math.max(0, mem.heap - pipe.heap) });
-  out.rssPerIdleConnection = mem.rss;
-  out.notes = [`${impl}: heap per idle connection excludes the memoryPair transport (${(pipe.heap / 1024).toFixed(1)} KB of ${(mem.heap / 1024).toFixed(1)} KB)`];
   return out;
 }
 
