@@ -7,7 +7,7 @@
  * each ChangeCipherSpec. Each carries its own 64-bit sequence number, starting at 0.
  */
 import { TlsError } from '../errors.js';
-import { equalBytes } from '../bytes.js';
+import { concat, equalBytes } from '../bytes.js';
 import { hashBlockLen, hashCreate, hmacCreate, type IncrementalMac } from '../crypto/hash.js';
 import { keyBlockIvLen } from '../crypto/prf.js';
 import { TLS10, type CipherSuite } from '../crypto/suites.js';
@@ -98,16 +98,7 @@ function checkOpened(type: number, plaintext: Uint8Array): Uint8Array {
 
 /** The fragment the parts make up (the part itself when there is one, the usual case). */
 function joinParts(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concat(...parts);
 }
 
 /** The initial state: no encryption, no MAC. */

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Reader, Writer, fromHex, toHex } from '../../src/handshake/codec.js';
 import { TlsError } from '../../src/errors.js';
 import * as X from '../../src/handshake/extensions.js';
+import { codeOf } from '../helpers/codes.js';
 
 const { ExtensionType: T } = X;
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 const h = fromHex;
 
 describe('extension list', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HandshakeFramer, HandshakeType, encodeHandshake, handshakeTypeName, type HandshakeMessage } from '../../src/handshake/framer.js';
 import { concat } from '../../src/handshake/codec.js';
-import { TlsError } from '../../src/errors.js';
+import { codeOf } from '../helpers/codes.js';
 
 function body(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -14,15 +14,6 @@ function drain(f: HandshakeFramer): HandshakeMessage[] {
   return out;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('HandshakeType', () => {
   it('has the RFC numbers and names', () => {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, concat } from '../../src/handshake/codec.js';
-import { TlsError } from '../../src/errors.js';
 import { TLS10, TLS11, TLS12 } from '../../src/crypto/suites.js';
 import * as M from '../../src/handshake/messages.js';
 import { ExtensionType } from '../../src/handshake/extensions.js';
+import { codeOf } from '../helpers/codes.js';
 
 const h = fromHex;
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 const rnd = (seed: number) => Uint8Array.from({ length: 32 }, (_, i) => (i + seed) & 0xff);
 
 /**

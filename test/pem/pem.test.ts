@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { base64Decode, base64Encode, pemBlocks } from '../../src/pem.js';
-import { TlsError } from '../../src/errors.js';
+import { codeOf } from '../helpers/codes.js';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('base64Decode', () => {
   it('decodes padded and unpadded groups', () => {
