@@ -172,11 +172,8 @@ export class TlsConnection implements ByteStream {
     if (this.writeFailure) throw this.writeFailure.error;
   }
 
-  private async flush(): Promise<void> {
-    for (let b = this.engine.takeOutgoing(); b; b = this.engine.takeOutgoing()) {
-      if (this.writerClosed) return;
-      await this.writer.write(b);
-    }
+  private flush(): Promise<void> {
+    return flushEngine(this.engine, this.writer, () => this.writerClosed);
   }
 
   private async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
@@ -241,6 +238,14 @@ function transportError(e: unknown): TlsError {
  * Run a handshake over a transport and return the connection, or reject with the TlsError
  * (after sending the fatal alert and closing the transport).
  */
+/** Write everything the engine has queued to the transport, in order (stopping once `closed()` says so). */
+async function flushEngine(engine: Engine<HandshakeResult>, writer: WritableStreamDefaultWriter<Uint8Array>, closed = () => false): Promise<void> {
+  for (let b = engine.takeOutgoing(); b; b = engine.takeOutgoing()) {
+    if (closed()) return;
+    await writer.write(b);
+  }
+}
+
 export async function establish(
   transport: ByteStream,
   engine: Engine<HandshakeResult>,
@@ -250,9 +255,7 @@ export async function establish(
 ): Promise<TlsConnection> {
   const reader = transport.readable.getReader();
   const writer = transport.writable.getWriter();
-  const flush = async () => {
-    for (let b = engine.takeOutgoing(); b; b = engine.takeOutgoing()) await writer.write(b);
-  };
+  const flush = () => flushEngine(engine, writer);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const abort = (why: TlsError) => {
     engine.fail(why);
