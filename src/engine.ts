@@ -11,7 +11,7 @@
 import { AlertDescription, TlsError, asTlsError, peerAlertError, alertName } from './errors.js';
 import { Deframer } from './record/deframer.js';
 import { nullProtection, type Protection } from './record/protection.js';
-import { sealRecords } from './record/writer.js';
+import { sealRecordParts } from './record/writer.js';
 import { ContentType, MAX_PLAINTEXT } from './record/constants.js';
 import { HandshakeFramer, HandshakeType, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
 import { TLS10, type ProtocolVersion } from './crypto/suites.js';
@@ -40,8 +40,8 @@ export interface EngineOptions {
   limits?: EngineLimits;
 }
 
-type Deferred<T> = { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void };
-function deferred<T>(): Deferred<T> {
+export type Deferred<T> = { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void };
+export function deferred<T>(): Deferred<T> {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -461,7 +461,7 @@ export class Engine<R = unknown> {
 
   /** Seal and queue records, in order. `after` runs once these records are queued (used to switch keys after CCS). */
   private write(type: number, data: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
-    const seal = () => sealRecords(this.writeProt, type, this.writeVersion, data, { maxFragment: this.maxFragment, splitFirstByte });
+    const seal = () => sealRecordParts(this.writeProt, type, this.writeVersion, data, { maxFragment: this.maxFragment, splitFirstByte });
     if (this._state === 'open' && this.lazyWrites === 0) {
       // After the handshake the write keys no longer change, so the records are sealed at once: several
       // writes are then in flight together (sequence numbers are taken now, in call order) and the chain
@@ -471,8 +471,8 @@ export class Engine<R = unknown> {
       const p = this.writeChain.then(async () => {
         // Already numbered: it goes out even after a failure, ahead of the fatal alert, so that alert still opens.
         // (Awaited before touching this.out: takeOutgoing() replaces the array meanwhile.)
-        const bytes = await sealing;
-        this.out.push(bytes);
+        const records = await sealing;
+        this.out.push(...records);
       });
       this.writeChain = p.catch(() => {});
       return p;
@@ -482,8 +482,8 @@ export class Engine<R = unknown> {
       this.lazyWrites--;
       // Once failed, the fatal alert is the last record: a handshake still computing its flight must not follow it.
       this.throwIfFailed();
-      const bytes = await seal();
-      this.out.push(bytes);
+      const records = await seal();
+      this.out.push(...records);
       after?.();
     });
     this.writeChain = p.catch(() => {});
@@ -544,11 +544,10 @@ export class Engine<R = unknown> {
       // The alert goes out under the current write protection; if sealing fails there is nothing more to do.
       this.writeChain = this.writeChain
         .then(async () => {
-          this.out.push(
-            await sealRecords(this.writeProt, ContentType.alert, this.writeVersion, new Uint8Array([2, err.alert!]), {
-              maxFragment: this.maxFragment,
-            }),
-          );
+          const alert = await sealRecordParts(this.writeProt, ContentType.alert, this.writeVersion, new Uint8Array([2, err.alert!]), {
+            maxFragment: this.maxFragment,
+          });
+          this.out.push(...alert);
         })
         .catch(() => {});
     }
@@ -579,11 +578,18 @@ export class Engine<R = unknown> {
 
   /** Application data received so far, or null. */
   takeReceived(): Uint8Array | null {
-    if (!this.received.length) return null;
+    const parts = this.takeReceivedParts();
+    return parts.length === 0 ? null : parts.length === 1 ? parts[0]! : concat(...parts);
+  }
+
+  /** Application data received so far, one piece per record (none when there is none): no copy. */
+  takeReceivedParts(): Uint8Array[] {
     const parts = this.received;
-    this.received = [];
-    this.receivedBytes = 0;
-    return parts.length === 1 ? parts[0]! : concat(...parts);
+    if (parts.length) {
+      this.received = [];
+      this.receivedBytes = 0;
+    }
+    return parts;
   }
 
   get bufferedReceived(): number {

@@ -350,9 +350,11 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   await io.expectChangeCipherSpec(prot.read);
   await readFinished(io, 'server', version, suite, master);
 
-  const session: TlsSession | undefined =
+  const createdAt = io.now().getTime();
+  // Built when asked for (most connections never are): its base64 strings would double the chain's memory.
+  const session: (() => TlsSession) | undefined =
     sh.sessionId.length || ticket?.ticket.length
-      ? {
+      ? () => ({
           version,
           cipherSuite: suite.id,
           masterSecret: base64Encode(master),
@@ -362,8 +364,8 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
           ...(cfg.serverName ? { serverName: cfg.serverName } : {}),
           ...(alpnProtocol ? { alpnProtocol } : {}),
           peerChain: peerChain.map(base64Encode),
-          createdAt: io.now().getTime(),
-        }
+          createdAt,
+        })
       : undefined;
   return {
     version,
@@ -404,10 +406,10 @@ async function resumeAbbreviated(
   await sendFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(s.clientRandom, master));
   const peerChain = s.offer.peerChain.map(base64Decode);
-  const session: TlsSession = {
+  const session = (): TlsSession => ({
     ...s.offer,
     ...(ticket?.ticket.length ? { ticket: base64Encode(ticket.ticket), ticketLifetime: ticket.lifetimeHint } : {}),
-  };
+  });
   return {
     version,
     suite,

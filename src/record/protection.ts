@@ -203,14 +203,15 @@ class SerialProtection implements Protection {
 }
 
 /**
- * Nonce and additional data for one record. Fresh per record (25 bytes), because records may be in
- * flight concurrently and a provider may read its inputs after returning.
+ * Nonce and additional data for one record, in one fresh 25-byte buffer (records may be in flight
+ * concurrently and a provider may read its inputs after returning); one allocation, not two, since
+ * on the bulk path a backing store costs more than the bytes written into it.
  */
 function recordInputs(nonceInit: Uint8Array, seq: bigint, type: number, version: number, length: number) {
-  const nonce = nonceInit.slice();
-  const aad = new Uint8Array(PSEUDO_HEADER_LEN);
-  pseudoHeader(aad, new DataView(aad.buffer), seq, type, version, length);
-  return { nonce, nonceView: new DataView(nonce.buffer), aad };
+  const buf = new Uint8Array(12 + PSEUDO_HEADER_LEN);
+  buf.set(nonceInit);
+  const aad = pseudoHeader(buf.subarray(12), new DataView(buf.buffer, 12), seq, type, version, length);
+  return { nonce: buf.subarray(0, 12), view: new DataView(buf.buffer, 0, 12), aad };
 }
 
 /** AES-GCM (RFC 5288): nonce = 4-byte salt || 8-byte explicit nonce, which we set to the sequence number. */
@@ -224,8 +225,8 @@ class GcmState implements ProtectionState {
     this.salt.set(salt);
   }
   async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
-    const { nonce, nonceView, aad } = recordInputs(this.salt, seq, type, version, plaintext.length);
-    nonceView.setBigUint64(4, seq);
+    const { nonce, view, aad } = recordInputs(this.salt, seq, type, version, plaintext.length);
+    view.setBigUint64(4, seq);
     return [nonce.subarray(4), await this.aead.seal(nonce, aad, plaintext)];
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
@@ -253,7 +254,7 @@ class ChaChaState implements ProtectionState {
   }
   private inputs(seq: bigint, type: number, version: number, length: number) {
     const r = recordInputs(this.iv, seq, type, version, length);
-    r.nonceView.setBigUint64(4, this.ivTail ^ seq);
+    r.view.setBigUint64(4, this.ivTail ^ seq);
     return r;
   }
   async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {

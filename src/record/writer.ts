@@ -1,4 +1,5 @@
 /** Outgoing records: split data into fragments, protect each, and frame them with headers. */
+import { concat } from '../bytes.js';
 import { TlsError } from '../errors.js';
 import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER_LEN, isKnownContentType } from './constants.js';
 import type { Protection } from './protection.js';
@@ -50,23 +51,25 @@ export interface SealOptions {
 
 /** Seals data as records under the given protection and returns them concatenated, ready to send. */
 export async function sealRecords(protection: Protection, type: number, version: number, data: Uint8Array, opts: SealOptions = {}): Promise<Uint8Array> {
+  return concat(...(await sealRecordParts(protection, type, version, data, opts)));
+}
+
+/**
+ * sealRecords(), returning the records as parts to put on the wire in order (each header, then its body's
+ * parts): whoever sends several batches together copies each byte once, into the one buffer it writes.
+ */
+export async function sealRecordParts(protection: Protection, type: number, version: number, data: Uint8Array, opts: SealOptions = {}): Promise<Uint8Array[]> {
   const max = opts.maxFragment ?? MAX_PLAINTEXT;
   checkMaxFragment(max);
   const pieces = opts.splitFirstByte && data.length > 1 ? [data.subarray(0, 1), ...fragment(type, data.subarray(1), max)] : fragment(type, data, max);
   // All records are handed over at once, in order (sequence numbers follow call order): a protection
   // that can work on several records in parallel (AEAD with an async provider) gets them together.
-  // Each record comes back as parts (explicit nonce, ciphertext, MAC...) copied straight into place.
   const bodies = await Promise.all(pieces.map((piece) => protection.sealParts(type, version, piece)));
-  const lengths = bodies.map((parts) => parts.reduce((n, p) => n + p.length, 0));
-  const out = new Uint8Array(lengths.reduce((n, len) => n + RECORD_HEADER_LEN + len, 0));
-  let at = 0;
-  bodies.forEach((parts, i) => {
-    writeHeader(out, at, type, version, lengths[i]!);
-    at += RECORD_HEADER_LEN;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-  });
+  const out: Uint8Array[] = [];
+  for (const parts of bodies) {
+    const header = new Uint8Array(RECORD_HEADER_LEN);
+    writeHeader(header, 0, type, version, parts.reduce((n, p) => n + p.length, 0));
+    out.push(header, ...parts);
+  }
   return out;
 }

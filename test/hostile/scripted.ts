@@ -12,6 +12,7 @@ import { encodeHandshake } from '../../src/handshake/framer.js';
 import { nullProtection, type Protection } from '../../src/record/protection.js';
 import { encodeRecord } from '../../src/record/writer.js';
 import type { EngineLimits } from '../../src/engine.js';
+import type { CryptoProvider } from '../../src/crypto/types.js';
 import { seededRandom } from '../../fuzz/rng.js';
 import { now, loadPki, clientConfig, serverConfig, type ClientSpec } from '../../fuzz/scenarios.js';
 import { clientSeed, serverSeed } from '../../fuzz/harness.js';
@@ -99,6 +100,8 @@ export interface DuelOptions {
   serverScript?: Script;
   seed?: number;
   limits?: EngineLimits;
+  /** Both engines' crypto provider (default: the engine's, noble). */
+  provider?: CryptoProvider;
 }
 
 export interface Duel {
@@ -119,8 +122,9 @@ export const defaultServer = (o: Parameters<typeof serverConfig>[1] = {}) => ser
 export async function duel(o: DuelOptions = {}): Promise<Duel> {
   const seed = o.seed ?? 11;
   const limits = o.limits ?? {};
-  const client = new Engine<HandshakeResult>({ random: seededRandom(clientSeed(seed)), now, limits });
-  const server = new Engine<HandshakeResult>({ random: seededRandom(serverSeed(seed)), now, limits });
+  const provider = o.provider ? { provider: o.provider } : {};
+  const client = new Engine<HandshakeResult>({ random: seededRandom(clientSeed(seed)), now, limits, ...provider });
+  const server = new Engine<HandshakeResult>({ random: seededRandom(serverSeed(seed)), now, limits, ...provider });
   const ccfg = o.client ?? defaultClient();
   const scfg = o.server ?? defaultServer();
   const plainAlerts = { client: [] as number[][], server: [] as number[][] };
