@@ -39,8 +39,9 @@ const MAX_IN_FLIGHT = 256 * 1024;
 
 /** A byte stream with the pump running: create with `establish()`. */
 export class TlsConnection implements ByteStream {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
+  /** Made on first use: Node's ReadableStream and WritableStream cost about 6 KB a pair, more than the TLS state. */
+  private readableStream: ReadableStream<Uint8Array> | null = null;
+  private writableStream: WritableStream<Uint8Array> | null = null;
   private closing: Promise<void> | null = null;
   private builtSession: TlsSession | undefined;
   private writerClosed = false;
@@ -65,22 +66,29 @@ export class TlsConnection implements ByteStream {
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
     private readonly writer: WritableStreamDefaultWriter<Uint8Array>,
     private readonly toPeerCert: PeerCertificateLoader,
-  ) {
-    this.readable = new ReadableStream<Uint8Array>(
+  ) {}
+
+  /** Decrypted application data. Nothing is read from the transport until someone reads here. */
+  get readable(): ReadableStream<Uint8Array> {
+    return (this.readableStream ??= new ReadableStream<Uint8Array>(
       {
         pull: (controller) => this.pull(controller),
         cancel: () => this.shutdown(),
       },
       { highWaterMark: 0 },
-    );
-    this.writable = new WritableStream<Uint8Array>({
+    ));
+  }
+
+  /** Application data to send; closing it sends close_notify. */
+  get writable(): WritableStream<Uint8Array> {
+    return (this.writableStream ??= new WritableStream<Uint8Array>({
       write: (chunk) => this.write(chunk),
       close: async () => {
         await this.sending; // a failed write fails the close too
         await this.close();
       },
       abort: () => this.shutdown(),
-    });
+    }));
   }
 
   get version(): TlsVersion {
@@ -134,7 +142,7 @@ export class TlsConnection implements ByteStream {
         // While the application still reads, the transport stays open for the peer's answer: a peer that stops
         // writing once it sees the end of our stream (a Node socket without allowHalfOpen does) would otherwise
         // lose the data and close_notify it still has to send. The read side ends it once the peer has closed.
-        if (!this.readable.locked) await this.closeWriter();
+        if (!this.readableStream?.locked) await this.closeWriter();
       })();
     }
     return this.closing;

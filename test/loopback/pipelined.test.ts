@@ -212,3 +212,17 @@ describe('engine: outgoing records', () => {
     expect(d.server.takeReceived()).toEqual(Uint8Array.from([...new Uint8Array(100).fill(1), ...new Uint8Array(100).fill(2)]));
   });
 });
+
+describe('streams made on first use', () => {
+  it('readable and writable are the same objects on every access, and an untouched connection still closes cleanly', async () => {
+    const o = await handshake({ cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] }, rsaServer);
+    const client = ok(o.client);
+    const srv = ok(o.server);
+    expect(client.readable).toBe(client.readable);
+    expect(client.writable).toBe(client.writable);
+    // The server never touched its streams: closing it still sends close_notify and ends the client's stream cleanly.
+    const clientRead = readAll(client);
+    await srv.close();
+    expect((await clientRead).length).toBe(0);
+  });
+});
