@@ -203,9 +203,8 @@ class SerialProtection implements Protection {
 }
 
 /**
- * Nonce and additional data for one record, in one fresh 25-byte buffer (records may be in flight
- * concurrently and a provider may read its inputs after returning); one allocation, not two, since
- * on the bulk path a backing store costs more than the bytes written into it.
+ * Nonce and additional data for one record, in one fresh 25-byte buffer: records may be in flight
+ * concurrently and a provider may read its inputs after returning.
  */
 function recordInputs(nonceInit: Uint8Array, seq: bigint, type: number, version: number, length: number) {
   const buf = new Uint8Array(12 + PSEUDO_HEADER_LEN);
