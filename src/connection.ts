@@ -4,7 +4,7 @@
  */
 import { Engine, deferred, type Deferred, type HandshakeIO } from './engine.js';
 import { TlsError, asTlsError } from './errors.js';
-import type { ByteStream } from './transport/types.js';
+import { giveUp, type ByteStream } from './transport/types.js';
 import type { CipherSuite, ProtocolVersion, TlsVersion } from './crypto/suites.js';
 import { versionName } from './crypto/suites.js';
 import type { TlsSession } from './handshake/session.js';
@@ -45,14 +45,15 @@ export class TlsConnection implements ByteStream {
   private closing: Promise<void> | null = null;
   private builtSession: TlsSession | undefined;
   private writerClosed = false;
-  /** Writes accepted but not yet sealed and flushed, oldest first, and their bytes. */
-  private inFlight: { done: Promise<void>; bytes: number }[] = [];
+  /** Writes accepted but not yet sealed and flushed, and their bytes. */
+  private pendingWrites = 0;
   private inFlightBytes = 0;
+  /** The write waiting for inFlightBytes to fall to MAX_IN_FLIGHT, and close() waiting for no pending write. */
+  private room: Deferred<void> | null = null;
+  private drained: Deferred<void> | null = null;
   /** Accepted writes whose records are not sealed yet, and the flush the sealed ones wait for. */
   private unsealed = 0;
   private batchFlushed: Deferred<void> | null = null;
-  /** Settles when every accepted write has been sealed and flushed; rejects with the first failure. */
-  private sending: Promise<void> = Promise.resolve();
   /** The first failure of an accepted write (engine or transport): every later write reports it. */
   private writeFailure: { error: unknown } | null = null;
   /** The last receive() handed to the engine and not yet seen to settle (it settles after every earlier one). */
@@ -84,7 +85,7 @@ export class TlsConnection implements ByteStream {
     return (this.writableStream ??= new WritableStream<Uint8Array>({
       write: (chunk) => this.write(chunk),
       close: async () => {
-        await this.sending; // a failed write fails the close too
+        await this.allSent(); // a failed write fails the close too
         await this.close();
       },
       abort: () => this.shutdown(),
@@ -136,7 +137,7 @@ export class TlsConnection implements ByteStream {
     if (!this.closing) {
       this.closing = (async () => {
         // Writes already accepted go out first, each flushed to the transport, as they were before close().
-        await this.sending.catch(() => {});
+        await this.allSent().catch(() => {});
         await this.engine.close();
         await this.flush().catch(() => {});
         // While the application still reads, the transport stays open for the peer's answer: a peer that stops
@@ -162,26 +163,41 @@ export class TlsConnection implements ByteStream {
 
   /**
    * Accepts the next chunk while earlier ones are still being sealed (records are numbered in call order,
-   * so the wire order is the write order), up to MAX_IN_FLIGHT bytes; then waits for the oldest. With an
-   * async provider this keeps several records in the cipher at once instead of one seal per round trip.
+   * so the wire order is the write order), up to MAX_IN_FLIGHT bytes; then waits for earlier ones to go out.
+   * With an async provider this keeps several records in the cipher at once instead of one seal per round trip.
+   * (The WritableStream calls this for one chunk at a time.)
    */
   private async write(chunk: Uint8Array): Promise<void> {
     this.throwIfWriteFailed();
-    const done = this.sealThenFlush(chunk);
-    done.catch((error: unknown) => {
-      this.writeFailure ??= { error };
-    });
-    const entry = { done, bytes: chunk.length };
-    this.inFlight.push(entry);
-    this.inFlightBytes += chunk.length;
-    this.sending = this.sending.then(() => done);
-    this.sending.catch(() => {}); // reported through write() or close()
-    const settle = () => {
-      this.inFlight.splice(this.inFlight.indexOf(entry), 1);
-      this.inFlightBytes -= entry.bytes;
-    };
-    done.then(settle, settle);
-    while (this.inFlightBytes > MAX_IN_FLIGHT) await this.inFlight[0]!.done;
+    const bytes = chunk.length;
+    this.pendingWrites++;
+    this.inFlightBytes += bytes;
+    this.sealThenFlush(chunk).then(
+      () => this.writeSettled(bytes),
+      (error: unknown) => {
+        this.writeFailure ??= { error }; // reported by this write or the next, and by close()
+        this.writeSettled(bytes);
+      },
+    );
+    if (this.inFlightBytes > MAX_IN_FLIGHT) await (this.room ??= deferred()).promise;
+    this.throwIfWriteFailed();
+  }
+
+  private writeSettled(bytes: number): void {
+    this.inFlightBytes -= bytes;
+    if (this.room && this.inFlightBytes <= MAX_IN_FLIGHT) {
+      this.room.resolve();
+      this.room = null;
+    }
+    if (--this.pendingWrites === 0 && this.drained) {
+      this.drained.resolve();
+      this.drained = null;
+    }
+  }
+
+  /** Settles once every accepted write has been sealed and flushed; rejects with the first failure. */
+  private async allSent(): Promise<void> {
+    if (this.pendingWrites > 0) await (this.drained ??= deferred()).promise;
     this.throwIfWriteFailed();
   }
 
@@ -278,11 +294,14 @@ function transportError(e: unknown): TlsError {
  * Run a handshake over a transport and return the connection, or reject with the TlsError
  * (after sending the fatal alert and closing the transport).
  */
-/** Write everything the engine has queued to the transport, in order (stopping once `closed()` says so). */
+/**
+ * Write everything the engine has queued to the transport, in order (stopping once `closed()` says so). Each buffer
+ * is fresh and never touched again, so the transport may keep it rather than copy it.
+ */
 async function flushEngine(engine: Engine<HandshakeResult>, writer: WritableStreamDefaultWriter<Uint8Array>, closed = () => false): Promise<void> {
   for (let b = engine.takeOutgoing(); b; b = engine.takeOutgoing()) {
     if (closed()) return;
-    await writer.write(b);
+    await writer.write(giveUp(b));
   }
 }
 

@@ -568,12 +568,12 @@ export class Engine<R = unknown> {
     if (this._error) throw this._error;
   }
 
-  /** Bytes to put on the wire, or null. */
+  /** Bytes to put on the wire, or null: always a fresh buffer, which the engine never touches again. */
   takeOutgoing(): Uint8Array | null {
     if (!this.out.length) return null;
     const parts = this.out;
     this.out = [];
-    return parts.length === 1 ? parts[0]! : concat(...parts);
+    return concat(...parts);
   }
 
   /** Application data received so far, or null. */

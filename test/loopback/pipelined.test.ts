@@ -8,7 +8,7 @@ import { handshake, ok, rsaServer, ecdsaServer } from './harness.js';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
 import type { TlsConnection } from '../../src/connection.js';
-import type { ByteStream } from '../../src/transport/types.js';
+import { giveUp, isGivenUp, type ByteStream } from '../../src/transport/types.js';
 import { memoryPair } from '../../src/transport/memory.js';
 import { connect } from '../../src/client.js';
 import { accept } from '../../src/server.js';
@@ -224,5 +224,84 @@ describe('streams made on first use', () => {
     const clientRead = readAll(client);
     await srv.close();
     expect((await clientRead).length).toBe(0);
+  });
+});
+
+describe('writes in flight', () => {
+  it('a write is accepted at once until 256 KiB wait to be sealed, then waits for room', async () => {
+    // Every seal of application data waits for a gate the test opens (the handshake's records pass).
+    let gate: Promise<void> | null = null;
+    const gated: CryptoProvider = {
+      ...nobleProvider,
+      async aead(cipher, key) {
+        const c = await nobleProvider.aead(cipher, key);
+        return {
+          open: (n, a, ct) => c.open(n, a, ct),
+          async seal(n, a, pt) {
+            if (gate && pt.length === 16384) await gate;
+            return c.seal(n, a, pt);
+          },
+        };
+      },
+    };
+    const [a, b] = memoryPair();
+    const [client, server] = await Promise.all([
+      connect({ ...baseClient, cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], transport: a, provider: gated }),
+      accept({ ...rsaServer, transport: b }),
+    ]);
+    let open!: () => void;
+    gate = new Promise((r) => (open = r));
+    const writer = client.writable.getWriter();
+    const settled: boolean[] = [];
+    const writes = Array.from({ length: 17 }, (_, i) => {
+      const p = writer.write(new Uint8Array(16384).fill(i + 1));
+      void p.then(() => (settled[i] = true));
+      return p;
+    });
+    await Promise.all(writes.slice(0, 16)); // 16 × 16 KiB = 256 KiB: all accepted while none is sealed
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled[16]).toBeUndefined(); // the 17th waits for room
+    open();
+    await writes[16];
+    const reader = server.readable.getReader();
+    const got: Uint8Array[] = [];
+    for (let n = 0; n < 17 * 16384; ) {
+      const r = await reader.read();
+      got.push(r.value!);
+      n += r.value!.length;
+    }
+    const all = Buffer.concat(got);
+    for (let i = 0; i < 17; i++) expect(all.subarray(i * 16384, (i + 1) * 16384).every((x) => x === i + 1)).toBe(true);
+    reader.releaseLock();
+    writer.releaseLock();
+    await Promise.all([client.close(), server.close()]);
+  });
+
+  it('memoryPair copies what it is given unless the writer gave it up, as a TlsConnection does with all it writes', async () => {
+    const [a, b] = memoryPair();
+    const w = a.writable.getWriter();
+    const r = b.readable.getReader();
+    const mine = new Uint8Array([1, 2, 3]);
+    await w.write(mine);
+    mine[0] = 9; // a writer may reuse its buffer once write() resolves
+    const copied = (await r.read()).value!;
+    expect(copied).not.toBe(mine);
+    expect([...copied]).toEqual([1, 2, 3]);
+    const given = giveUp(new Uint8Array([4, 5]));
+    await w.write(given);
+    expect((await r.read()).value).toBe(given);
+
+    const [c, d] = memoryPair();
+    const seen: boolean[] = [];
+    const inner = c.writable.getWriter();
+    const watched: ByteStream = {
+      readable: c.readable,
+      writable: new WritableStream<Uint8Array>({ write: (x) => (seen.push(isGivenUp(x)), inner.write(x)), close: () => inner.close() }),
+    };
+    const [client, server] = await Promise.all([connect({ ...baseClient, transport: watched }), accept({ ...rsaServer, transport: d })]);
+    await client.writable.getWriter().write(new Uint8Array(40000));
+    await Promise.all([client.close(), server.close()]);
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every(Boolean)).toBe(true);
   });
 });
