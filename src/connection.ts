@@ -291,10 +291,6 @@ function transportError(e: unknown): TlsError {
 }
 
 /**
- * Run a handshake over a transport and return the connection, or reject with the TlsError
- * (after sending the fatal alert and closing the transport).
- */
-/**
  * Write everything the engine has queued to the transport, in order (stopping once `closed()` says so). Each buffer
  * is fresh and never touched again, so the transport may keep it rather than copy it.
  */
@@ -305,6 +301,10 @@ async function flushEngine(engine: Engine<HandshakeResult>, writer: WritableStre
   }
 }
 
+/**
+ * Run a handshake over a transport and return the connection, or reject with the TlsError
+ * (after sending the fatal alert and closing the transport).
+ */
 export async function establish(
   transport: ByteStream,
   engine: Engine<HandshakeResult>,

@@ -134,6 +134,24 @@ function countingWrites(t: ByteStream): { transport: ByteStream; writes: () => n
   return { transport: { readable: t.readable, writable }, writes: () => n };
 }
 
+/** AES-GCM from noble, except that each seal first waits for what `before(plaintext)` returns (a gate a test opens). */
+function gatedProvider(before: (plaintext: Uint8Array) => Promise<void> | null): CryptoProvider {
+  return {
+    ...nobleProvider,
+    async aead(cipher, key) {
+      const c = await nobleProvider.aead(cipher, key);
+      return {
+        open: (n, a, ct) => c.open(n, a, ct),
+        async seal(n, a, pt) {
+          const wait = before(pt);
+          if (wait) await wait;
+          return c.seal(n, a, pt);
+        },
+      };
+    },
+  };
+}
+
 describe('batched flushing (async provider)', () => {
   it('records of writes sealed together reach the transport in one write; a lone write goes out once sealed', async () => {
     const provider = webCryptoProvider();
@@ -175,23 +193,13 @@ describe('batched flushing (async provider)', () => {
 
 describe('engine: outgoing records', () => {
   it('records still in the cipher when the queued bytes are taken are queued afterwards, not lost', async () => {
-    // AES-GCM from noble, except that the seal of one chosen record waits for a gate the test opens.
+    // The seal of one chosen record waits for a gate the test opens.
     let gate: Promise<void> | null = null;
-    const gated: CryptoProvider = {
-      ...nobleProvider,
-      async aead(cipher, key) {
-        const c = await nobleProvider.aead(cipher, key);
-        return {
-          open: (n, a, ct) => c.open(n, a, ct),
-          async seal(n, a, pt) {
-            const wait = gate;
-            gate = null;
-            if (wait) await wait;
-            return c.seal(n, a, pt);
-          },
-        };
-      },
-    };
+    const gated = gatedProvider(() => {
+      const wait = gate;
+      gate = null;
+      return wait;
+    });
     const d = await duel({ provider: gated });
     await d.pump();
     expect(d.client.state).toBe('open');
@@ -229,21 +237,9 @@ describe('streams made on first use', () => {
 
 describe('writes in flight', () => {
   it('a write is accepted at once until 256 KiB wait to be sealed, then waits for room', async () => {
-    // Every seal of application data waits for a gate the test opens (the handshake's records pass).
+    // Every seal of a 16 KiB record waits for a gate the test opens (the handshake's records pass).
     let gate: Promise<void> | null = null;
-    const gated: CryptoProvider = {
-      ...nobleProvider,
-      async aead(cipher, key) {
-        const c = await nobleProvider.aead(cipher, key);
-        return {
-          open: (n, a, ct) => c.open(n, a, ct),
-          async seal(n, a, pt) {
-            if (gate && pt.length === 16384) await gate;
-            return c.seal(n, a, pt);
-          },
-        };
-      },
-    };
+    const gated = gatedProvider((pt) => (pt.length === 16384 ? gate : null));
     const [a, b] = memoryPair();
     const [client, server] = await Promise.all([
       connect({ ...baseClient, cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], transport: a, provider: gated }),
