@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * Browser bundle: dist/browser/puretls.js, one minified ESM file with the whole library (src/index.ts).
- * Files named src/transport/node* are Node-only; they are swapped for browser versions here (no system CA bundle,
- * no Node Duplex). Any other import of a Node built-in fails the build, naming the importer, so nothing Node-only
- * can slip into what browsers load. Usage: node scripts/build-browser.mjs [--outfile FILE] [--entry FILE] [--quiet]
+ * Browser bundle: dist/browser/puretls.js, one minified ESM file with the portable library (src/web.ts, what
+ * bundlers get for `import 'puretls'` under the browser condition). Reaching a Node-only module (src/transport/node*)
+ * or a Node built-in fails the build, naming the importer, so nothing Node-only can slip into what browsers load.
+ * Usage: node scripts/build-browser.mjs [--outfile FILE] [--entry FILE] [--quiet]
  */
 import { build } from 'esbuild';
 import { mkdirSync, statSync } from 'node:fs';
@@ -17,27 +17,15 @@ const args = process.argv.slice(2);
 const outIdx = args.indexOf('--outfile');
 const outfile = path.resolve(root, outIdx >= 0 ? args[outIdx + 1] : 'dist/browser/puretls.js');
 const entryIdx = args.indexOf('--entry');
-const entry = path.resolve(root, entryIdx >= 0 ? args[entryIdx + 1] : 'src/index.ts');
+const entry = path.resolve(root, entryIdx >= 0 ? args[entryIdx + 1] : 'src/web.ts');
 const quiet = args.includes('--quiet');
-
-/** What the browser gets instead of each Node-only module (same exports, browser behaviour). */
-const BROWSER_VERSIONS = {
-  'node-system-ca': 'export async function loadSystemCa() { return null; }',
-  'node-duplex':
-    "import { TlsError } from '../errors.js';\n" +
-    "export function toNodeDuplex() { throw new TlsError('config_invalid', 'toNodeDuplex() needs Node streams; in a browser use the connection as a ByteStream'); }\n" +
-    'export class ByteStreamDuplex {}',
-};
 
 const browserOnly = {
   name: 'browser-only',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]transport[\\/]node-[a-z-]+\.ts$/ }, (a) => {
-      const name = path.basename(a.path, '.ts');
-      const contents = BROWSER_VERSIONS[name];
-      if (contents === undefined) return { errors: [{ text: `${path.relative(root, a.path)} is Node-only and has no browser version` }] };
-      return { contents, loader: 'ts', resolveDir: path.dirname(a.path) };
-    });
+    b.onLoad({ filter: /[\\/]src[\\/]transport[\\/]node[a-z-]*\.ts$/ }, (a) => ({
+      errors: [{ text: `${path.relative(root, a.path)} is Node-only: the browser bundle must not reach it` }],
+    }));
     const builtins = /^(node:|(assert|buffer|child_process|crypto|dns|events|fs|http|https|net|os|path|stream|tls|url|util|zlib)(\/.*)?$)/;
     b.onResolve({ filter: builtins }, (a) => ({
       errors: [{ text: `Node built-in '${a.path}' reached from ${path.relative(root, a.importer)}: the browser bundle must not import it` }],

@@ -2,6 +2,7 @@
  * Turning user options into handshake configuration: versions, suites, groups, signature schemes,
  * certificates and keys, and the certificate verifier. Shared by connect() and accept().
  */
+import { platform } from './platform.js';
 import { TlsError, CertificateError } from './errors.js';
 import { derBlobs, type PemInput } from './pem.js';
 import { equalBytes } from './bytes.js';
@@ -139,22 +140,24 @@ function anchorsOf(item: PemInput): Certificate[] {
   return loadCertificates(item);
 }
 
-/** Trust anchors: the given PEM/DER input(s), or the platform bundle on Node. Callers must not modify the array. */
+/**
+ * Trust anchors: the given PEM/DER input(s), or the platform's bundle (the systemCa hook the Node entry installs).
+ * Callers must not modify the array.
+ */
 export async function loadTrustAnchors(ca: PemInput | PemInput[] | undefined): Promise<Certificate[]> {
   if (ca !== undefined) {
     const roots = Array.isArray(ca) ? ca.flatMap(anchorsOf) : anchorsOf(ca);
     if (!roots.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
     return roots;
   }
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (isNode) {
-    const { loadSystemCa } = await import('./transport/node-system-ca.js');
-    const bundle = await loadSystemCa();
+  const systemCa = platform().systemCa;
+  if (systemCa) {
+    const bundle = await systemCa();
     if (bundle) return anchorsOf(bundle);
   }
   throw new TlsError(
     'config_no_ca',
-    isNode
+    systemCa
       ? 'no system CA bundle found (set SSL_CERT_FILE or pass ca)'
       : 'pass ca: there is no system CA bundle in this environment',
   );

@@ -1,38 +1,9 @@
-/** puretls: TLS 1.0–1.2, client and server, over any duplex byte stream. */
-export { connect, type ConnectOptions } from './client.js';
-export { accept, createServerContext, ServerContext, type AcceptOptions, type ServerOptions, type ServerIdentityInput, type SniResult } from './server.js';
-export { TlsConnection, type HandshakeResult } from './connection.js';
-export { TlsError, CertificateError, AlertDescription, alertName } from './errors.js';
-export type { ByteStream } from './transport/types.js';
-export { memoryPair } from './transport/memory.js';
+/**
+ * puretls, Node entry (the `node` export condition, and dist/index.js): everything of the portable entry
+ * (src/web.ts) plus the Node-only parts: nodeStream, toNodeDuplex, and the platform hooks that give connect() the
+ * system CA bundle and connect({ host, port }) / request(url) a TCP connection of their own.
+ */
+import './transport/node-platform.js';
+export * from './web.js';
 export { nodeStream } from './transport/node.js';
-export type { PemInput } from './pem.js';
-export type { TlsVersion } from './crypto/suites.js';
-export { CIPHER_SUITES } from './crypto/suites.js';
-export type { TlsSession } from './handshake/session.js';
-export { createSessionStore, type SessionStore } from './handshake/session-cache.js';
-export type { TicketKey } from './handshake/tickets.js';
-export type { OcspStaple } from './server.js';
-export { checkOcspResponse, type OcspResult, type OcspCertStatus } from './x509/ocsp.js';
-export { verifyCertificateChain } from './x509/verify.js';
-export type { PeerCertificate } from './x509/peercert.js';
-export { matchHostname } from './hostname/index.js';
-export { webSocketStream, type WebSocketLike, type WebSocketStreamOptions } from './transport/websocket.js';
-export { webStreams } from './transport/webstreams.js';
 export { toNodeDuplex } from './transport/node-duplex.js';
-export {
-  wrapSocket,
-  CERT_NONE,
-  CERT_OPTIONAL,
-  CERT_REQUIRED,
-  PROTOCOL_SSLv23,
-  PROTOCOL_TLS,
-  PROTOCOL_TLSv1,
-  PROTOCOL_TLSv1_1,
-  PROTOCOL_TLSv1_2,
-  type WrapSocketOptions,
-  type SSLSocket,
-} from './python.js';
-export { request, type RequestInit, type RequestBody, type Target } from './http/index.js';
-/** Parse one DER certificate into the getpeercert() shape (e.g. to show each certificate of peerCertificateChain()). */
-export { peerCertificateFromDer } from './peer.js';

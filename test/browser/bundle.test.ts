@@ -46,11 +46,21 @@ describe('browser bundle', () => {
     expect(r.stderr).toContain("Node built-in 'node:fs' reached from");
   });
 
-  it('loads as one ES module with the public API; toNodeDuplex explains it needs Node', async () => {
+  it('fails, naming the module, when a Node-only module of the library is reached', () => {
+    const entry = path.join(tmp, 'node-entry.ts');
+    writeFileSync(entry, `export * from ${JSON.stringify(path.join(repoRoot, 'src/index.ts'))};\n`);
+    const r = build('--entry', entry, '--outfile', path.join(tmp, 'node-entry.js'), '--quiet');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/src[\\/]transport[\\/]node[a-z-]*\.ts is Node-only/);
+  });
+
+  it('loads as one ES module with the portable API and none of the Node-only names', async () => {
     const out = path.join(tmp, 'puretls.js');
     const mod = await import(out);
     expect(typeof mod.connect).toBe('function');
+    expect(typeof mod.setPlatform).toBe('function');
     expect(mod.CERT_REQUIRED).toBe(2);
-    expect(() => mod.toNodeDuplex({})).toThrow(/Node streams/);
+    expect(mod.toNodeDuplex).toBeUndefined();
+    expect(mod.nodeStream).toBeUndefined();
   });
 });
