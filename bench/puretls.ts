@@ -1,6 +1,7 @@
 /** puretls at both ends over memoryPair, with one bulk-crypto provider for both. */
 import { accept, connect, createServerContext, memoryPair, type ServerContext, type TlsConnection } from '../src/index.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
+import type { CipherSuiteOption } from '../src/crypto/suites.js';
 import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase } from './common.js';
 
 interface Pair {
@@ -30,7 +31,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
         { cert: pki('server-rsa-chain.pem'), key: pki('server-rsa.key') },
         { cert: pki('server-ecdsa-chain.pem'), key: pki('server-ecdsa.key') },
       ],
-      cipherSuites: [...new Set([...Object.values(o.suites.kex), ...Object.values(o.suites.bulk)])],
+      cipherSuites: [...new Set([...Object.values(o.suites.kex), ...Object.values(o.suites.bulk)])] as CipherSuiteOption[],
       provider,
     });
     contexts.set(impl, context);
@@ -38,7 +39,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   const open = async (suite: string, session?: TlsConnection['session']): Promise<Pair> => {
     const [a, z] = memoryPair();
     const [client, server] = await Promise.all([
-      connect({ transport: a, serverName: 'localhost', ca, cipherSuites: [suite], provider, ...(session ? { session } : {}) }),
+      connect({ transport: a, serverName: 'localhost', ca, cipherSuites: [suite as CipherSuiteOption], provider, ...(session ? { session } : {}) }),
       accept({ transport: z, context }),
     ]);
     return { client, server };

@@ -5,7 +5,9 @@ import { establish, type TlsConnection, type HandshakeResult } from './connectio
 import { clientHandshake, type ClientHandshakeConfig } from './handshake/client.js';
 import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
-import type { TlsVersion } from './crypto/suites.js';
+import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
+import type { SignatureSchemeName } from './crypto/sig.js';
+import type { GroupOptionName } from './config.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultProvider } from './crypto/provider.js';
 import type { TlsSession } from './handshake/session.js';
@@ -33,11 +35,11 @@ export interface ConnectOptions {
   minVersion?: TlsVersion;
   maxVersion?: TlsVersion;
   /** IANA names (e.g. 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), in preference order. */
-  cipherSuites?: string[];
+  cipherSuites?: CipherSuiteOption[];
   /** Named groups to offer, e.g. ['x25519', 'secp256r1']. */
-  groups?: string[];
+  groups?: GroupOptionName[];
   /** TLS 1.2 signature schemes to accept, e.g. ['ecdsa_secp256r1_sha256', 'rsa_pss_rsae_sha256']. */
-  signatureAlgorithms?: string[];
+  signatureAlgorithms?: SignatureSchemeName[];
   /** Client certificate chain (leaf first) and key, sent when the server asks. */
   cert?: PemInput;
   key?: PemInput;

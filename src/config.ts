@@ -15,7 +15,7 @@ import {
   type ProtocolVersion,
   type TlsVersion,
 } from './crypto/suites.js';
-import { GROUPS } from './crypto/kex.js';
+import { GROUPS, type GroupName } from './crypto/kex.js';
 import { schemeByName } from './crypto/sig.js';
 import { parsePrivateKey, keysMatch } from './crypto/keys.js';
 import type { PrivateKey } from './crypto/types.js';
@@ -56,9 +56,13 @@ export function cipherSuites(names?: readonly string[]): CipherSuite[] {
 
 export const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096'] as const;
 
+const GROUP_ALIASES = { 'P-256': 'secp256r1', 'P-384': 'secp384r1', X25519: 'x25519' } as const;
+/** A named group as options take it: its IANA name ('x25519', 'secp256r1', 'ffdhe2048', ...) or an alias ('P-256'). */
+export type GroupOptionName = GroupName | keyof typeof GROUP_ALIASES;
+
 /** Named group ids from names ('x25519', 'secp256r1'/'P-256', 'secp384r1'/'P-384', 'ffdhe2048', ...). */
 export function namedGroups(names: readonly string[] = DEFAULT_GROUPS): number[] {
-  const alias: Record<string, string> = { 'P-256': 'secp256r1', 'P-384': 'secp384r1', X25519: 'x25519' };
+  const alias: Record<string, string> = GROUP_ALIASES;
   return names.map((n) => {
     const id = (GROUPS as Record<string, number>)[alias[n] ?? n];
     if (id === undefined) throw new TlsError('config_invalid', `unknown or unsupported group '${n}'`);

@@ -3,7 +3,7 @@
  * A pump moves bytes between the transport and the sans-I/O engine: flush outgoing first, then read.
  */
 import { Engine, deferred, type Deferred, type HandshakeIO } from './engine.js';
-import { TlsError, asTlsError } from './errors.js';
+import { TlsError, asTlsError, type ErrorCode } from './errors.js';
 import { giveUp, type ByteStream } from './transport/types.js';
 import type { CipherSuite, ProtocolVersion, TlsVersion } from './crypto/suites.js';
 import { versionName } from './crypto/suites.js';
@@ -21,7 +21,7 @@ export interface HandshakeResult {
   /** The peer's certificate chain as received, DER, leaf first. */
   peerChain: Uint8Array[];
   /** Outcome of certificate verification (verify 'optional' records failures here instead of failing). */
-  verification: { ok: true } | { ok: false; code: string; message: string } | { ok: false; code: 'not_verified'; message: string };
+  verification: { ok: true } | { ok: false; code: ErrorCode; message: string } | { ok: false; code: 'not_verified'; message: string };
   /** TLS 1.2 SNI the client sent / the server received. */
   serverName?: string;
   /** Stapled OCSP response, if the server sent one. */

@@ -53,7 +53,7 @@ const ALERT_NAMES = new Map<number, AlertName>(
 );
 
 /** The name of an alert description number ("unknown_42" for ones RFCs do not define). */
-export function alertName(desc: number): string {
+export function alertName(desc: number): AlertName | `unknown_${number}` {
   return ALERT_NAMES.get(desc) ?? `unknown_${desc}`;
 }
 
@@ -150,8 +150,14 @@ export const ERROR_ALERTS = {
 } as const satisfies Record<string, AlertName | 'certificate_required_compat' | null>;
 
 export type LocalErrorCode = keyof typeof ERROR_ALERTS;
-/** Codes raised locally plus `peer_alert_<name>` for fatal alerts the peer sent. */
-export type ErrorCode = LocalErrorCode | `peer_alert_${string}`;
+/**
+ * Every `code` a TlsError can carry: the codes raised locally (the table above) plus `peer_alert_<name>` for a fatal
+ * alert the peer sent (`peer_alert_unknown_<n>` for numbers no RFC names). A closed union, so a misspelt code in a
+ * `switch (e.code)` or a comparison does not compile.
+ */
+export type TlsErrorCode = LocalErrorCode | `peer_alert_${AlertName}` | `peer_alert_unknown_${number}`;
+/** The same union under its internal name. */
+export type ErrorCode = TlsErrorCode;
 
 /** The alert description to send for a local failure, or null when none is sent. */
 export function alertFor(code: string): number | null {
@@ -164,10 +170,11 @@ export function alertFor(code: string): number | null {
 }
 
 export class TlsError extends Error {
-  readonly code: string;
+  /** What went wrong, stable across releases: one of `TlsErrorCode` (see the table above). */
+  readonly code: TlsErrorCode;
   /** The alert sent for this failure (local errors) or received (peer_alert_*), if any. */
   readonly alert: number | null;
-  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown; alert?: number | null }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; alert?: number | null }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'TlsError';
     this.code = code;
@@ -177,7 +184,7 @@ export class TlsError extends Error {
 
 /** A certificate or hostname failure (Python's ssl.CertificateError / SSLCertVerificationError). */
 export class CertificateError extends TlsError {
-  constructor(code: ErrorCode | string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'CertificateError';
   }

@@ -9,7 +9,7 @@ import { accept } from './server.js';
 import type { TlsConnection } from './connection.js';
 import type { ByteStream } from './transport/types.js';
 import { readPemInput, type PemInput } from './pem.js';
-import type { TlsVersion } from './crypto/suites.js';
+import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
 import { suiteByName } from './crypto/suites.js';
 import type { PeerCertificate } from './x509/peercert.js';
 
@@ -114,12 +114,12 @@ export function verifyModeFor(certReqs: number, serverSide: boolean): 'none' | '
 }
 
 /** Suite names from an OpenSSL-style colon-separated list. */
-export function cipherList(ciphers: string): string[] {
+export function cipherList(ciphers: string): CipherSuiteOption[] {
   const names = ciphers.split(/[:,\s]+/).filter(Boolean);
   for (const n of names) {
     if (!suiteByName(n)) throw new TlsError('config_invalid', `unknown or unsupported cipher '${n}' in ciphers`);
   }
-  return names;
+  return names as CipherSuiteOption[];
 }
 
 /** A file-like object is read once; both the certificate and (when keyfile is absent) the key come from that text. */

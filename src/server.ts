@@ -5,7 +5,9 @@ import { establish, type TlsConnection, type HandshakeResult } from './connectio
 import { identityFitsSuite, serverHandshake, type ClientAuthMode, type ServerHandshakeConfig } from './handshake/server.js';
 import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
-import type { TlsVersion } from './crypto/suites.js';
+import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
+import type { SignatureSchemeName } from './crypto/sig.js';
+import type { GroupOptionName } from './config.js';
 import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultProvider } from './crypto/provider.js';
@@ -48,14 +50,14 @@ export interface ServerOptions {
   minVersion?: TlsVersion;
   maxVersion?: TlsVersion;
   /** IANA names, in our preference order. */
-  cipherSuites?: string[];
+  cipherSuites?: CipherSuiteOption[];
   /** Pick the suite by our order (default true) or the client's (false). */
   honorCipherOrder?: boolean;
   alpnProtocols?: string[];
   /** Named groups in preference order (ECDHE curves and RFC 7919 groups). */
-  groups?: string[];
+  groups?: GroupOptionName[];
   /** TLS 1.2 signature schemes we sign with and accept for client CertificateVerify. */
-  signatureAlgorithms?: string[];
+  signatureAlgorithms?: SignatureSchemeName[];
   /** RFC 7919 group for DHE when the client names none. Default 'ffdhe2048'. */
   dhGroup?: FfdheGroupName;
   /** Virtual hosts: called with the client's SNI name. */

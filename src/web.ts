@@ -7,11 +7,14 @@
 export { connect, type ConnectOptions } from './client.js';
 export { accept, createServerContext, ServerContext, type AcceptOptions, type ServerOptions, type ServerIdentityInput, type SniResult } from './server.js';
 export { TlsConnection, type HandshakeResult } from './connection.js';
-export { TlsError, CertificateError, AlertDescription, alertName } from './errors.js';
+export { TlsError, CertificateError, AlertDescription, alertName, type TlsErrorCode, type AlertName } from './errors.js';
 export type { ByteStream } from './transport/types.js';
 export { memoryPair } from './transport/memory.js';
 export type { PemInput } from './pem.js';
-export type { TlsVersion } from './crypto/suites.js';
+export type { TlsVersion, CipherSuiteName, OpenSslSuiteName, CipherSuiteOption } from './crypto/suites.js';
+export type { SignatureSchemeName } from './crypto/sig.js';
+export type { GroupName } from './crypto/kex.js';
+export type { GroupOptionName } from './config.js';
 export { CIPHER_SUITES } from './crypto/suites.js';
 export type { TlsSession } from './handshake/session.js';
 export { createSessionStore, type SessionStore } from './handshake/session-cache.js';

@@ -1,3 +1,4 @@
+import type { CipherSuiteOption } from '../crypto/suites.js';
 /** Plain argv parsing: --flag, --opt value, --opt=value, short aliases, repeatable options. No dependency. */
 import { TlsError } from '../errors.js';
 
@@ -90,6 +91,7 @@ export function numberOption(v: unknown, flag: string): number | undefined {
 }
 
 /** Suite names from --cipher: colon- or comma-separated, OpenSSL or IANA names. */
-export function cipherOption(v: unknown): string[] | undefined {
-  return typeof v === 'string' ? v.split(/[:,]/).map((s) => s.trim()).filter(Boolean) : undefined;
+export function cipherOption(v: unknown): CipherSuiteOption[] | undefined {
+  // Unknown names are refused by connect()/accept() with config_invalid.
+  return typeof v === 'string' ? (v.split(/[:,]/).map((s) => s.trim()).filter(Boolean) as CipherSuiteOption[]) : undefined;
 }

@@ -7,7 +7,7 @@ import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { cbc } from '@noble/ciphers/aes.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { TlsError } from '../errors.js';
+import { TlsError, type ErrorCode } from '../errors.js';
 import { concat, equalBytes } from '../bytes.js';
 import { derBlobs, readPemInput, looksLikePem, pemBlocks, type PemInput } from '../pem.js';
 import { bytesToBigInt, bigIntToMinBytes, bitLength } from './bigint.js';
@@ -126,7 +126,7 @@ function ecPoint(d: Der, curve: NamedCurve, bytes: Uint8Array): Uint8Array {
   }
 }
 
-function curveFromParams(d: Der, params: Node | undefined, unsupportedCode: string): NamedCurve {
+function curveFromParams(d: Der, params: Node | undefined, unsupportedCode: ErrorCode): NamedCurve {
   if (!(params instanceof asn1js.ObjectIdentifier)) {
     throw new TlsError(unsupportedCode, `${d.what}: only named curves are supported (explicit EC parameters are not)`);
   }

@@ -76,7 +76,7 @@ export interface SignatureScheme {
  * TLS SignatureScheme values (RFC 8446 §4.2.3 names; in TLS 1.2 these are the HashAlgorithm/SignatureAlgorithm
  * pairs of RFC 5246). In TLS 1.2 the ecdsa_* rows mean "ECDSA with that hash" on any curve.
  */
-export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+const SCHEME_ROWS = [
   { id: 0x0201, name: 'rsa_pkcs1_sha1', alg: { kind: 'rsa-pkcs1', hash: 'sha1' }, keyKind: 'rsa' },
   { id: 0x0203, name: 'ecdsa_sha1', alg: { kind: 'ecdsa', hash: 'sha1' }, keyKind: 'ec' },
   { id: 0x0401, name: 'rsa_pkcs1_sha256', alg: { kind: 'rsa-pkcs1', hash: 'sha256' }, keyKind: 'rsa' },
@@ -92,7 +92,10 @@ export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
   { id: 0x0809, name: 'rsa_pss_pss_sha256', alg: { kind: 'rsa-pss', hash: 'sha256' }, keyKind: 'rsa-pss' },
   { id: 0x080a, name: 'rsa_pss_pss_sha384', alg: { kind: 'rsa-pss', hash: 'sha384' }, keyKind: 'rsa-pss' },
   { id: 0x080b, name: 'rsa_pss_pss_sha512', alg: { kind: 'rsa-pss', hash: 'sha512' }, keyKind: 'rsa-pss' },
-];
+] as const satisfies readonly SignatureScheme[];
+/** The name of every signature scheme puretls knows, e.g. 'rsa_pss_rsae_sha256', 'ecdsa_secp256r1_sha256'. */
+export type SignatureSchemeName = (typeof SCHEME_ROWS)[number]['name'];
+export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = SCHEME_ROWS;
 
 const SCHEME_BY_ID = new Map(SIGNATURE_SCHEMES.map((s) => [s.id, s]));
 const SCHEME_BY_NAME = new Map(SIGNATURE_SCHEMES.map((s) => [s.name, s]));

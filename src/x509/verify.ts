@@ -3,7 +3,7 @@
  * rustls-webpki enforce it). Paths are built depth-first from the leaf towards any trust anchor, trying every
  * candidate issuer (exact subject match, AKI/SKI as a filter) with backtracking, under a work budget.
  */
-import { TlsError } from '../errors.js';
+import { TlsError, type ErrorCode } from '../errors.js';
 import { derBlobs, type PemInput } from '../pem.js';
 import { verifySignature } from '../crypto/index.js';
 import type { PublicKey } from '../crypto/types.js';
@@ -13,7 +13,7 @@ import { matchesPeerName, commonNameProblem, type PeerName } from '../hostname/i
 import { parseCrl, type Crl } from './crl.js';
 import { bytesEqual } from './asn1.js';
 
-export type VerifyResult<T> = { ok: true; chain: T[] } | { ok: false; code: string; message: string };
+export type VerifyResult<T> = { ok: true; chain: T[] } | { ok: false; code: ErrorCode; message: string };
 
 export interface VerifyChainOptions {
   leaf: Certificate;
@@ -36,7 +36,7 @@ const MIN_RSA_BITS = 2048;
 const ANY_EKU = EKU_OIDS.anyExtendedKeyUsage!;
 
 class Fail extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
   }
 }

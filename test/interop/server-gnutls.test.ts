@@ -1,3 +1,4 @@
+import type { CipherSuiteName } from '../../src/crypto/suites.js';
 /**
  * `gnutls-cli` against accept() on 127.0.0.1 for a representative set: each key exchange × AEAD/CBC × version,
  * RSA and ECDSA certificates, and client certificates. The server pins the suite; GnuTLS is opened up to the
@@ -52,7 +53,7 @@ async function run(server: ServerOptions, v: V, extra: string[] = []): Promise<{
 const rsa = { cert: pki.serverRsa.chain, key: pki.serverRsa.key };
 const ecdsa = { cert: pki.serverEcdsa.chain, key: pki.serverEcdsa.key };
 
-const cases: [V, string][] = [
+const cases: [V, CipherSuiteName][] = [
   ['TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
   ['TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384'],
   ['TLSv1.2', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'],

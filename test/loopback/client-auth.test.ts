@@ -1,3 +1,4 @@
+import type { CipherSuiteName } from '../../src/crypto/suites.js';
 /** Client certificates: requestCert none / optional / required, RSA and ECDSA clients, every version and key exchange. */
 import { describe, it, expect } from 'vitest';
 import { handshake, ok, exchange, errCode, rsaServer, ecdsaServer, rewriteClientRecords } from './harness.js';
@@ -12,7 +13,7 @@ const clients = { RSA: pki.clientRsa, ECDSA: pki.clientEcdsa };
 const cn = (conn: { peerCertificate(): unknown }) =>
   (conn.peerCertificate() as { subject: [string, string][][] } | undefined)?.subject.flat().find(([k]) => k === 'commonName')?.[1];
 
-const suites: [V, string, typeof rsaServer][] = [
+const suites: [V, CipherSuiteName, typeof rsaServer][] = [
   ['TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', rsaServer],
   ['TLSv1.2', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', ecdsaServer],
   ['TLSv1.2', 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', rsaServer],

@@ -1,3 +1,4 @@
+import type { CipherSuiteName } from '../../src/crypto/suites.js';
 /** Version, suite, ALPN and SNI negotiation, downgrade defences and configuration errors, client ↔ server. */
 import { describe, it, expect } from 'vitest';
 import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
@@ -71,8 +72,8 @@ describe('downgrade defences', () => {
 });
 
 describe('suite choice', () => {
-  const c = ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'];
-  const s = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'];
+  const c: CipherSuiteName[] = ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'];
+  const s: CipherSuiteName[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'];
   it('server preference by default', async () => {
     const o = await handshake({ cipherSuites: c }, { ...rsaServer, cipherSuites: s });
     expect(ok(o.server).cipherSuite).toBe(s[0]);
@@ -101,7 +102,7 @@ describe('suite choice', () => {
     expect(ok(o.server).cipherSuite).toBe('TLS_DHE_RSA_WITH_AES_128_GCM_SHA256');
   });
   it('each ECDHE curve the client names is usable', async () => {
-    for (const g of ['x25519', 'secp256r1', 'secp384r1']) {
+    for (const g of ['x25519', 'secp256r1', 'secp384r1'] as const) {
       const o = await handshake({ groups: [g] }, { ...ecdsaServer, groups: [g] });
       expect(ok(o.server).cipherSuite).toMatch(/ECDHE_ECDSA/);
     }
@@ -165,6 +166,7 @@ describe('configuration', () => {
     expect(wrote).toBe(false);
   });
   it('an unknown suite, a suite set no certificate fits, and a missing key are configuration errors', () => {
+    // @ts-expect-error: not a suite name (plain JS callers get config_invalid)
     expect(() => createServerContext({ ...rsaServer, cipherSuites: ['TLS_BOGUS'] })).toThrow(expect.objectContaining({ code: 'config_invalid' }));
     expect(() => createServerContext({ ...rsaServer, cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] })).toThrow(expect.objectContaining({ code: 'config_invalid' }));
     expect(() => createServerContext({ cert: pki.serverRsa.chain })).toThrow(expect.objectContaining({ code: 'config_invalid' }));

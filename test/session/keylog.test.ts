@@ -1,3 +1,4 @@
+import type { CipherSuiteName } from '../../src/crypto/suites.js';
 /**
  * NSS key log lines (CLIENT_RANDOM <client random> <master secret>) from both sides, for full and resumed
  * handshakes: the logged secret alone, with the captured bytes, re-derives the keys and decrypts the server's
@@ -19,7 +20,7 @@ import { records, serverHelloExtensionTypes, serverRandom, tap } from './wire.js
 
 const MESSAGE = 'secret application data from the server';
 
-async function logged(ctx: ReturnType<typeof createServerContext>, suite: string, session?: TlsSession) {
+async function logged(ctx: ReturnType<typeof createServerContext>, suite: CipherSuiteName, session?: TlsSession) {
   const clientLines: string[] = [];
   const serverLines: string[] = [];
   const [a, b] = memoryPair();
@@ -66,7 +67,7 @@ async function decryptWithLog(line: string, serverBytes: Uint8Array, suiteName: 
 }
 
 describe('key log', () => {
-  for (const suite of ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA']) {
+  for (const suite of ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'] as const) {
     it(`${suite}: full and resumed handshakes log the same line on both sides, and it decrypts the capture`, async () => {
       const ctx = createServerContext({ ...rsaServer });
       const full = await logged(ctx, suite);

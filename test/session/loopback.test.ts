@@ -1,3 +1,4 @@
+import type { CipherSuiteName } from '../../src/crypto/suites.js';
 /**
  * Resumption between our client and our server over memoryPair: session ids and tickets, ticket key rotation,
  * everything that must fall back to a full handshake (suite, name, EMS, EtM, lifetime, unknown key, eviction),
@@ -247,7 +248,7 @@ describe('a session that no longer fits falls back to a full handshake', () => {
   });
 
   it('a session that used encrypt-then-MAC, offered without it (RFC 7366 §3.1); with it, EtM is kept', async () => {
-    const cbc = ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'];
+    const cbc: CipherSuiteName[] = ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'];
     const ctx = context();
     const first = await run(ctx, { cipherSuites: cbc });
     await exchange(first.client, first.server);
