@@ -10,3 +10,4 @@ export * from './rsa.js';
 export * from './keys.js';
 export * from './sig.js';
 export * from './kex.js';
+export * from './keyschedule.js';

@@ -1,6 +1,7 @@
 /** The pure-JS bulk-crypto provider (noble). Works everywhere. */
 import { gcm, cbc } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { hmac } from './hash.js';
 import type { AeadCipher, CbcCipher, CryptoProvider } from './types.js';
 
 function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => {
@@ -24,6 +25,9 @@ function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) =>
 
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
+  async hmac(hash, key, data) {
+    return hmac(hash, key, data);
+  },
   async aead(cipher, key) {
     if (cipher === 'CHACHA20_POLY1305') {
       if (key.length !== 32) throw new Error('ChaCha20-Poly1305 needs a 32-byte key');

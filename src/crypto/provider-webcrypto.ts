@@ -3,7 +3,7 @@
  * native code (hardware AES where present); ChaCha20-Poly1305, which WebCrypto does not offer,
  * comes from noble. Bulk keys are imported once per connection direction, when the record layer asks.
  * Public-key operations: ECDHE (X25519, P-256, P-384), RSA PKCS#1 v1.5 / PSS and ECDSA signing and
- * verification; everything else (MD5+SHA-1, SHA-224, Ed25519, P-521 ECDHE) is declined with null.
+ * verification; HMAC (the TLS 1.3 key schedule); everything else (MD5+SHA-1, SHA-224, Ed25519, P-521 ECDHE) is declined with null.
  */
 import { TlsError } from '../errors.js';
 import { base64Encode } from '../pem.js';
@@ -197,6 +197,13 @@ export function webCryptoProvider(subtle: Subtle = globalThis.crypto.subtle): Cr
     ecdhe: (group) => ecdheShare(subtle, group),
     sign: (alg, key, data) => webSign(subtle, alg, key, data),
     verify: (alg, key, data, sig) => webVerify(subtle, alg, key, data, sig),
+    async hmac(hash, key, data) {
+      const name = WEB_HASH[hash];
+      // An empty HMAC key is legal but WebCrypto refuses to import one: noble takes those (null).
+      if (!name || key.length === 0) return null;
+      const k = await subtle.importKey('raw', src(key), { name: 'HMAC', hash: name }, false, ['sign']);
+      return new Uint8Array(await subtle.sign('HMAC', k, src(data)));
+    },
     async aead(cipher, key) {
       if (cipher === 'CHACHA20_POLY1305') return nobleProvider.aead(cipher, key);
       checkKey(cipher, key);

@@ -72,4 +72,9 @@ export interface CryptoProvider {
   sign?(alg: SigAlg, key: PrivateKey, data: Uint8Array): Promise<Uint8Array | null>;
   /** Whether sig is valid; false for malformed signatures. */
   verify?(alg: SigAlg, key: PublicKey, data: Uint8Array, sig: Uint8Array): Promise<boolean | null>;
+  /**
+   * HMAC-hash(key, data): all the TLS 1.3 key schedule (HKDF) needs from a provider. Optional: absent, null
+   * or a failure means src/crypto/keyschedule.ts computes it with noble.
+   */
+  hmac?(hash: HashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array | null>;
 }
