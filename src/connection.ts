@@ -67,7 +67,12 @@ export class TlsConnection implements ByteStream {
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
     private readonly writer: WritableStreamDefaultWriter<Uint8Array>,
     private readonly toPeerCert: PeerCertificateLoader,
-  ) {}
+    writeFailure?: unknown,
+  ) {
+    // A transport the peer closed right after the handshake (its FIN came with its Finished, an answer and its
+    // close_notify) refuses our answer to that close_notify: the writer is told, the reader still gets the data.
+    if (writeFailure !== undefined) this.writeFailure = { error: writeFailure };
+  }
 
   /** Decrypted application data. Nothing is read from the transport until someone reads here. */
   get readable(): ReadableStream<Uint8Array> {
@@ -315,6 +320,15 @@ export async function establish(
   const reader = transport.readable.getReader();
   const writer = transport.writable.getWriter();
   const flush = () => flushEngine(engine, writer);
+  // A write that fails once the handshake is complete (the peer answered, closed and went: our answer to its
+  // close_notify finds the transport shut) is the writer's problem, not the handshake's: the data the peer sent
+  // before closing must still reach the reader. Kept for the connection's writes; during the handshake it fails it.
+  let lateWriteFailure: unknown;
+  const flushAfterReceive = () =>
+    flush().catch((e: unknown) => {
+      if (engine.state !== 'open' && engine.state !== 'closed') throw e;
+      lateWriteFailure ??= e;
+    });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const abort = (why: TlsError) => {
     engine.fail(why);
@@ -339,10 +353,10 @@ export async function establish(
       }
       if (chunk.done) engine.receiveEof();
       else await engine.receive(chunk.value).catch(() => {});
-      await flush();
+      await flushAfterReceive();
     }
     const result = await engine.handshake;
-    return new TlsConnection(engine, result, reader, writer, toPeerCert);
+    return new TlsConnection(engine, result, reader, writer, toPeerCert, lateWriteFailure);
   } catch (e) {
     const err = engine.error ?? asTlsError(e);
     await flush().catch(() => {});
