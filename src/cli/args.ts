@@ -1,5 +1,6 @@
 import type { CipherSuiteOption } from '../crypto/suites.js';
 /** Plain argv parsing: --flag, --opt value, --opt=value, short aliases, repeatable options. No dependency. */
+import { readFileSync } from 'node:fs';
 import { TlsError } from '../errors.js';
 
 export type OptKind = 'bool' | 'string' | 'list';
@@ -94,4 +95,22 @@ export function numberOption(v: unknown, flag: string): number | undefined {
 export function cipherOption(v: unknown): CipherSuiteOption[] | undefined {
   // Unknown names are refused by connect()/accept() with config_invalid.
   return typeof v === 'string' ? (v.split(/[:,]/).map((s) => s.trim()).filter(Boolean) as CipherSuiteOption[]) : undefined;
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+};
+
+/** A file named on the command line (--ca, --cert, -d @FILE...): its bytes, or "cannot read FILE (why)" [config_invalid]. */
+export function readFileArg(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new TlsError('config_invalid', `cannot read ${file} (${FS_REASONS[code] ?? (code || (e as Error).message)})`, { cause: e });
+  }
 }

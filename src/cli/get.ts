@@ -1,19 +1,21 @@
 /** `puretls get URL`: one HTTPS request with request(), the body to stdout (like a small curl). */
-import { readFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { request } from '../http/request.js';
 import { TlsError } from '../errors.js';
 import { tcpConnect } from './net.js';
-import { parseArgs, versionOptions, cipherOption, numberOption } from './args.js';
+import { parseArgs, versionOptions, cipherOption, numberOption, readFileArg } from './args.js';
+import { connectionSummary } from './summary.js';
 import { progress } from './progress.js';
 
 export const GET_USAGE = `usage: puretls get URL [options]
-  --ca FILE           trust anchors, PEM (default: the system bundle)
-  --insecure          do not verify the server certificate
+  --ca FILE           trust anchors, PEM (default: the system bundle); also --cacert, -CAfile
+  -k, --insecure      do not verify the server certificate
   -X, --method M      request method (default GET)
   -H, --header 'K: V' add a header (repeatable)
   -d, --data DATA     request body (@FILE reads a file)
   -L, --follow        follow redirects (--max-redirects N, default 5)
-  -i, --include       print the status line and headers before the body
+  -i, --include       print each response head as the server sent it before the body (with -L: every hop's)
+  -v, --verbose       on stderr: each connection's TLS summary and each response head
   -o, --output FILE   write the body to FILE
   --timeout MS        abort the whole request after MS milliseconds
   --tls1 | --tls1_1 | --tls1_2 | --min V --max V | --cipher LIST`;
@@ -21,8 +23,13 @@ export const GET_USAGE = `usage: puretls get URL [options]
 const SPEC = {
   ca: 'string', insecure: 'bool', method: 'string', header: 'list', data: 'string', follow: 'bool', 'max-redirects': 'string', include: 'bool',
   output: 'string', timeout: 'string', tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string', cipher: 'string', help: 'bool',
+  verbose: 'bool',
 } as const;
-const ALIASES = { '-X': 'method', '-H': 'header', '-d': 'data', '-L': 'follow', '-i': 'include', '-o': 'output', '-h': 'help' };
+/** curl's short options and spellings (--location for -L, --cacert), and OpenSSL's -CAfile. */
+const ALIASES = {
+  '-X': 'method', '-H': 'header', '-d': 'data', '-L': 'follow', '--location': 'follow', '-i': 'include', '-o': 'output', '-h': 'help',
+  '-k': 'insecure', '--cacert': 'ca', '-CAfile': 'ca', '-v': 'verbose', '--request': 'method',
+};
 
 export async function getCommand(argv: string[]): Promise<number> {
   const { positionals, opts } = parseArgs(argv, SPEC, ALIASES);
@@ -38,9 +45,13 @@ export async function getCommand(argv: string[]): Promise<number> {
     headers.append(h.slice(0, i).trim(), h.slice(i + 1).trim());
   }
   const data = opts.data as string | undefined;
-  const body = data === undefined ? undefined : data.startsWith('@') ? new Uint8Array(readFileSync(data.slice(1))) : data;
+  const body = data === undefined ? undefined : data.startsWith('@') ? new Uint8Array(readFileArg(data.slice(1))) : data;
+  const ca = opts.ca ? readFileArg(opts.ca as string) : undefined;
+  const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output as string) : process.stdout;
+  const verbose = !!opts.verbose;
   const url = positionals[0]!;
-  const spin = progress(`requesting ${url}…`);
+  // -v writes its own lines on stderr; a spinner there would garble them.
+  const spin = verbose ? { update: () => {}, stop: () => {} } : progress(`requesting ${url}…`);
   let res: Response;
   try {
     res = await request(url, {
@@ -52,7 +63,7 @@ export async function getCommand(argv: string[]): Promise<number> {
         return tcpConnect(t.host, t.port);
       },
       tls: {
-        ...(opts.ca ? { ca: readFileSync(opts.ca as string) } : {}),
+        ...(ca ? { ca } : {}),
         ...(opts.insecure ? { verify: 'none' as const } : {}),
         ...versionOptions(opts),
         ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),
@@ -60,16 +71,17 @@ export async function getCommand(argv: string[]): Promise<number> {
       redirect: opts.follow ? 'follow' : 'manual',
       ...(opts['max-redirects'] ? { maxRedirects: numberOption(opts['max-redirects'], '--max-redirects')! } : {}),
       ...(opts.timeout ? { timeoutMs: numberOption(opts.timeout, '--timeout')! } : {}),
-      onConnection: (c) => spin.update(`${c.version} ${c.cipherSuite}: waiting for the response…`),
+      onConnection: (c, u) => {
+        if (verbose) process.stderr.write(connectionSummary(c, { target: u.host, showCerts: false, insecure: !!opts.insecure }));
+        spin.update(`${c.version} ${c.cipherSuite}: waiting for the response…`);
+      },
+      onResponseHead: (head) => {
+        if (verbose) process.stderr.write(head.split('\r\n').map((l) => `< ${l}\n`).join('') + '<\n');
+        if (opts.include) out.write(head + '\r\n\r\n');
+      },
     });
   } finally {
     spin.stop();
-  }
-  const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output as string) : process.stdout;
-  if (opts.include) {
-    let head = `HTTP/1.1 ${res.status} ${res.statusText}\r\n`;
-    for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
-    out.write(head + '\r\n');
   }
   if (res.body) {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -1,31 +1,41 @@
 #!/usr/bin/env node
 /** The `puretls` command: connect, serve, get, relay, conformance. Errors are one line with the TlsError code. */
-import { connectCommand } from './connect.js';
-import { serveCommand } from './serve.js';
-import { getCommand } from './get.js';
-import { relayCommand } from './relay-command.js';
+import { readFileSync } from 'node:fs';
 import { TlsError } from '../errors.js';
 
-const USAGE = `usage: puretls <command> [options]      (puretls <command> --help for its options)
+const USAGE = `usage: puretls <command> [options]      (puretls <command> --help for its options; puretls --version)
   connect HOST:PORT   TLS client like openssl s_client: summary, then stdin/stdout over the connection
   serve               TLS server like openssl s_server -www (or --echo)
   get URL             an HTTPS request; the body goes to stdout
   relay               WebSocket ↔ TCP relay for browsers, to allowed targets only
   conformance         the interoperability matrix against local peers`;
 
-/** Loaded on demand: the matrix's peer drivers are not needed by the other commands. */
-async function conformance(argv: string[]): Promise<number> {
-  const { runConformance } = await import('./conformance/index.js');
-  return runConformance(argv);
-}
-
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  connect: connectCommand,
-  serve: serveCommand,
-  get: getCommand,
-  relay: relayCommand,
-  conformance,
+/**
+ * Each command is loaded when it is run, so one command's dependencies (ws for the relay, the peer drivers of the
+ * conformance matrix) are never needed to start another, or to print --help and --version.
+ */
+const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  connect: async () => (await import('./connect.js')).connectCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
+  get: async () => (await import('./get.js')).getCommand,
+  relay: async () => (await import('./relay-command.js')).relayCommand,
+  conformance: async () => (await import('./conformance/index.js')).runConformance,
 };
+
+/** The version in puretls's package.json: the first one above this module (dist/cli, src/cli or a run-ts bundle). */
+export function packageVersion(): string {
+  for (let url = new URL('./package.json', import.meta.url); ; ) {
+    try {
+      const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'puretls' && pkg.version) return pkg.version;
+    } catch {
+      // No package.json here: keep walking up.
+    }
+    const up = new URL('../package.json', url);
+    if (up.href === url.href) throw new TlsError('internal_error', 'cannot find the package.json of puretls');
+    url = up;
+  }
+}
 
 /** Runs one command line; returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
@@ -34,12 +44,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return cmd ? 0 : 1;
   }
-  const run = COMMANDS[cmd];
-  if (!run) {
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    process.stdout.write(`puretls ${packageVersion()}\n`);
+    return 0;
+  }
+  const load = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!load) {
     process.stderr.write(`puretls: unknown command '${cmd}' [config_invalid]\n${USAGE}\n`);
     return 1;
   }
   try {
+    const run = await load();
     return await run(rest);
   } catch (e) {
     const code = e instanceof TlsError ? e.code : 'internal_error';

@@ -1,11 +1,10 @@
 /** `puretls serve`: a TLS server like `openssl s_server -www` (a page describing the connection) or an echo server. */
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
 import { createServerContext, accept } from '../server.js';
 import { nodeStream } from '../transport/node.js';
 import { TlsError } from '../errors.js';
 import type { TlsConnection } from '../connection.js';
-import { parseArgs, hostPort, versionOptions, cipherOption } from './args.js';
+import { parseArgs, hostPort, versionOptions, cipherOption, readFileArg } from './args.js';
 import { chainLines } from './summary.js';
 
 export const SERVE_USAGE = `usage: puretls serve --cert FILE --key FILE [options]
@@ -72,9 +71,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (opts.www && opts.echo) throw new TlsError('config_invalid', 'give one of --www and --echo');
   const { host, port } = hostPort((opts.listen as string | undefined) ?? '127.0.0.1:4433', '--listen');
   const context = createServerContext({
-    cert: readFileSync(opts.cert as string),
-    key: readFileSync(opts.key as string),
-    ...(opts.ca ? { ca: readFileSync(opts.ca as string) } : {}),
+    cert: readFileArg(opts.cert as string),
+    key: readFileArg(opts.key as string),
+    ...(opts.ca ? { ca: readFileArg(opts.ca as string) } : {}),
     requestCert: opts['require-client'] ? 'required' : opts['verify-client'] ? 'optional' : 'none',
     ...versionOptions(opts),
     ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),

@@ -86,6 +86,8 @@ export interface ResponseHead {
   status: number;
   statusText: string;
   headers: [string, string][];
+  /** The head as the server sent it: status line and header lines, CRLF-separated, without the blank line. */
+  raw: string;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -94,7 +96,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export async function readHead(r: ByteReader): Promise<ResponseHead> {
   const raw = await r.readUntil(CRLFCRLF, MAX_HEAD, 'response head');
   if (!raw) throw new TlsError('io_truncated', 'the connection ended before a complete HTTP response head');
-  const lines = latin1.decode(raw.subarray(0, raw.length - 4)).split('\r\n');
+  const text = latin1.decode(raw.subarray(0, raw.length - 4));
+  const lines = text.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(lines[0]!);
   if (!m) throw httpError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0]!.slice(0, 80))}`);
   const headers: [string, string][] = [];
@@ -104,7 +107,7 @@ export async function readHead(r: ByteReader): Promise<ResponseHead> {
     if (!TOKEN.test(name)) throw httpError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
     headers.push([name.toLowerCase(), line.slice(i + 1).trim()]);
   }
-  return { status: Number(m[1]), statusText: m[2] ?? '', headers };
+  return { status: Number(m[1]), statusText: m[2] ?? '', headers, raw: text };
 }
 
 /** How the body is delimited (RFC 9112 §6.3). */

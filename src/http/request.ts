@@ -35,6 +35,11 @@ export interface RequestInit {
   timeoutMs?: number;
   /** Called with each TLS connection once its handshake is done (version, suite, peer chain, for display). */
   onConnection?: (conn: TlsConnection, url: URL) => void;
+  /**
+   * Called with each response head as the server sent it (status line and header lines, CRLF-separated, latin1),
+   * interim 1xx heads and every redirect's included: what `curl -i` shows.
+   */
+  onResponseHead?: (head: string, url: URL) => void;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -128,7 +133,11 @@ async function exchange(
     const sending = sendBody(writer, body);
     sending.catch(() => {});
     let head = await readHead(reader);
-    while (head.status >= 100 && head.status < 200) head = await readHead(reader);
+    init.onResponseHead?.(head.raw, url);
+    while (head.status >= 100 && head.status < 200) {
+      head = await readHead(reader);
+      init.onResponseHead?.(head.raw, url);
+    }
     const done = () => {
       signal.removeEventListener('abort', onAbort);
       release();
