@@ -22,7 +22,7 @@ import type { PrivateKey } from './crypto/types.js';
 import { parseCertificate, loadCertificates, type Certificate } from './x509/certificate.js';
 import { verifyChain } from './x509/verify.js';
 import { parseIPv4, parseIPv6, type PeerName } from './hostname/index.js';
-import { DEFAULT_SIGNATURE_SCHEMES } from './handshake/common.js';
+import { DEFAULT_SIGNATURE_SCHEMES } from './handshake/signature-schemes.js';
 import type { Verification } from './handshake/client.js';
 
 export type VerifyMode = 'required' | 'optional' | 'none';

@@ -3,30 +3,16 @@
  * A pump moves bytes between the transport and the sans-I/O engine: flush outgoing first, then read.
  */
 import { Engine, deferred, type Deferred, type HandshakeIO } from './engine.js';
-import { TlsError, asTlsError, type ErrorCode } from './errors.js';
+import { TlsError, asTlsError } from './errors.js';
 import { giveUp, type ByteStream } from './transport/types.js';
-import type { CipherSuite, ProtocolVersion, TlsVersion } from './crypto/suites.js';
+import type { TlsVersion } from './crypto/suites.js';
 import { versionName } from './crypto/suites.js';
 import type { TlsSession } from './handshake/session.js';
+import type { HandshakeResult } from './handshake/io.js';
 import type { PeerCertificate } from './x509/peercert.js';
 
 /** What a finished handshake tells the connection. */
-export interface HandshakeResult {
-  version: ProtocolVersion;
-  suite: CipherSuite;
-  alpnProtocol?: string;
-  resumed: boolean;
-  /** The session to resume later (client side), built on first use: most connections never ask. */
-  session?: () => TlsSession;
-  /** The peer's certificate chain as received, DER, leaf first. */
-  peerChain: Uint8Array[];
-  /** Outcome of certificate verification (verify 'optional' records failures here instead of failing). */
-  verification: { ok: true } | { ok: false; code: ErrorCode; message: string } | { ok: false; code: 'not_verified'; message: string };
-  /** TLS 1.2 SNI the client sent / the server received. */
-  serverName?: string;
-  /** Stapled OCSP response, if the server sent one. */
-  ocspResponse?: Uint8Array;
-}
+export type { HandshakeResult };
 
 export type PeerCertificateLoader = (der: Uint8Array) => PeerCertificate;
 

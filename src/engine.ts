@@ -14,10 +14,12 @@ import { nullProtection, type Protection } from './record/protection.js';
 import { sealRecordParts } from './record/writer.js';
 import { ContentType, MAX_PLAINTEXT } from './record/constants.js';
 import { HandshakeFramer, HandshakeType, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
-import { TLS10, type ProtocolVersion } from './crypto/suites.js';
+import { TLS10 } from './crypto/suites.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultRandom } from './crypto/random.js';
 import { concat } from './bytes.js';
+import { Transcript } from './handshake/transcript.js';
+import type { HandshakeIO } from './handshake/io.js';
 import { nobleProvider } from './crypto/provider-noble.js';
 
 export interface EngineLimits {
@@ -52,54 +54,8 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-/** The running transcript: every handshake message sent or received (header + body), in order. */
-export class Transcript {
-  private parts: Uint8Array[] = [];
-  private len = 0;
-  add(raw: Uint8Array): void {
-    this.parts.push(raw);
-    this.len += raw.length;
-  }
-  /** All bytes so far (a snapshot). */
-  bytes(): Uint8Array {
-    // Kept joined, so taking several snapshots along a handshake costs one copy each.
-    const out = this.parts.length === 1 ? this.parts[0]! : concat(...this.parts);
-    this.parts = [out];
-    return out;
-  }
-  get length(): number {
-    return this.len;
-  }
-  /** Forgets the messages (several KB with a certificate chain): nothing needs them after the handshake. */
-  clear(): void {
-    this.parts = [];
-    this.len = 0;
-  }
-}
-
-/** What a handshake function sees of the engine. */
-export interface HandshakeIO {
-  readonly random: RandomSource;
-  readonly now: () => Date;
-  readonly provider: CryptoProvider;
-  readonly transcript: Transcript;
-  /** The next handshake message, which must be one of `types` (else unexpected_message). */
-  expect(...types: number[]): Promise<HandshakeMessage>;
-  /** Send a handshake message (added to the transcript). */
-  send(type: number, body: Uint8Array): Promise<void>;
-  /** Record-layer version used from now on, and required of incoming records. */
-  setVersion(v: ProtocolVersion): void;
-  /** Send ChangeCipherSpec, then protect everything after it with `next`. */
-  sendChangeCipherSpec(next: Protection): Promise<void>;
-  /** Wait for the peer's ChangeCipherSpec; records after it are opened with `next`. */
-  expectChangeCipherSpec(next: Protection): Promise<void>;
-  /** Cap on the plaintext of each record we send (max_fragment_length / record_size_limit). */
-  setMaxFragment(n: number): void;
-  /** Send a warning alert (e.g. no_renegotiation). */
-  sendWarning(desc: number): Promise<void>;
-  /** TLS 1.0 CBC: split application data 1/n-1 (the BEAST counter-measure). */
-  setSplitFirstByte(on: boolean): void;
-}
+/** The contract types moved to the handshake layer; re-exported for the code that imported them from here. */
+export { Transcript, type HandshakeIO };
 
 export type EngineState = 'new' | 'handshaking' | 'open' | 'closed' | 'failed';
 

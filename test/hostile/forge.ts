@@ -1,7 +1,7 @@
 /** Building blocks for forged flights: re-signed ServerKeyExchange, rewritten hellos, raw records. */
 import * as M from '../../src/handshake/messages.js';
 import { HandshakeType as HT } from '../../src/handshake/framer.js';
-import { serverParamsSignedData } from '../../src/handshake/common.js';
+import { serverParamsSignedData } from '../../src/handshake/key-agreement.js';
 import { sign, schemeById } from '../../src/crypto/sig.js';
 import { loadIdentity } from '../../src/config.js';
 import { seededRandom } from '../../fuzz/rng.js';

@@ -1,0 +1,57 @@
+/**
+ * The handshake's contract with the layers around it: what a handshake function sees of the engine (`HandshakeIO`)
+ * and what it hands back (`HandshakeResult`). They live here, in the handshake layer, so the handshake imports
+ * nothing from the engine or the connection above it.
+ */
+import type { ErrorCode } from '../errors.js';
+import type { HandshakeMessage } from './framer.js';
+import type { Transcript } from './transcript.js';
+import type { TlsSession } from './session.js';
+import type { Protection } from '../record/protection.js';
+import type { CipherSuite, ProtocolVersion } from '../crypto/suites.js';
+import type { CryptoProvider, RandomSource } from '../crypto/types.js';
+
+/** What a handshake function sees of the engine. */
+export interface HandshakeIO {
+  readonly random: RandomSource;
+  readonly now: () => Date;
+  readonly provider: CryptoProvider;
+  readonly transcript: Transcript;
+  /** The next handshake message, which must be one of `types` (else unexpected_message). */
+  expect(...types: number[]): Promise<HandshakeMessage>;
+  /** Send a handshake message (added to the transcript). */
+  send(type: number, body: Uint8Array): Promise<void>;
+  /** Record-layer version used from now on, and required of incoming records. */
+  setVersion(v: ProtocolVersion): void;
+  /** Send ChangeCipherSpec, then protect everything after it with `next`. */
+  sendChangeCipherSpec(next: Protection): Promise<void>;
+  /** Wait for the peer's ChangeCipherSpec; records after it are opened with `next`. */
+  expectChangeCipherSpec(next: Protection): Promise<void>;
+  /** Cap on the plaintext of each record we send (max_fragment_length / record_size_limit). */
+  setMaxFragment(n: number): void;
+  /** Send a warning alert (e.g. no_renegotiation). */
+  sendWarning(desc: number): Promise<void>;
+  /** TLS 1.0 CBC: split application data 1/n-1 (the BEAST counter-measure). */
+  setSplitFirstByte(on: boolean): void;
+}
+
+/** How the peer's certificate chain fared. */
+export type Verification = { ok: true } | { ok: false; code: ErrorCode; message: string } | { ok: false; code: 'not_verified'; message: string };
+
+/** What a finished handshake hands to the connection. */
+export interface HandshakeResult {
+  version: ProtocolVersion;
+  suite: CipherSuite;
+  alpnProtocol?: string;
+  resumed: boolean;
+  /** The session to resume later (client side), built on first use: most connections never ask. */
+  session?: () => TlsSession;
+  /** The peer's certificate chain as received, DER, leaf first. */
+  peerChain: Uint8Array[];
+  /** Outcome of certificate verification (verify 'optional' records failures here instead of failing). */
+  verification: Verification;
+  /** TLS 1.2 SNI the client sent / the server received. */
+  serverName?: string;
+  /** Stapled OCSP response, if the server sent one. */
+  ocspResponse?: Uint8Array;
+}
