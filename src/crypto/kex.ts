@@ -1,8 +1,9 @@
 /**
- * Key exchange: ECDHE (X25519, P-256, P-384) and finite-field DHE (RFC 7919 groups or server-chosen safe primes).
+ * Key exchange: ECDHE (X25519, X448, P-256, P-384) and finite-field DHE (RFC 7919 groups or server-chosen safe primes).
  * All peer input is validated here; bad shares raise crypto_bad_key_share, weak groups crypto_weak_dh_group.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
+import { x448 } from '@noble/curves/ed448.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { TlsError } from '../errors.js';
 import { bigIntToBytes, bigIntToMinBytes, bitLength, byteLength, bytesToBigInt, hasSmallFactor, millerRabin, modPow, randomBetween } from './bigint.js';
@@ -14,6 +15,7 @@ export const GROUPS = {
   x25519: 29,
   secp256r1: 23,
   secp384r1: 24,
+  x448: 30,
   ffdhe2048: 256,
   ffdhe3072: 257,
   ffdhe4096: 258,
@@ -39,10 +41,15 @@ export interface EcdheKeyPair {
   pub: Uint8Array;
 }
 
+/** The Montgomery curves (RFC 7748): raw u-coordinates of a fixed length, no point validation but a zero check. */
+const MONTGOMERY = { x25519: { curve: x25519, len: 32 }, x448: { curve: x448, len: 56 } } as const;
+const isMontgomery = (g: EcdheGroup): g is keyof typeof MONTGOMERY => g === 'x25519' || g === 'x448';
+
 export function ecdheKeyPair(group: EcdheGroup, rng: RandomSource = defaultRandom): EcdheKeyPair {
-  if (group === 'x25519') {
-    const priv = rng(32); // clamping happens inside the scalar multiplication (RFC 7748 §5)
-    return { priv, pub: x25519.getPublicKey(priv) };
+  if (isMontgomery(group)) {
+    const { curve, len } = MONTGOMERY[group];
+    const priv = rng(len); // clamping happens inside the scalar multiplication (RFC 7748 §5)
+    return { priv, pub: curve.getPublicKey(priv) };
   }
   const { curve, len } = NIST[group];
   // Rejection sampling: a scalar in [1, n-1] without modular bias.
@@ -57,8 +64,9 @@ export function ecdheKeyPair(group: EcdheGroup, rng: RandomSource = defaultRando
  * point formats negotiation is gone) and on the curve for the NIST groups. Throws crypto_bad_key_share.
  */
 export function checkPeerShare(group: EcdheGroup, peerPub: Uint8Array): void {
-  if (group === 'x25519') {
-    if (peerPub.length !== 32) throw badShare(`x25519 key share must be 32 bytes, got ${peerPub.length}`);
+  if (isMontgomery(group)) {
+    const { len } = MONTGOMERY[group];
+    if (peerPub.length !== len) throw badShare(`${group} key share must be ${len} bytes, got ${peerPub.length}`);
     return;
   }
   const { curve, len } = NIST[group];
@@ -73,11 +81,11 @@ export function checkPeerShare(group: EcdheGroup, peerPub: Uint8Array): void {
   if (point.is0()) throw badShare(`${group} key share is the point at infinity`);
 }
 
-/** Refuses an all-zero X25519 result: the peer sent a low-order point (RFC 7748 §6.1). */
-export function checkX25519Secret(shared: Uint8Array): Uint8Array {
+/** Refuses an all-zero X25519/X448 result: the peer sent a low-order point (RFC 7748 §6.1, §6.2; RFC 8446 §7.4.2). */
+export function checkX25519Secret(shared: Uint8Array, group: 'x25519' | 'x448' = 'x25519'): Uint8Array {
   let acc = 0;
   for (const b of shared) acc |= b;
-  if (acc === 0) throw badShare('x25519 shared secret is all zero (low-order point)');
+  if (acc === 0) throw badShare(`${group} shared secret is all zero (low-order point)`);
   return shared;
 }
 
@@ -87,14 +95,14 @@ export function checkX25519Secret(shared: Uint8Array): Uint8Array {
  */
 export function ecdheShared(group: EcdheGroup, priv: Uint8Array, peerPub: Uint8Array): Uint8Array {
   checkPeerShare(group, peerPub);
-  if (group === 'x25519') {
+  if (isMontgomery(group)) {
     let shared: Uint8Array;
     try {
-      shared = x25519.getSharedSecret(priv, peerPub);
+      shared = MONTGOMERY[group].curve.getSharedSecret(priv, peerPub);
     } catch {
-      throw badShare('x25519 key share is a low-order point');
+      throw badShare(`${group} key share is a low-order point`);
     }
-    return checkX25519Secret(shared);
+    return checkX25519Secret(shared, group);
   }
   return NIST[group].curve.getSharedSecret(priv, peerPub, true).slice(1);
 }
@@ -291,13 +299,35 @@ export function dhKeyPair(p: bigint, g: bigint, rng: RandomSource = defaultRando
 }
 
 /**
- * The DH shared secret Z = Y^priv mod p with leading zero bytes stripped (RFC 5246 §8.1.2).
+ * The DH shared secret Z = Y^priv mod p: with leading zero bytes stripped (TLS 1.2, RFC 5246 §8.1.2), or
+ * left-padded to the length of p (`padded`: TLS 1.3, RFC 8446 §7.4.1).
  * Y must be in [2, p−2]: 0, 1 and p−1 would force Z into a tiny subgroup.
  */
-export function dhShared(p: bigint, priv: bigint, peerPub: Uint8Array): Uint8Array {
+export function dhShared(p: bigint, priv: bigint, peerPub: Uint8Array, padded = false): Uint8Array {
   const y = bytesToBigInt(peerPub);
   if (y <= 1n || y >= p - 1n) throw badShare('DH public value is outside [2, p-2]');
   const z = modPow(y, priv, p);
   if (z === 1n) throw badShare('DH shared secret is 1 (public value in a small subgroup)');
-  return bigIntToMinBytes(z);
+  return padded ? bigIntToBytes(z, byteLength(p)) : bigIntToMinBytes(z);
+}
+
+// ---------- TLS 1.3 key shares (RFC 8446 §4.2.8) ----------
+
+export const isFfdheGroup = (g: GroupName): g is FfdheGroupName => g.startsWith('ffdhe');
+
+/**
+ * Checks a TLS 1.3 FFDHE key_exchange (§4.2.8.1): exactly the length of p (the value left-padded with zeros)
+ * and 1 < Y < p−1. Throws crypto_bad_key_share.
+ */
+export function checkFfdheShare(group: FfdheGroupName, keyExchange: Uint8Array): void {
+  const p = FFDHE[group];
+  if (keyExchange.length !== byteLength(p)) throw badShare(`${group} key share must be ${byteLength(p)} bytes, got ${keyExchange.length}`);
+  const y = bytesToBigInt(keyExchange);
+  if (y <= 1n || y >= p - 1n) throw badShare(`${group} key share is outside [2, p-2]`);
+}
+
+/** Checks a peer's TLS 1.3 key_exchange for any supported group before agreement (crypto_bad_key_share). */
+export function checkKeyShare(group: GroupName, keyExchange: Uint8Array): void {
+  if (isFfdheGroup(group)) checkFfdheShare(group, keyExchange);
+  else checkPeerShare(group, keyExchange);
 }

@@ -8,7 +8,7 @@
  * own randomness is not used then: key generation and signing go to noble with that source.
  */
 import { TlsError } from '../errors.js';
-import { checkPeerShare, checkX25519Secret, ecdheKeyPair, ecdheShared } from './kex.js';
+import { FFDHE, checkFfdheShare, checkPeerShare, checkX25519Secret, dhKeyPair, dhShared, ecdheKeyPair, ecdheShared, isFfdheGroup, type GroupName } from './kex.js';
 import { defaultRandom } from './random.js';
 import { MIN_RSA_BITS } from './rsa.js';
 import { sign, verifySignature } from './sig.js';
@@ -29,7 +29,7 @@ function checked(group: EcdheGroup, share: EcdheShare): EcdheShare {
         // Native X25519 refuses a low-order point by failing the derivation.
         throw new TlsError('crypto_bad_key_share', `${group} key agreement failed (low-order or invalid share)`);
       }
-      return group === 'x25519' ? checkX25519Secret(shared) : shared;
+      return group === 'x25519' || group === 'x448' ? checkX25519Secret(shared, group) : shared;
     },
   };
 }
@@ -42,6 +42,36 @@ export async function ecdheShare(provider: CryptoProvider, group: EcdheGroup, rn
   }
   const kp = ecdheKeyPair(group, rng);
   return { pub: kp.pub, agree: async (peerPub) => ecdheShared(group, kp.priv, peerPub) };
+}
+
+/** One side's TLS 1.3 key share (RFC 8446 §4.2.8) for any supported group. */
+export interface GroupShare {
+  readonly group: GroupName;
+  /** The key_exchange to send: X25519/X448 raw, NIST curves uncompressed, FFDHE g^x padded to the length of p. */
+  readonly pub: Uint8Array;
+  /** The shared secret with the peer's key_exchange, which is checked first (crypto_bad_key_share). */
+  agree(peerKeyExchange: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * A fresh TLS 1.3 key share: ECDHE through the provider where it has the group (noble otherwise), FFDHE
+ * (RFC 7919 groups) in BigInt, its shared secret left-padded to the length of p as §7.4.1 requires.
+ */
+export async function keyShare13(provider: CryptoProvider, group: GroupName, rng: RandomSource): Promise<GroupShare> {
+  if (isFfdheGroup(group)) {
+    const p = FFDHE[group];
+    const kp = dhKeyPair(p, 2n, rng);
+    return {
+      group,
+      pub: kp.pub,
+      async agree(peer) {
+        checkFfdheShare(group, peer);
+        return dhShared(p, kp.priv, peer, true);
+      },
+    };
+  }
+  const share = await ecdheShare(provider, group, rng);
+  return { group, pub: share.pub, agree: (peer) => share.agree(peer) };
 }
 
 /** Below the policy size the noble path decides (and refuses); a provider must not accept such a key. */

@@ -87,14 +87,17 @@ function cbcCipher(subtle: Subtle, key: CryptoKey): CbcCipher {
 
 // ---------- public-key operations ----------
 
-const ECDH_PARAMS: Record<EcdheGroup, { params: EcKeyGenParams | Algorithm; bits: number }> = {
+const ECDH_PARAMS: Partial<Record<EcdheGroup, { params: EcKeyGenParams | Algorithm; bits: number }>> = {
   x25519: { params: { name: 'X25519' }, bits: 256 },
   secp256r1: { params: { name: 'ECDH', namedCurve: 'P-256' } as EcKeyGenParams, bits: 256 },
   secp384r1: { params: { name: 'ECDH', namedCurve: 'P-384' } as EcKeyGenParams, bits: 384 },
+  // X448: browsers do not have it; noble does it (declined below).
 };
 
-async function ecdheShare(subtle: Subtle, group: EcdheGroup): Promise<EcdheShare> {
-  const { params, bits } = ECDH_PARAMS[group];
+async function ecdheShare(subtle: Subtle, group: EcdheGroup): Promise<EcdheShare | null> {
+  const entry = ECDH_PARAMS[group];
+  if (!entry) return null;
+  const { params, bits } = entry;
   const pair = (await subtle.generateKey(params, false, ['deriveBits'])) as CryptoKeyPair;
   const pub = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
   return {

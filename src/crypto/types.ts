@@ -36,7 +36,7 @@ export type SigAlg =
   | { kind: 'ecdsa'; hash: HashName }
   | { kind: 'ed25519' };
 
-export type EcdheGroup = 'x25519' | 'secp256r1' | 'secp384r1';
+export type EcdheGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'x448';
 
 /** An AEAD key. open() returns null when authentication fails (never throws for a bad tag). */
 export interface AeadCipher {

@@ -101,8 +101,8 @@ describe('suite choice', () => {
     );
     expect(ok(o.server).cipherSuite).toBe('TLS_DHE_RSA_WITH_AES_128_GCM_SHA256');
   });
-  it('each ECDHE curve the client names is usable', async () => {
-    for (const g of ['x25519', 'secp256r1', 'secp384r1'] as const) {
+  it('each ECDHE curve the client names is usable (x448 too, RFC 8422 §5.1.1)', async () => {
+    for (const g of ['x25519', 'secp256r1', 'secp384r1', 'x448'] as const) {
       const o = await handshake({ groups: [g] }, { ...ecdsaServer, groups: [g] });
       expect(ok(o.server).cipherSuite).toMatch(/ECDHE_ECDSA/);
     }
