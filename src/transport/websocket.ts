@@ -10,7 +10,11 @@ export interface WebSocketLike {
   readonly readyState: number;
   readonly bufferedAmount: number;
   binaryType: string;
-  send(data: Uint8Array): void;
+  /**
+   * ArrayBuffer-backed, as the DOM's WebSocket.send takes it (its BufferSource excludes SharedArrayBuffer views);
+   * with plain Uint8Array a browser's WebSocket did not type-check as a WebSocketLike.
+   */
+  send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (ev: any) => void): void;
   removeEventListener(type: string, listener: (ev: any) => void): void;
@@ -123,7 +127,8 @@ export function webSocketStream(ws: WebSocketLike, opts: WebSocketStreamOptions 
     async write(chunk) {
       await opened;
       if (closed || ws.readyState !== OPEN) throw new TlsError('io_closed', 'the WebSocket is closed');
-      ws.send(chunk);
+      // Chunks are never views of shared memory here: every buffer this library makes is ArrayBuffer-backed.
+      ws.send(chunk as Uint8Array<ArrayBuffer>);
       while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN) {
         await new Promise((r) => setTimeout(r, pollMs));
       }
