@@ -10,12 +10,12 @@ import type { SignatureSchemeName } from './crypto/sig.js';
 import type { GroupOptionName } from './config.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultProvider } from './crypto/provider.js';
-import type { TlsSession } from './handshake/session.js';
+import { normalizeCheckedName, type SessionPolicy, type TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makeVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
 import { equalBytes } from './bytes.js';
-import { loadTrustAnchors } from './config.js';
+import { certificateSetId, derId, loadTrustAnchors } from './config.js';
 import type { SessionStore } from './handshake/session-cache.js';
 import type { Verification } from './handshake/client.js';
 import { checkOcspResponse } from './x509/ocsp.js';
@@ -46,11 +46,16 @@ export interface ConnectOptions {
   /** Passphrase for an encrypted PKCS#8 key. */
   passphrase?: string;
   alpnProtocols?: string[];
-  /** Offer to resume this session (from an earlier connection's `session`). */
+  /**
+   * Offer to resume this session (from an earlier connection's `session`). It is offered only when what it was
+   * verified under satisfies this connection: a verifying connection never resumes a session whose chain was not
+   * verified, or was verified against other trust anchors or for another name (a full handshake happens instead).
+   */
   session?: TlsSession;
   /**
    * Keep sessions here and offer them again without passing `session` by hand: createSessionStore(), or any
-   * Map-like object. Looked up and stored under `sessionKey`.
+   * Map-like object. Looked up and stored under `sessionKey`. Only sessions whose certificate check passed are
+   * stored, and a stored session is offered only under the same rules as `session`.
    */
   sessionStore?: SessionStore;
   /** The server identity sessions are stored under. Default: serverName. Use e.g. 'host:port' when names are shared. */
@@ -65,6 +70,11 @@ export interface ConnectOptions {
   allowLegacyServer?: boolean;
   /** Refuse servers without extended master secret (RFC 7627). Default false. */
   requireExtendedMasterSecret?: boolean;
+  /**
+   * Offer sessions made without extended master secret. Default false: RFC 7627 §5.3 says a client SHOULD NOT,
+   * since such a session's master secret is not bound to its handshake (triple handshake); a full handshake instead.
+   */
+  allowNonEmsResumption?: boolean;
   /** Offer encrypt-then-MAC for CBC suites (RFC 7366). Default true. */
   encryptThenMac?: boolean;
   /** Offer session tickets (RFC 5077). Default true. */
@@ -101,6 +111,22 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
   const storeKey = o.sessionStore ? (o.sessionKey ?? o.serverName) : undefined;
   const stored = o.session ? undefined : storeKey !== undefined ? o.sessionStore!.get(storeKey) : undefined;
   const session = o.session ?? stored;
+  const minRsaBits = o.minRsaBits ?? 2048;
+  const minDhBits = o.minDhBits ?? 2048;
+  const checkedName = mode !== 'none' && checkHostname && o.serverName ? normalizeCheckedName(peerNameOf(o.serverName).value) : undefined;
+  const clientCert = identity ? derId(identity.chain[0]!) : undefined;
+  let policy: Promise<SessionPolicy> | undefined;
+  // What this connection checks: stamped on the sessions it makes, required of the sessions it offers.
+  const sessionPolicy = () =>
+    (policy ??= (async (): Promise<SessionPolicy> => ({
+      verifyMode: mode,
+      ...(checkedName !== undefined ? { checkedName } : {}),
+      ...(mode !== 'none' ? { trustAnchors: certificateSetId(await loadTrustAnchors(o.ca)) } : {}),
+      minRsaBits,
+      minDhBits,
+      ...(clientCert ? { clientCert } : {}),
+      allowNonEmsResumption: !!o.allowNonEmsResumption,
+    }))());
   const verifyChain = makeVerifier({
     mode,
     ca: o.ca,
@@ -116,8 +142,8 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     groups: namedGroups(o.groups),
     signatureSchemes: signatureSchemes(o.signatureAlgorithms),
     ...(o.alpnProtocols ? { alpnProtocols: o.alpnProtocols } : {}),
-    minDhBits: o.minDhBits ?? 2048,
-    minRsaBits: o.minRsaBits ?? 2048,
+    minDhBits,
+    minRsaBits,
     fallbackScsv: !!o.fallback,
     allowLegacyServer: !!o.allowLegacyServer,
     requireExtendedMasterSecret: !!o.requireExtendedMasterSecret,
@@ -125,6 +151,7 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     sessionTickets: o.sessionTickets ?? true,
     statusRequest: !!o.requestOcsp,
     ...(session ? { session } : {}),
+    sessionPolicy,
     ...(identity ? { identity } : {}),
     verifyPeer: mode === 'none' ? verifyChain : withStapleCheck(verifyChain, mode, o.ca, now),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
@@ -145,8 +172,11 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
   if (storeKey === undefined) return connecting;
   try {
     const conn = await connecting;
-    if (conn.session) o.sessionStore!.set(storeKey, conn.session);
-    else o.sessionStore!.delete(storeKey);
+    const made = conn.session;
+    // Only a session whose chain was verified is kept: the store is shared, and a session from a connection that
+    // checked nothing (verify 'none', or 'optional' that failed) must not stand in for a check later.
+    if (made?.verification?.ok) o.sessionStore!.set(storeKey, made);
+    else if (!made) o.sessionStore!.delete(storeKey);
     return conn;
   } catch (e) {
     // A stored session that ended in failure is not offered again.

@@ -5,7 +5,8 @@
 import { platform } from './platform.js';
 import { TlsError, CertificateError } from './errors.js';
 import { derBlobs, type PemInput } from './pem.js';
-import { equalBytes } from './bytes.js';
+import { equalBytes, toHex } from './bytes.js';
+import { hash } from './crypto/hash.js';
 import {
   CIPHER_SUITES,
   TLS12,
@@ -165,6 +166,26 @@ export async function loadTrustAnchors(ca: PemInput | PemInput[] | undefined): P
       ? 'no system CA bundle found (set SSL_CERT_FILE or pass ca)'
       : 'pass ca: there is no system CA bundle in this environment',
   );
+}
+
+/**
+ * A stable identity of a set of certificates (trust anchors, client CAs): SHA-256 over the sorted SHA-256s of their
+ * DER, so order and duplicates do not matter. Sessions record it and are only resumed under the same set.
+ */
+const setIds = new WeakMap<readonly Certificate[], string>();
+export function certificateSetId(certs: readonly Certificate[]): string {
+  let id = setIds.get(certs);
+  if (id === undefined) {
+    const each = [...new Set(certs.map((c) => toHex(hash('sha256', c.der))))].sort();
+    id = toHex(hash('sha256', new TextEncoder().encode(each.join(','))));
+    setIds.set(certs, id);
+  }
+  return id;
+}
+
+/** Hex SHA-256 of one DER blob (a certificate's identity). */
+export function derId(der: Uint8Array): string {
+  return toHex(hash('sha256', der));
 }
 
 /**

@@ -12,7 +12,7 @@ import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultProvider } from './crypto/provider.js';
 import { loadCertificates } from './x509/certificate.js';
-import { cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
+import { certificateSetId, cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
 import { TicketKeyRing, type TicketKey } from './handshake/tickets.js';
 import { ServerSessionCache } from './handshake/session-cache.js';
@@ -44,7 +44,11 @@ export interface ServerOptions {
   identities?: ServerIdentityInput[];
   /** Client authentication (CERT_NONE / CERT_OPTIONAL / CERT_REQUIRED). Default 'none'. */
   requestCert?: ClientAuthMode;
-  /** Trust anchors for client certificates; their names go into CertificateRequest. Default: the system bundle. */
+  /**
+   * Trust anchors for client certificates; their names go into CertificateRequest. Required when requestCert is
+   * 'optional' or 'required': a server that asks for client certificates says whose it accepts (the system bundle
+   * holds public web CAs, which vouch for server names, not for your clients).
+   */
   ca?: PemInput | PemInput[];
   /** Default: TLS 1.2 only. */
   minVersion?: TlsVersion;
@@ -75,6 +79,11 @@ export interface ServerOptions {
   sessionTimeout?: number;
   /** Issue and accept RFC 5077 session tickets. Default true. */
   sessionTickets?: boolean;
+  /**
+   * Resume sessions made without extended master secret. Default false: RFC 7627 §5.3 says a server SHOULD NOT
+   * (their master secret is not bound to the handshake: triple handshake); such clients get a full handshake.
+   */
+  allowNonEmsResumption?: boolean;
   /**
    * Ticket keys, newest first: `name` 16 bytes, `key` 32 bytes (AES-256-GCM). New tickets use the first; all of them
    * open tickets. Default: a random key per context. Share them across servers that should resume each other's sessions.
@@ -192,8 +201,15 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
   );
   if (!usable) throw new TlsError('config_invalid', 'no configured cipher suite fits the certificates and the version range');
   const now = o.now ?? (() => new Date());
-  const caNames = clientAuth !== 'none' && o.ca !== undefined ? loadCertificates(o.ca).map((c) => c.subject.der) : [];
-  if (clientAuth !== 'none' && o.ca !== undefined && !caNames.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
+  if (clientAuth !== 'none' && o.ca === undefined) {
+    throw new TlsError(
+      'config_invalid',
+      `requestCert '${clientAuth}' needs ca: the certificates that may issue client certificates (the system bundle is not used for clients)`,
+    );
+  }
+  const caCerts = clientAuth !== 'none' ? loadCertificates(o.ca!) : [];
+  if (clientAuth !== 'none' && !caCerts.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
+  const caNames = caCerts.map((c) => c.subject.der);
   const sni = o.sniCallback;
   if (o.recordSizeLimit !== undefined && !(Number.isInteger(o.recordSizeLimit) && o.recordSizeLimit >= 64 && o.recordSizeLimit <= MAX_PLAINTEXT)) {
     throw new TlsError('config_invalid', `recordSizeLimit must be an integer in 64..${MAX_PLAINTEXT}`);
@@ -219,6 +235,9 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     ...(o.alpnProtocols?.length ? { alpnProtocols: [...o.alpnProtocols] } : {}),
     clientAuth,
     clientCaNames: caNames,
+    // Sessions record it: one made under other client-auth rules (or other client CAs) is not resumed here.
+    clientAuthPolicy: clientAuth === 'none' ? 'none' : `${clientAuth}:${certificateSetId(caCerts)}`,
+    ...(o.allowNonEmsResumption ? { allowNonEmsResumption: true } : {}),
     // A certificate the client chose to send is always checked, also when it was optional (Python's CERT_OPTIONAL).
     verifyClient: makeVerifier({ mode: 'required', ca: o.ca, purpose: 'client', now }),
     ...sessionConfig(o),

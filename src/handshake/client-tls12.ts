@@ -39,7 +39,7 @@ import { equalBytes } from './codec.js';
 import { deriveMaster, deriveProtections, readFinished, sendFinished, keyLogLine } from './keys-tls12.js';
 import { clientAgreeEphemeral, clientRsaPremaster, serverParamsSignedData } from './key-agreement.js';
 import { chooseOwnScheme, peerSigAlg } from './signature-schemes.js';
-import type { TlsSession } from './session.js';
+import { carriedVerification, sessionPolicyFields, type SessionPolicy, type TlsSession } from './session.js';
 import { base64Encode, base64Decode } from '../pem.js';
 import { TLS10, type CipherSuite, type ProtocolVersion } from '../crypto/suites.js';
 import { signData, verifyData } from '../crypto/ops.js';
@@ -59,10 +59,12 @@ export interface ClientHelloExchange {
   offer: TlsSession | undefined;
   /** The session id we sent (empty when we offered nothing). */
   offeredSessionId: Uint8Array;
+  /** What this connection checks: recorded in the session a full handshake makes. */
+  policy?: SessionPolicy;
 }
 
 export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshakeConfig, h: ClientHelloExchange): Promise<HandshakeResult> {
-  const { sh, version, suite, clientRandom, offer, offeredSessionId } = h;
+  const { sh, version, suite, clientRandom, offer, offeredSessionId, policy } = h;
   // ---- ServerHello extensions
   const ri = findExtension(sh.extensions, ET.renegotiation_info);
   if (ri) {
@@ -205,6 +207,7 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
           ...(alpnProtocol ? { alpnProtocol } : {}),
           peerChain: peerChain.map(base64Encode),
           createdAt,
+          ...(policy ? sessionPolicyFields(policy, verification) : {}),
         })
       : undefined;
   return {
@@ -257,8 +260,8 @@ async function resumeAbbreviated(
     resumed: true,
     session,
     peerChain,
-    // The chain was verified when the session was made; a session only comes back from a verified connection.
-    verification: { ok: true },
+    // What the full handshake found; the session was only offered because that satisfies this connection's policy.
+    verification: carriedVerification(s.offer),
     serverName: cfg.serverName,
   };
 }

@@ -13,7 +13,7 @@ import { equalBytes } from './codec.js';
 import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11 } from './downgrade.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { clientHandshakeTls12 } from './client-tls12.js';
-import type { TlsSession } from './session.js';
+import { sessionSatisfies, type SessionPolicy, type TlsSession } from './session.js';
 import { base64Decode } from '../pem.js';
 import {
   TLS12,
@@ -61,8 +61,13 @@ export interface ClientHandshakeConfig {
   sessionTickets: boolean;
   /** Ask for a stapled OCSP response. */
   statusRequest: boolean;
-  /** Offer to resume this session. */
+  /** Offer to resume this session (only when it satisfies `sessionPolicy`). */
   session?: TlsSession;
+  /**
+   * What this connection checks, recorded in the sessions it makes and required of a session before it is offered.
+   * Absent: no session is offered (nothing says what a resumed connection may skip).
+   */
+  sessionPolicy?: () => Promise<SessionPolicy>;
   /** Our certificate for client authentication, if the server asks. */
   identity?: ClientIdentity;
   /** Check the server's chain (and stapled OCSP response). Throws a CertificateError to fail the handshake. */
@@ -111,9 +116,9 @@ function buildClientHello(cfg: ClientHandshakeConfig, random: Uint8Array, sessio
  * The session we may offer: only to the same server name, within the configured versions and suites. A ticket past
  * the lifetime the server gave it (RFC 5077 §3.3) is not offered; the session id may still be.
  */
-function resumable(cfg: ClientHandshakeConfig, nowMs: number): TlsSession | undefined {
+function resumable(cfg: ClientHandshakeConfig, policy: SessionPolicy | undefined, nowMs: number): TlsSession | undefined {
   const s = cfg.session;
-  if (!s) return undefined;
+  if (!s || !policy || !sessionSatisfies(s, policy)) return undefined;
   if ((s.serverName ?? '') !== (cfg.serverName ?? '')) return undefined;
   if (s.version < cfg.minVersion || s.version > cfg.maxVersion) return undefined;
   if (!cfg.suites.some((x) => x.id === s.cipherSuite)) return undefined;
@@ -127,7 +132,8 @@ function resumable(cfg: ClientHandshakeConfig, nowMs: number): TlsSession | unde
 export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfig): Promise<HandshakeResult> {
   // ---- ClientHello
   const clientRandom = io.random(32);
-  const offer = resumable(cfg, io.now().getTime());
+  const policy = await cfg.sessionPolicy?.();
+  const offer = resumable(cfg, policy, io.now().getTime());
   const offeredTicket = offer?.ticket ? base64Decode(offer.ticket) : null;
   // With a ticket we send a fresh session id: the server echoes it if it accepts the ticket (RFC 5077 §3.4).
   const offeredSessionId = offer ? (offeredTicket ? io.random(32) : base64Decode(offer.sessionId)) : new Uint8Array(0);
@@ -162,5 +168,5 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
     }
   }
 
-  return clientHandshakeTls12(io, cfg, { hello, sh, version, suite, clientRandom, offer, offeredSessionId });
+  return clientHandshakeTls12(io, cfg, { hello, sh, version, suite, clientRandom, offer, offeredSessionId, ...(policy ? { policy } : {}) });
 }

@@ -30,7 +30,7 @@
  */
 import { TlsError, CertificateError } from '../errors.js';
 import type { HandshakeIO, HandshakeResult, Verification } from './io.js';
-import type { Choice, Offer, Resumable, ServerHandshakeConfig } from './server.js';
+import { clientAuthPolicyOf, type Choice, type Offer, type Resumable, type ServerHandshakeConfig } from './server.js';
 import { HandshakeType as HT } from './framer.js';
 import { ExtensionType as ET, type Extension } from './extensions.js';
 import * as X from './extensions.js';
@@ -145,8 +145,10 @@ export async function resumeSessionTls12(
     ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
     resumed: true,
     peerChain: state.peerChain.map((c) => c.slice()),
-    // A chain only gets into a session after it was verified in the full handshake.
-    verification: state.peerChain.length ? { ok: true } : { ok: false, code: 'not_verified', message: 'the client sent no certificate' },
+    // What the full handshake found (a sent chain is always verified, so a session never carries a failed one).
+    verification: state.clientVerified
+      ? { ok: true }
+      : { ok: false, code: 'not_verified', message: state.peerChain.length ? 'the client certificate was not verified' : 'the client sent no certificate' },
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
   };
 }
@@ -259,6 +261,8 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
     ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
     peerChain,
     createdAt: io.now().getTime(),
+    clientAuthPolicy: clientAuthPolicyOf(cfg),
+    clientVerified: peerChain.length > 0 && verification.ok,
   };
   if (issueTicket) await sendNewSessionTicket(io, cfg, state);
   await io.sendChangeCipherSpec(prot.write);

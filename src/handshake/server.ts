@@ -55,6 +55,14 @@ export interface ServerHandshakeConfig {
   clientAuth: ClientAuthMode;
   /** DER subject names sent in CertificateRequest.certificate_authorities. */
   clientCaNames: readonly Uint8Array[];
+  /**
+   * Identity of the client-authentication policy (the mode and the client CA set), recorded in every session and
+   * ticket: a session is resumed where clientAuth is not 'none' only when it was made under this same policy.
+   * Absent: the mode alone.
+   */
+  clientAuthPolicy?: string;
+  /** Resume sessions made without extended master secret (RFC 7627 §5.3: SHOULD NOT). Default false. */
+  allowNonEmsResumption?: boolean;
   /** Check the client's chain (purpose clientAuth, no name). Throws a CertificateError to fail the handshake. */
   verifyClient(chain: Uint8Array[]): Promise<Verification>;
   /** Sessions by id, for resumption (absent: ServerHello carries an empty session id, so nothing is resumable by id). */
@@ -278,10 +286,26 @@ async function findResumable(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.
     suiteAllowedIn(suite, version) &&
     (state.serverName ?? '') === (offer.serverName ?? '') &&
     state.extendedMasterSecret === offer.ems &&
+    (state.extendedMasterSecret || !!cfg.allowNonEmsResumption) &&
     (!state.encryptThenMac || offer.etm) &&
     withinLifetime(state.createdAt, io.now().getTime(), cfg.sessionLifetimeMs) &&
-    (cfg.clientAuth !== 'required' || state.peerChain.length > 0);
+    clientAuthSatisfied(cfg, state);
   return fits ? { state, suite: suite!, renewTicket } : null;
+}
+
+/** The identity of the client-auth policy sessions record (see ServerHandshakeConfig.clientAuthPolicy). */
+export function clientAuthPolicyOf(cfg: ServerHandshakeConfig): string {
+  return cfg.clientAuthPolicy ?? cfg.clientAuth;
+}
+
+/**
+ * A session stands in for client authentication only if it was made under the same policy (mode and client CAs),
+ * and, where a certificate is required, carries a verified one.
+ */
+function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionState): boolean {
+  if (cfg.clientAuth === 'none') return true;
+  if (state.clientAuthPolicy !== clientAuthPolicyOf(cfg)) return false;
+  return cfg.clientAuth !== 'required' || (state.clientVerified && state.peerChain.length > 0);
 }
 
 export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfig): Promise<HandshakeResult> {

@@ -1,3 +1,5 @@
+import type { Verification } from './io.js';
+
 /**
  * A resumable session. Plain JSON-safe data (bytes as base64 strings), so a user can keep it anywhere
  * (memory, IndexedDB, a file) with JSON.stringify and hand it back to connect({ session }).
@@ -23,4 +25,78 @@ export interface TlsSession {
   peerChain: string[];
   /** Milliseconds since the epoch when the full handshake happened. */
   createdAt: number;
+  /*
+   * The policy the session was made under. A resumed connection skips the certificate check, so a session is only
+   * offered to a connection whose own checks it satisfies (sessionSatisfies). Sessions without these fields (from
+   * older builds) count as unverified.
+   */
+  /** verify mode of the full handshake. */
+  verifyMode?: 'required' | 'optional' | 'none';
+  /** Outcome of the certificate check in the full handshake; a resumed connection reports it. */
+  verification?: Verification;
+  /** The name the certificate was checked against (lower case, no trailing dot); absent: no name was checked. */
+  checkedName?: string;
+  /** Hex SHA-256 identity of the trust anchor set the chain was checked against. */
+  trustAnchors?: string;
+  /** The smallest RSA key and DH group the full handshake accepted, in bits. */
+  minRsaBits?: number;
+  minDhBits?: number;
+  /** Hex SHA-256 of our own client certificate (leaf) configured for the full handshake; absent: none. */
+  clientCert?: string;
+}
+
+/** What a new connection requires of a session before it offers it. */
+export interface SessionPolicy {
+  verifyMode: 'required' | 'optional' | 'none';
+  /** The name this connection checks (normalized as in TlsSession.checkedName); absent: no name check. */
+  checkedName?: string;
+  /** Identity of this connection's trust anchors (absent when verifyMode is 'none'). */
+  trustAnchors?: string;
+  minRsaBits: number;
+  minDhBits: number;
+  clientCert?: string;
+  /** Resume sessions made without extended master secret (RFC 7627 §5.3 says SHOULD NOT). */
+  allowNonEmsResumption: boolean;
+}
+
+/** A name as a session records it: lower case, without a trailing dot. */
+export function normalizeCheckedName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * The session satisfies what the new connection would check in a full handshake: a connection that verifies only
+ * resumes a session whose chain was verified, under the same trust anchors, for the same name (when it checks
+ * one); key-size floors at least as strict; the same client certificate; extended master secret unless allowed.
+ */
+export function sessionSatisfies(s: TlsSession, p: SessionPolicy): boolean {
+  if (!s.extendedMasterSecret && !p.allowNonEmsResumption) return false;
+  if ((s.minRsaBits ?? 0) < p.minRsaBits || (s.minDhBits ?? 0) < p.minDhBits) return false;
+  if ((s.clientCert ?? '') !== (p.clientCert ?? '')) return false;
+  if (p.verifyMode === 'none') return true;
+  if (s.verifyMode === 'none' || s.verifyMode === undefined || s.verification?.ok !== true) return false;
+  if (!s.trustAnchors || s.trustAnchors !== p.trustAnchors) return false;
+  if (p.checkedName !== undefined && s.checkedName !== p.checkedName) return false;
+  return true;
+}
+
+/** The policy fields a session made under `p` with this verification outcome carries. */
+export function sessionPolicyFields(p: SessionPolicy, verification: Verification): Partial<TlsSession> {
+  return {
+    verifyMode: p.verifyMode,
+    verification: verification.ok ? { ok: true } : { ...verification },
+    ...(p.verifyMode !== 'none' && p.checkedName !== undefined ? { checkedName: p.checkedName } : {}),
+    ...(p.verifyMode !== 'none' && p.trustAnchors ? { trustAnchors: p.trustAnchors } : {}),
+    minRsaBits: p.minRsaBits,
+    minDhBits: p.minDhBits,
+    ...(p.clientCert ? { clientCert: p.clientCert } : {}),
+  };
+}
+
+/** The verification a resumed connection reports: what its session carries. */
+export function carriedVerification(s: TlsSession): Verification {
+  const v = s.verification;
+  if (v && v.ok) return { ok: true };
+  if (v) return { ...v };
+  return { ok: false, code: 'not_verified', message: 'the resumed session carries no verification result' };
 }

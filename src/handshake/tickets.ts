@@ -30,6 +30,14 @@ export interface ServerSessionState {
   peerChain: Uint8Array[];
   /** Milliseconds since the epoch of the full handshake. Renewed tickets keep it, so lifetime is never extended. */
   createdAt: number;
+  /**
+   * The client-authentication policy of the full handshake (ServerHandshakeConfig.clientAuthPolicy: the requestCert
+   * mode and the identity of the client CA set). A session is only resumed where client auth asks for nothing or
+   * for exactly this policy, so a session made without (or under other) client authentication never stands in for it.
+   */
+  clientAuthPolicy: string;
+  /** The client's chain was verified in the full handshake. */
+  clientVerified: boolean;
 }
 
 export interface TicketKey {
@@ -43,15 +51,18 @@ export const TICKET_KEY_NAME_BYTES = 16;
 export const TICKET_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const STATE_FORMAT = 1;
+// 2: the client-authentication policy and outcome were added; tickets of format 1 no longer open (full handshake).
+const STATE_FORMAT = 2;
 const FLAG_EMS = 1;
 const FLAG_ETM = 2;
+const FLAG_CLIENT_VERIFIED = 4;
 
 export function encodeSessionState(s: ServerSessionState): Uint8Array {
   const w = new Writer(128 + s.peerChain.reduce((n, c) => n + c.length + 3, 0));
   w.u8(STATE_FORMAT).u16(s.version).u16(s.cipherSuite).vec(1, s.masterSecret);
-  w.u8((s.extendedMasterSecret ? FLAG_EMS : 0) | (s.encryptThenMac ? FLAG_ETM : 0));
+  w.u8((s.extendedMasterSecret ? FLAG_EMS : 0) | (s.encryptThenMac ? FLAG_ETM : 0) | (s.clientVerified ? FLAG_CLIENT_VERIFIED : 0));
   w.vec(1, utf8.encode(s.serverName ?? '')).vec(1, utf8.encode(s.alpnProtocol ?? ''));
+  w.vec(1, utf8.encode(s.clientAuthPolicy));
   w.u64(BigInt(s.createdAt));
   w.prefixed(3, (w) => {
     for (const c of s.peerChain) w.vec(3, c);
@@ -69,6 +80,7 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
   const flags = r.u8();
   const serverName = utf8.decode(r.vec(1));
   const alpnProtocol = utf8.decode(r.vec(1));
+  const clientAuthPolicy = utf8.decode(r.vec(1));
   const createdAt = Number(r.u64());
   const chain = r.subVec(3, 'session state peer chain');
   const peerChain: Uint8Array[] = [];
@@ -84,6 +96,8 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
     ...(alpnProtocol ? { alpnProtocol } : {}),
     peerChain,
     createdAt,
+    clientAuthPolicy,
+    clientVerified: !!(flags & FLAG_CLIENT_VERIFIED),
   };
 }
 

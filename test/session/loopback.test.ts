@@ -241,6 +241,8 @@ describe('a session that no longer fits falls back to a full handshake', () => {
       serverName: 'localhost',
       peerChain: [],
       createdAt: s.createdAt,
+      clientAuthPolicy: 'none',
+      clientVerified: false,
     }, defaultRandom);
     const again = await run(ctx, { session: { ...s, ticket: base64Encode(noEms) } });
     expect(again.server.resumed).toBe(false);
