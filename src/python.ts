@@ -1,7 +1,10 @@
 /**
  * A facade with the semantics of Python's ssl.wrap_socket, for code ported from Python: the same constants and
- * option meanings, over connect()/accept(). One deliberate difference: a client verifies the server by default
- * (CERT_REQUIRED, the system bundle when caCerts is absent) where Python's wrap_socket defaulted to CERT_NONE.
+ * option meanings, over connect()/accept(). Deliberate differences, all toward the secure side (they are what
+ * Python's ssl.create_default_context() does): a client verifies the server by default (CERT_REQUIRED, the system
+ * bundle when caCerts is absent) where Python's wrap_socket defaulted to CERT_NONE; a verifying client needs
+ * serverHostname and checks it (check_hostname), unless checkHostname: false says to check the chain only; and a
+ * server that asks for client certificates needs caCerts (it never trusts the system bundle for clients).
  */
 import { TlsError } from './errors.js';
 import { connect } from './client.js';
@@ -36,8 +39,16 @@ export interface WrapSocketOptions {
   sslVersion?: number;
   /** Trust anchors (PEM bundle). Clients default to the system bundle. */
   caCerts?: PemInput;
-  /** SNI, and the name the server's certificate is checked against. Without it only the chain is checked. */
+  /**
+   * SNI, and the name the server's certificate is checked against. A client that verifies the server needs it
+   * (Python's "check_hostname requires server_hostname"), unless checkHostname is false.
+   */
   serverHostname?: string;
+  /**
+   * Check serverHostname against the server's certificate (Python's SSLContext.check_hostname). Default: true
+   * whenever the client verifies (certReqs not CERT_NONE). false: the chain alone is checked, no name.
+   */
+  checkHostname?: boolean;
   /** An OpenSSL-style cipher list, colon-separated suite names (OpenSSL or IANA), e.g. 'ECDHE-RSA-AES128-GCM-SHA256'. */
   ciphers?: string;
   alpnProtocols?: string[];
@@ -52,6 +63,7 @@ export interface PythonKeywordOptions {
   ssl_version?: number;
   ca_certs?: PemInput;
   server_hostname?: string;
+  check_hostname?: boolean;
 }
 
 const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] = [
@@ -60,6 +72,7 @@ const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] =
   ['ssl_version', 'sslVersion'],
   ['ca_certs', 'caCerts'],
   ['server_hostname', 'serverHostname'],
+  ['check_hostname', 'checkHostname'],
 ];
 
 /** camelCase options from a mix of camelCase and Python keyword names; the same option twice is an error. */
@@ -184,13 +197,24 @@ export async function wrapSocket(transport: ByteStream, options: WrapSocketOptio
     return asSSLSocket(conn);
   }
   const verify = verifyModeFor(o.certReqs ?? CERT_REQUIRED, false);
+  const checkHostname = o.checkHostname ?? verify !== 'none';
+  if (checkHostname && verify === 'none') {
+    // Python: "Cannot set verify_mode to CERT_NONE when check_hostname is enabled."
+    throw new TlsError('config_invalid', 'checkHostname needs certificate verification: certReqs CERT_NONE checks no name');
+  }
+  if (checkHostname && o.serverHostname === undefined) {
+    // Python: "check_hostname requires server_hostname". A chain that verifies proves nothing about which host it is.
+    throw new TlsError(
+      'config_invalid',
+      'a verifying client needs serverHostname, the name to check the certificate against (or checkHostname: false to check only the chain)',
+    );
+  }
   const conn = await connect({
     ...common,
     verify,
     ...(o.caCerts !== undefined ? { ca: o.caCerts } : {}),
     ...(o.serverHostname !== undefined ? { serverName: o.serverHostname } : {}),
-    // Python's wrap_socket never matched hostnames itself; we do whenever a hostname is given.
-    checkHostname: o.serverHostname !== undefined,
+    checkHostname,
     ...(pair ? pair : {}),
   });
   return asSSLSocket(conn);

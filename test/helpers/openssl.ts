@@ -36,6 +36,8 @@ export interface ServerOptions {
   chain?: string;
   /** How long to wait for the ACCEPT line. */
   readyTimeoutMs?: number;
+  /** Environment of the process (default: ours), e.g. OPENSSL_CONF for options s_server has no flag for. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningServer {
@@ -53,7 +55,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   if (opts.key) args.push('-key', opts.key);
   if (opts.chain) args.push('-cert_chain', opts.chain);
   args.push(...(opts.args ?? []));
-  const proc: Proc = start(OPENSSL, args);
+  const proc: Proc = start(OPENSSL, args, opts.env ? { env: opts.env } : {});
   const timeoutMs = opts.readyTimeoutMs ?? 10000;
   let port: number;
   try {
@@ -77,6 +79,8 @@ export interface ClientOptions {
   /** Written to stdin, which is then closed (s_client finishes at EOF unless given -ign_eof). */
   input?: string;
   timeoutMs?: number;
+  /** Environment of the process (default: ours). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ClientResult {
@@ -89,7 +93,7 @@ export interface ClientResult {
 
 export async function runClient(opts: ClientOptions): Promise<ClientResult> {
   const args = ['s_client', '-connect', `${HOST}:${opts.port}`, ...(opts.args ?? [])];
-  const proc = start(OPENSSL, args);
+  const proc = start(OPENSSL, args, opts.env ? { env: opts.env } : {});
   let stdout = '';
   let stderr = '';
   proc.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));

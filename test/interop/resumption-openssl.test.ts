@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { accept, createServerContext, nodeStream, type ServerContext } from '../../src/index.js';
 import { opensslAvailable, runClient, startServer, stopAll } from '../helpers/openssl.js';
 import { getPage } from '../helpers/client.js';
@@ -134,4 +134,55 @@ describe.skipIf(!has)('openssl s_client against accept()', () => {
     expect(app.length).toBeGreaterThan(0);
     for (const x of app) expect(x.body.length % 16).toBe(4);
   });
+});
+
+/**
+ * RFC 7627 §5.3: a session without extended master secret is not resumed by either side (a full handshake
+ * instead) unless allowNonEmsResumption says so. OpenSSL 3.0 has no s_server/s_client flag for it; a config file
+ * with `Options = -ExtendedMasterSecret` (as the issue 15 reproduction used) turns EMS off in both.
+ */
+describe.skipIf(!has)('sessions without extended master secret (issue 15 finding 6)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'puretls-noems-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const conf = path.join(dir, 'noems.cnf');
+  writeFileSync(conf, 'openssl_conf = conf\n[conf]\nssl_conf = ssl_sect\n[ssl_sect]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n');
+  const env = { ...process.env, OPENSSL_CONF: conf };
+
+  it('our client does not offer a non-EMS session to s_server unless allowed', async () => {
+    const server = await startServer({
+      cert: pki.serverRsa.certPath,
+      key: pki.serverRsa.keyPath,
+      chain: pki.intermediatePath,
+      args: ['-www', '-tls1_2'],
+      env,
+    });
+    const first = await getPage(server.port, {});
+    expect(first.text).toMatch(/Extended master secret: no/);
+    const session = first.conn.session!;
+    expect(session.extendedMasterSecret).toBe(false);
+    const again = await getPage(server.port, { session });
+    expect(again.conn.resumed).toBe(false);
+    expect(again.text).toMatch(/\bNew, TLSv1\.2/);
+    const allowed = await getPage(server.port, { session, allowNonEmsResumption: true });
+    expect(allowed.conn.resumed).toBe(true);
+    expect(allowed.text).toMatch(/\bReused, TLSv1\.2/);
+    await server.stop();
+  });
+
+  for (const allow of [false, true]) {
+    it(`our server ${allow ? 'resumes (allowNonEmsResumption)' : 'does not resume'} s_client's non-EMS session`, async () => {
+      const ctx = createServerContext({ cert: pki.serverRsa.chain, key: pki.serverRsa.key, allowNonEmsResumption: allow });
+      const srv = await ourServer(ctx);
+      const args = ['-tls1_2', '-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-reconnect'];
+      const ticket = await runClient({ port: srv.port, args, env });
+      const byId = await runClient({ port: srv.port, args: [...args, '-no_ticket'], env });
+      await srv.close();
+      for (const r of [ticket, byId]) {
+        expect(r.stdout).toMatch(/Extended master secret: no/);
+        const lines = r.stdout.match(/^(New|Reused), TLSv1\.2/gm) ?? [];
+        expect(lines).toHaveLength(6);
+        expect(lines.filter((l) => l.startsWith('Reused')).length).toBe(allow ? 5 : 0);
+      }
+    });
+  }
 });

@@ -81,9 +81,26 @@ describe('wrapSocket over memoryPair', () => {
     await expect(pair({ caCerts: pki.ca, serverHostname: 'example.com' }, serverRsa)).rejects.toMatchObject({ code: 'cert_hostname_mismatch' });
   });
 
-  it('without server_hostname the chain is still verified (as Python’s CERT_REQUIRED) but no name is matched', async () => {
-    const [c] = await pair({ caCerts: pki.ca }, serverRsa);
+  it('a verifying client without server_hostname is refused, as Python’s check_hostname (issue 15 finding 8)', async () => {
+    const [a] = memoryPair();
+    await expect(wrapSocket(a, { caCerts: pki.ca })).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/serverHostname/) });
+    await expect(wrapSocket(a, { caCerts: pki.ca, certReqs: CERT_OPTIONAL })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(a, { certReqs: CERT_NONE, checkHostname: true, serverHostname: 'localhost' })).rejects.toMatchObject({ code: 'config_invalid' });
+  });
+
+  it('checkHostname: false (or check_hostname=False) checks the chain only', async () => {
+    const [c] = await pair({ caCerts: pki.ca, checkHostname: false }, serverRsa);
     expect(c.verification.ok).toBe(true);
+    const [d] = await pair({ caCerts: pki.ca, check_hostname: false, server_hostname: 'elsewhere.example' }, serverRsa);
+    expect(d.verification.ok).toBe(true);
+    await expect(pair({ caCerts: pki.caEcdsa, checkHostname: false }, serverRsa)).rejects.toMatchObject({ code: 'cert_untrusted' });
+  });
+
+  it('a server asking for client certificates without ca_certs is refused, not pointed at the system bundle', async () => {
+    const [, b] = memoryPair();
+    for (const certReqs of [CERT_OPTIONAL, CERT_REQUIRED]) {
+      await expect(wrapSocket(b, { serverSide: true, ...serverRsa, certReqs })).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringMatching(/ca/) });
+    }
   });
 
   it('CERT_NONE connects to an untrusted server and getpeercert() is {} (not validated), as in Python', async () => {

@@ -173,3 +173,12 @@ describe('server: a session or ticket is resumed only under the client-auth poli
     expect(b.server.verification).toMatchObject({ ok: false, code: 'not_verified' });
   });
 });
+
+describe('defaults (issue 15 finding 8)', () => {
+  it('a server that asks for client certificates needs ca: the system bundle is never trusted for clients', () => {
+    for (const requestCert of ['optional', 'required'] as const) {
+      expect(() => createServerContext({ ...rsaServer, requestCert })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringMatching(/needs ca/) }));
+    }
+    expect(() => createServerContext({ ...rsaServer, requestCert: 'none' })).not.toThrow();
+  });
+});
