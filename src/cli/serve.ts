@@ -1,5 +1,6 @@
 /** `puretls serve`: a TLS server like `openssl s_server -www` (a page describing the connection) or an echo server. */
 import net from 'node:net';
+import { appendFileSync } from 'node:fs';
 import { createServerContext, accept } from '../server.js';
 import { nodeStream } from '../transport/node.js';
 import { TlsError } from '../errors.js';
@@ -9,17 +10,26 @@ import { chainLines } from './summary.js';
 
 export const SERVE_USAGE = `usage: puretls serve --cert FILE --key FILE [options]
   --listen HOST:PORT  where to listen (default 127.0.0.1:4433; port 0 picks one)
-  --www               answer each HTTP request with a page describing the connection (default)
+  --www               answer each HTTP request with a page describing the connection, in one record (default)
   --echo              send back whatever the client sends
   --ca FILE           trust anchors for client certificates
   --verify-client     ask for a client certificate;  --require-client  and refuse clients without one
+  --cert2 FILE --key2 FILE   a second identity beside the first (e.g. ECDSA beside RSA; chosen per client)
+  --no-ticket         issue no session tickets (resumption by session id only)
+  --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE, created mode 0600
   --tls1 | --tls1_1 | --tls1_2 | --min V --max V | --cipher LIST | --alpn LIST
-  --once              exit after the first connection`;
+  --once              exit after the first connection
+  s_server spellings: -cert, -key, -cert2, -key2, -CAfile, -www, -no_ticket, -keylogfile`;
 
 const SPEC = {
   listen: 'string', cert: 'string', key: 'string', www: 'bool', echo: 'bool', ca: 'string', 'verify-client': 'bool', 'require-client': 'bool',
   tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string', cipher: 'string', alpn: 'string', once: 'bool', help: 'bool',
+  cert2: 'string', key2: 'string', 'no-ticket': 'bool', keylog: 'string',
 } as const;
+const ALIASES = {
+  '-h': 'help', '-cert': 'cert', '-key': 'key', '-cert2': 'cert2', '-key2': 'key2', '-CAfile': 'ca', '-www': 'www', '-no_ticket': 'no-ticket',
+  '-keylogfile': 'keylog', '-cipher': 'cipher', '-alpn': 'alpn', '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2',
+};
 
 const enc = new TextEncoder();
 
@@ -48,10 +58,11 @@ async function www(conn: TlsConnection, id: number): Promise<void> {
     if (done) return;
     head += dec.decode(value);
   }
-  const body = enc.encode(page(conn, id));
+  const body = page(conn, id);
   const w = conn.writable.getWriter();
-  await w.write(enc.encode(`HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`));
-  await w.write(body);
+  // One write, so one record (the page is far below 16 KiB), as s_server -www answers: scripted clients of
+  // conformance suites read exactly one application-data record back.
+  await w.write(enc.encode(`HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\nContent-Length: ${enc.encode(body).length}\r\n\r\n${body}`));
   w.releaseLock();
   reader.releaseLock();
   await conn.close();
@@ -62,22 +73,27 @@ async function echo(conn: TlsConnection): Promise<void> {
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { opts } = parseArgs(argv, SPEC, { '-h': 'help' });
+  const { opts } = parseArgs(argv, SPEC, ALIASES);
   if (opts.help) {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
   if (!opts.cert || !opts.key) throw new TlsError('config_invalid', 'serve needs --cert and --key (see puretls serve --help)');
   if (opts.www && opts.echo) throw new TlsError('config_invalid', 'give one of --www and --echo');
+  if (!opts.cert2 !== !opts.key2) throw new TlsError('config_invalid', '--cert2 and --key2 go together');
   const { host, port } = hostPort((opts.listen as string | undefined) ?? '127.0.0.1:4433', '--listen');
+  const first = { cert: readFileArg(opts.cert as string), key: readFileArg(opts.key as string) };
+  const keylog = opts.keylog as string | undefined;
   const context = createServerContext({
-    cert: readFileArg(opts.cert as string),
-    key: readFileArg(opts.key as string),
+    ...(opts.cert2 ? { identities: [first, { cert: readFileArg(opts.cert2 as string), key: readFileArg(opts.key2 as string) }] } : first),
     ...(opts.ca ? { ca: readFileArg(opts.ca as string) } : {}),
     requestCert: opts['require-client'] ? 'required' : opts['verify-client'] ? 'optional' : 'none',
     ...versionOptions(opts),
     ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),
     ...(opts.alpn ? { alpnProtocols: String(opts.alpn).split(',') } : {}),
+    ...(opts['no-ticket'] ? { sessionTickets: false } : {}),
+    // Key logs hold session secrets: a file we create is readable by its owner only.
+    ...(keylog ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n', { mode: 0o600 }) } : {}),
   });
   const mode = opts.echo ? 'echo' : 'www';
   let count = 0;
