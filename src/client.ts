@@ -12,14 +12,13 @@ import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultProvider } from './crypto/provider.js';
 import { normalizeCheckedName, type SessionPolicy, type TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
-import { cipherSuites, loadIdentity, makeVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
+import { cipherSuites, loadIdentity, makePathVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
 import { peerCertificateFromDer } from './peer.js';
-import { equalBytes } from './bytes.js';
 import { certificateSetId, derId, loadTrustAnchors } from './config.js';
 import type { SessionStore } from './handshake/session-cache.js';
 import type { Verification } from './handshake/client.js';
 import { checkOcspResponse } from './x509/ocsp.js';
-import { parseCertificate, type Certificate } from './x509/certificate.js';
+import type { Certificate } from './x509/certificate.js';
 
 export interface ConnectOptions {
   transport: ByteStream;
@@ -127,7 +126,7 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
       ...(clientCert ? { clientCert } : {}),
       allowNonEmsResumption: !!o.allowNonEmsResumption,
     }))());
-  const verifyChain = makeVerifier({
+  const verifyPath = makePathVerifier({
     mode,
     ca: o.ca,
     purpose: 'server',
@@ -153,7 +152,7 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     ...(session ? { session } : {}),
     sessionPolicy,
     ...(identity ? { identity } : {}),
-    verifyPeer: mode === 'none' ? verifyChain : withStapleCheck(verifyChain, mode, o.ca, now),
+    verifyPeer: withStapleCheck(verifyPath, mode, now),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
     ...(o.maxFragmentLength ? { maxFragmentLength: o.maxFragmentLength } : {}),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
@@ -187,21 +186,21 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
 
 /**
  * Chain verification followed by the stapled OCSP response, when there is one: it must be a valid, current answer
- * from the leaf's issuer (protocol_bad_certificate_status otherwise), and 'revoked' fails with cert_revoked.
- * With verify 'optional' the first failure is recorded in the verification result instead.
+ * from the issuer on the validated path, or a responder that issuer certified (protocol_bad_certificate_status
+ * otherwise), and 'revoked' fails with cert_revoked. With verify 'optional' the first failure is recorded in the
+ * verification result instead; a chain that did not verify has no path, so its staple proves nothing either way.
  */
 function withStapleCheck(
-  verifyChain: (chain: Uint8Array[]) => Promise<Verification>,
+  verifyPath: (chain: Uint8Array[]) => Promise<{ verification: Verification; path?: Certificate[] }>,
   mode: VerifyMode,
-  ca: ConnectOptions['ca'],
   now: () => Date,
 ): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification> {
   return async (chain, ocspResponse) => {
-    const verification = await verifyChain(chain);
-    if (!ocspResponse) return verification;
+    const { verification, path } = await verifyPath(chain);
+    if (!ocspResponse || !path) return verification;
     let failure: TlsError | undefined;
     try {
-      const r = checkStaple(ocspResponse, chain, await loadTrustAnchors(ca), now());
+      const r = checkStaple(ocspResponse, path, now());
       if (r.status === 'revoked') {
         failure = new CertificateError('cert_revoked', `certificate verify failed: the stapled OCSP response says the certificate was revoked${r.revocationTime ? ` on ${r.revocationTime.toISOString()}` : ''}`);
       }
@@ -215,29 +214,17 @@ function withStapleCheck(
   };
 }
 
-/** The staple checked against each certificate that could be the leaf's issuer (sent intermediates, then anchors). */
-function checkStaple(response: Uint8Array, chain: Uint8Array[], anchors: Certificate[], now: Date) {
-  const leaf = parseCertificate(chain[0]!);
-  const candidates: Certificate[] = [];
-  for (const der of chain.slice(1)) {
-    try {
-      candidates.push(parseCertificate(der));
-    } catch {
-      // not a certificate we can use as the issuer
-    }
+/**
+ * The staple checked against the leaf's issuer on the validated path (leaf first, anchor last) only. Any other
+ * certificate the server sent with the same subject is the server's own say-so: a server whose key was revoked
+ * could add a look-alike "intermediate" with a key of its own and staple a "good" answer signed with it.
+ */
+function checkStaple(response: Uint8Array, path: Certificate[], now: Date) {
+  const [leaf, issuer] = path;
+  if (!leaf || !issuer) {
+    throw new TlsError('protocol_bad_certificate_status', 'OCSP response: the certificate is itself a trust anchor, with no issuer to answer for it');
   }
-  candidates.push(...anchors);
-  const issuers = candidates.filter((c) => equalBytes(c.subject.der, leaf.issuer.der));
-  if (!issuers.length) throw new TlsError('protocol_bad_certificate_status', "OCSP response: the certificate's issuer is unknown, so the response cannot be checked");
-  let first: unknown;
-  for (const issuer of issuers) {
-    try {
-      return checkOcspResponse({ response, leaf, issuer, now });
-    } catch (e) {
-      first ??= e;
-    }
-  }
-  throw first;
+  return checkOcspResponse({ response, leaf, issuer, now });
 }
 
 function loadClientIdentity(o: ConnectOptions) {

@@ -192,21 +192,34 @@ export function derId(der: Uint8Array): string {
  * The certificate check run inside the handshake. 'required' throws a CertificateError on failure (the handshake
  * sends the matching alert); 'optional' records the failure in the result; 'none' records that nothing was checked.
  */
-export function makeVerifier(o: {
+export function makeVerifier(o: VerifierOptions): (chain: Uint8Array[]) => Promise<Verification> {
+  const verify = makePathVerifier(o);
+  return async (chain) => (await verify(chain)).verification;
+}
+
+interface VerifierOptions {
   mode: VerifyMode;
   ca: PemInput | PemInput[] | undefined;
   purpose: 'server' | 'client';
   peerName?: PeerName;
   now: () => Date;
-}): (chain: Uint8Array[]) => Promise<Verification> {
+}
+
+/**
+ * makeVerifier's check, also giving the validated path (leaf first, trust anchor last) when there is one: what
+ * was proven about the chain, for checks that must follow it (the OCSP staple is checked against the path's
+ * issuer, never against any certificate the peer sent).
+ */
+export function makePathVerifier(o: VerifierOptions): (chain: Uint8Array[]) => Promise<{ verification: Verification; path?: Certificate[] }> {
   if (o.mode === 'none') {
-    return async () => ({ ok: false, code: 'not_verified', message: 'certificate verification was disabled' });
+    return async () => ({ verification: { ok: false, code: 'not_verified', message: 'certificate verification was disabled' } });
   }
   let anchors: Promise<Certificate[]> | undefined;
   return async (chain) => {
     anchors ??= loadTrustAnchors(o.ca);
     const roots = await anchors;
     let result: Verification;
+    let path: Certificate[] | undefined;
     try {
       const [leafDer, ...rest] = chain;
       if (!leafDer) throw new CertificateError('cert_no_certificate', 'no certificate was presented');
@@ -221,6 +234,7 @@ export function makeVerifier(o: {
       }
       const r = verifyChain({ leaf, intermediates, roots, time: o.now(), purpose: o.purpose, ...(o.peerName ? { peerName: o.peerName } : {}) });
       result = r.ok ? { ok: true } : { ok: false, code: r.code, message: r.message };
+      if (r.ok) path = r.chain;
     } catch (e) {
       if (!(e instanceof TlsError)) throw e;
       result = { ok: false, code: e.code.startsWith('cert_') ? e.code : 'cert_malformed', message: e.message };
@@ -228,6 +242,6 @@ export function makeVerifier(o: {
     if (!result.ok && o.mode === 'required') {
       throw new CertificateError(result.code, `certificate verify failed: ${result.message}`);
     }
-    return result;
+    return { verification: result, ...(path ? { path } : {}) };
   };
 }

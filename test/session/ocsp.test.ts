@@ -2,8 +2,10 @@
  * Stapled OCSP responses made by `openssl ocsp` (vectors/ocsp/make.sh): checkOcspResponse on its own, then
  * stapled by our server (status_request) and checked by our client.
  */
-import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { checkOcspResponse } from '../../src/x509/ocsp.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
@@ -104,5 +106,51 @@ describe('stapling between our server and our client', () => {
     expect(ok(rsa.client).ocspResponse).toEqual(vec('good.der'));
     expect(calls).toBe(1);
     await exchange(ok(rsa.client), ok(rsa.server));
+  });
+});
+
+/**
+ * Issue 15 finding 3: the staple is checked against the issuer on the validated path only. A server adds a
+ * look-alike "intermediate" (same subject as the real issuer, a key of its own) to its chain and staples a 'good'
+ * answer signed with that key; the path goes through the real intermediate, so the answer is not the issuer's.
+ */
+describe('a staple signed by a look-alike issuer the server sent', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'puretls-ocsp-lookalike-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const f = (n: string) => path.join(dir, n);
+  const run = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const setup = () => {
+    run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f('fake.key'));
+    // The real intermediate's subject, byte for byte (through a request made from it), on a self-signed CA.
+    run('x509', '-x509toreq', '-in', path.join(repoRoot, 'vectors/pki/intermediate.crt'), '-key', f('fake.key'), '-out', f('fake.csr'));
+    writeFileSync(f('fake.ext'), 'basicConstraints=critical,CA:TRUE\n');
+    run('x509', '-req', '-in', f('fake.csr'), '-key', f('fake.key'), '-days', '3650', '-extfile', f('fake.ext'), '-out', f('fake.crt'));
+    run('ocsp', '-issuer', f('fake.crt'), '-cert', path.join(repoRoot, 'vectors/pki/server-rsa.crt'), '-no_nonce', '-reqout', f('req.der'));
+    const leafSubject = run('x509', '-in', path.join(repoRoot, 'vectors/pki/server-rsa.crt'), '-noout', '-subject', '-nameopt', 'compat').replace(/^subject=/, '').trim();
+    writeFileSync(f('index.txt'), `V\t540101000000Z\t\t0A\tunknown\t${leafSubject}\n`);
+    run('ocsp', '-index', f('index.txt'), '-CA', f('fake.crt'), '-rsigner', f('fake.crt'), '-rkey', f('fake.key'), '-reqin', f('req.der'), '-respout', f('fake-good.der'), '-ndays', '30');
+    return { fake: readFileSync(f('fake.crt'), 'utf8'), staple: new Uint8Array(readFileSync(f('fake-good.der'))) };
+  };
+
+  it('is refused with verify required, and recorded with verify optional', async () => {
+    const { fake, staple } = setup();
+    const fakeCert = parseCertificate(derBlobs(fake)[0]!.der);
+    expect(fakeCert.subject.der).toEqual(issuer.subject.der);
+    // The answer is well formed and 'good' for the look-alike: only who may answer makes it wrong.
+    expect(checkOcspResponse({ response: staple, leaf, issuer: fakeCert, now }).status).toBe('good');
+    const srv = { ...rsaServer, cert: pki.serverRsa.chain + fake, ocspResponse: staple };
+    const required = await handshake({ requestOcsp: true }, srv);
+    expect(errCode(required.client)).toBe('protocol_bad_certificate_status');
+    const optional = await handshake({ requestOcsp: true, verify: 'optional' }, srv);
+    expect(ok(optional.client).verification).toMatchObject({ ok: false, code: 'protocol_bad_certificate_status' });
+    await exchange(ok(optional.client), ok(optional.server));
+    // The real issuer's answer, with the same extra certificate in the chain, is still accepted.
+    const real = await handshake({ requestOcsp: true }, { ...srv, ocspResponse: vec('good.der') });
+    expect(ok(real.client).verification).toEqual({ ok: true });
+    await exchange(ok(real.client), ok(real.server));
   });
 });
