@@ -38,12 +38,14 @@ export const AlertDescription = {
   inappropriate_fallback: 86,
   user_canceled: 90,
   no_renegotiation: 100,
+  missing_extension: 109,
   unsupported_extension: 110,
   certificate_unobtainable: 111,
   unrecognized_name: 112,
   bad_certificate_status_response: 113,
   bad_certificate_hash_value: 114,
   unknown_psk_identity: 115,
+  certificate_required: 116,
   no_application_protocol: 120,
 } as const;
 export type AlertName = keyof typeof AlertDescription;
@@ -83,6 +85,7 @@ export const ERROR_ALERTS = {
   protocol_no_shared_sigalg: 'handshake_failure',
   protocol_illegal_parameter: 'illegal_parameter',
   protocol_unsupported_extension: 'unsupported_extension',
+  protocol_missing_extension: 'missing_extension',
   protocol_insufficient_security: 'insufficient_security',
   protocol_inappropriate_fallback: 'inappropriate_fallback',
   protocol_downgrade: 'illegal_parameter',
@@ -184,7 +187,7 @@ export class TlsError extends Error {
 
 /** A certificate or hostname failure (Python's ssl.CertificateError / SSLCertVerificationError). */
 export class CertificateError extends TlsError {
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; alert?: number | null }) {
     super(code, message, options);
     this.name = 'CertificateError';
   }

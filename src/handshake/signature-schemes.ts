@@ -68,3 +68,39 @@ export function chooseOwnScheme(
   }
   throw new TlsError('protocol_no_shared_sigalg', `no signature scheme both sides accept for a ${key.kind} key`);
 }
+
+/**
+ * Whether TLS 1.3 allows a scheme for CertificateVerify with this key (RFC 8446 §4.2.3, §4.4.3): RSA signs with
+ * PSS only (rsae for rsaEncryption keys, pss for id-RSASSA-PSS keys), ECDSA with the hash bound to the key's curve
+ * (secp256r1_sha256 for P-256, ...), EdDSA; PKCS#1 v1.5 and SHA-1 never.
+ */
+export function schemeAllowed13(id: number, key: PublicKey | PrivateKey): boolean {
+  const s = schemeById(id);
+  if (!s || !schemeFitsKey(s, key)) return false;
+  if (s.alg.kind === 'rsa-pkcs1') return false;
+  if (s.alg.kind === 'ecdsa') {
+    if (key.kind !== 'ec') return false;
+    const bound = { 'P-256': 0x0403, 'P-384': 0x0503, 'P-521': 0x0603 }[key.curve];
+    return id === bound;
+  }
+  return true;
+}
+
+/** Our TLS 1.3 CertificateVerify scheme: the first of ours the peer accepts that 1.3 allows for our key. */
+export function chooseOwnScheme13(peerAccepts: readonly number[], ours: readonly number[], key: PrivateKey): { id: number; alg: SigAlg } {
+  for (const id of ours) {
+    if (peerAccepts.includes(id) && schemeAllowed13(id, key)) return { id, alg: schemeById(id)!.alg };
+  }
+  throw new TlsError('protocol_no_shared_sigalg', `no TLS 1.3 signature scheme both sides accept for a ${key.kind} key`);
+}
+
+/** The algorithm for a peer's TLS 1.3 CertificateVerify: a scheme we offered that 1.3 allows for its key. */
+export function peerSigAlg13(id: number, offered: readonly number[], key: PublicKey): SigAlg {
+  if (!offered.includes(id)) {
+    throw new TlsError('protocol_illegal_parameter', `the peer signed with signature scheme 0x${id.toString(16)}, which was not offered`);
+  }
+  if (!schemeAllowed13(id, key)) {
+    throw new TlsError('protocol_illegal_parameter', `signature scheme 0x${id.toString(16)} is not allowed in TLS 1.3 for the peer's ${key.kind} key`);
+  }
+  return schemeById(id)!.alg;
+}

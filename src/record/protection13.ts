@@ -1,0 +1,90 @@
+/**
+ * TLS 1.3 record protection (RFC 8446 §5.2–§5.3): the content type travels inside the encryption
+ * (TLSInnerPlaintext = content || type || zeros), the outer record is always application_data / 0x0303, the
+ * AEAD's additional data is that 5-byte header, and the nonce is the traffic IV XOR the 64-bit sequence number
+ * (left-padded to the IV's length). One Protection13 serves one direction and one traffic secret; a KeyUpdate
+ * or an epoch change makes a new one with the sequence number back at 0.
+ */
+import { TlsError } from '../errors.js';
+import type { AeadCipher, CryptoProvider } from '../crypto/types.js';
+import { ContentType, MAX_PLAINTEXT } from './constants.js';
+
+/** legacy_record_version of every protected 1.3 record. */
+export const TLS13_RECORD_VERSION = 0x0303;
+/** TLSCiphertext.length limit in 1.3: 2^14 + 256 (§5.2). */
+export const MAX_CIPHERTEXT13 = (1 << 14) + 256;
+const MAX_SEQ = (1n << 64n) - 1n;
+
+export type Aead13 = 'AES_128_GCM' | 'AES_256_GCM' | 'CHACHA20_POLY1305';
+
+export interface Opened13 {
+  /** The real content type, from inside the TLSInnerPlaintext. */
+  type: number;
+  plaintext: Uint8Array;
+}
+
+export interface Protection13 {
+  /**
+   * Seals `plaintext` of content type `type` (padded with `padding` zero bytes) into the fragment of an
+   * application_data record (no header: the caller writes 23, 0x0303, the fragment's length).
+   */
+  seal(type: number, plaintext: Uint8Array, padding?: number): Promise<Uint8Array>;
+  /** Opens the fragment of a record whose header said application_data; throws TlsError on any failure. */
+  open(fragment: Uint8Array): Promise<Opened13>;
+  /** The sequence number the next record will use (also: records protected so far). */
+  readonly seq: bigint;
+}
+
+const badRecordMac = () => new TlsError('crypto_bad_record_mac', 'record authentication failed (bad_record_mac): the data was corrupted or tampered with in transit');
+
+function header(length: number): Uint8Array {
+  return Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+}
+
+/** One direction's keys for one traffic secret (key and iv from trafficKey() in crypto/keyschedule.ts). */
+export async function createProtection13(provider: CryptoProvider, cipher: Aead13, key: Uint8Array, iv: Uint8Array, tagLen = 16): Promise<Protection13> {
+  if (iv.length !== 12) throw new TlsError('internal_error', `TLS 1.3 IV must be 12 bytes, got ${iv.length}`);
+  const aead: AeadCipher = await provider.aead(cipher, key);
+  const staticIv = iv.slice();
+  let seq = 0n;
+  const nonceFor = (s: bigint) => {
+    const n = staticIv.slice();
+    for (let i = 11; i >= 4 && s > 0n; i--, s >>= 8n) n[i]! ^= Number(s & 0xffn);
+    return n;
+  };
+  const take = () => {
+    if (seq > MAX_SEQ) throw new TlsError('limit_sequence', 'record sequence number would wrap after 2^64 records; the connection must be closed');
+    return seq++;
+  };
+  return {
+    get seq() {
+      return seq;
+    },
+    async seal(type, plaintext, padding = 0) {
+      if (plaintext.length > MAX_PLAINTEXT) throw new TlsError('internal_error', `cannot seal ${plaintext.length} bytes in one record (limit ${MAX_PLAINTEXT})`);
+      if (plaintext.length + 1 + padding > MAX_PLAINTEXT + 1) throw new TlsError('internal_error', 'record padding too long');
+      const inner = new Uint8Array(plaintext.length + 1 + padding);
+      inner.set(plaintext, 0);
+      inner[plaintext.length] = type;
+      const nonce = nonceFor(take());
+      return aead.seal(nonce, header(inner.length + tagLen), inner);
+    },
+    async open(fragment) {
+      if (fragment.length > MAX_CIPHERTEXT13) {
+        throw new TlsError('decode_record_overflow', `received a TLS 1.3 record of ${fragment.length} bytes, more than the 2^14+256 allowed`);
+      }
+      const nonce = nonceFor(take());
+      if (fragment.length < tagLen + 1) throw badRecordMac();
+      const inner = await aead.open(nonce, header(fragment.length), fragment);
+      if (!inner) throw badRecordMac();
+      // The content type is the last non-zero byte; what follows it is padding.
+      let end = inner.length - 1;
+      while (end >= 0 && inner[end] === 0) end--;
+      if (end < 0) throw new TlsError('protocol_unexpected_message', 'a TLS 1.3 record holds only padding, no content type');
+      if (end > MAX_PLAINTEXT) {
+        throw new TlsError('decode_record_overflow', `received a TLS 1.3 record whose plaintext is ${end} bytes, more than the ${MAX_PLAINTEXT} allowed`);
+      }
+      return { type: inner[end]!, plaintext: inner.subarray(0, end) };
+    },
+  };
+}
