@@ -251,6 +251,13 @@ Deno.exit(0);
     );
   });
 
+  it('puretls conformance runs outside the repository, on the PKI the package ships', async () => {
+    const bin = path.join(app, 'node_modules/.bin/puretls');
+    const r = await run(bin, ['conformance', '--peer', 'openssl', '--version', 'TLSv1.2', '--suite', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', '--no-client-auth', '--no-resumption']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^2 passed, 0 failed, 0 unsupported$/m);
+  });
+
   it('Node, through the node entry', async () => {
     const o = outcome(await run(process.execPath, ['node-client.mjs', String(server.port), pki.caPath]));
     expect(o).toEqual({ runtime: 'node', entry: 'node', version: 'TLSv1.2', verified: true, page: 'HTTP/1.0 200 ok' });
