@@ -167,6 +167,11 @@ export function kind(e: TlsError): number {
     expect(node.code, node.stdout).toBe(0);
     const browser = await run(process.execPath, [tsc, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'ES2022,DOM,DOM.Iterable', '--types', '', 'browser-app.ts']);
     expect(browser.code, browser.stdout).toBe(0);
+    // The same flags do keep @types/node out: the Node entry's types need it and fail there.
+    writeFileSync(path.join(app, 'browser-node-entry.ts'), "export { nodeStream } from 'puretls/node';\n");
+    const nodeEntry = await run(process.execPath, [tsc, ...common, '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'ES2022,DOM,DOM.Iterable', '--types', '', 'browser-node-entry.ts']);
+    expect(nodeEntry.code).not.toBe(0);
+    expect(nodeEntry.stdout).toContain("Cannot find name 'node:stream'");
     const bad = await run(process.execPath, [tsc, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', 'misspelt.ts']);
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toMatch(/misspelt\.ts\(4,10\): error TS2678: Type '"cert_untrustd"' is not comparable/);
