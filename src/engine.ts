@@ -416,9 +416,13 @@ export class Engine<R = unknown> {
   }
 
   /** Seal and queue records, in order. `after` runs once these records are queued (used to switch keys after CCS). */
-  private write(type: number, data: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
+  private write(type: number, input: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
+    // Sealed now (below), the records take what they need of `input` before this returns. Sealed later, when their
+    // turn comes, they get a copy: the caller may reuse its buffer once send() has returned.
+    const eager = this._state === 'open' && this.lazyWrites === 0;
+    const data = eager ? input : input.slice();
     const seal = () => sealRecordParts(this.writeProt, type, this.writeVersion, data, { maxFragment: this.maxFragment, splitFirstByte });
-    if (this._state === 'open' && this.lazyWrites === 0) {
+    if (eager) {
       // After the handshake the write keys no longer change, so the records are sealed at once: several
       // writes are then in flight together (sequence numbers are taken now, in call order) and the chain
       // only keeps their order on the wire. Only while no write queued the lazy way is still waiting,

@@ -176,9 +176,13 @@ class SerialProtection implements Protection {
     return joinParts(await this.sealParts(type, version, plaintext));
   }
   sealParts(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
+    // A state that runs one record after another reads the plaintext only when its turn comes; the caller may
+    // reuse its buffer as soon as this returns (a stream writer does once its write resolves), so it gets a copy.
+    // Concurrent (AEAD) states read it now: the provider takes its input when called (WebCrypto copies it).
+    const input = this.concurrent ? plaintext : plaintext.slice();
     return this.serial('seal', () => {
-      checkSealInput(plaintext);
-      return this.state.seal(this.sequence.take(), type, version, plaintext);
+      checkSealInput(input);
+      return this.state.seal(this.sequence.take(), type, version, input);
     });
   }
   open(type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {

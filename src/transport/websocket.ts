@@ -2,7 +2,7 @@
  * A WebSocket as a ByteStream: the browser's WebSocket, or the `ws` package's (same event API). Each TLS write goes
  * out as one binary frame; text frames are refused, since a tunnel carries bytes only.
  */
-import type { ByteStream } from './types.js';
+import { isGivenUp, type ByteStream } from './types.js';
 import { TlsError } from '../errors.js';
 
 /** The subset of the WHATWG WebSocket interface used here; `ws`'s WebSocket satisfies it too. */
@@ -128,7 +128,9 @@ export function webSocketStream(ws: WebSocketLike, opts: WebSocketStreamOptions 
       await opened;
       if (closed || ws.readyState !== OPEN) throw new TlsError('io_closed', 'the WebSocket is closed');
       // Chunks are never views of shared memory here: every buffer this library makes is ArrayBuffer-backed.
-      ws.send(chunk as Uint8Array<ArrayBuffer>);
+      // The `ws` package keeps the buffer until it is on the socket (server-side frames are not masked, so not
+      // copied), and the writer may reuse it once this write resolves: a copy, unless the writer gave it up.
+      ws.send((isGivenUp(chunk) ? chunk : chunk.slice()) as Uint8Array<ArrayBuffer>);
       while (ws.bufferedAmount > highWaterMark && ws.readyState === OPEN) {
         await new Promise((r) => setTimeout(r, pollMs));
       }
