@@ -32,7 +32,10 @@ export interface ServerIdentityInput {
   ocspResponse?: OcspStaple;
 }
 
-/** What a virtual-host callback may answer: another context (its identities are used), one identity, or nothing (keep ours). */
+/**
+ * What a virtual-host callback may answer: another context (used whole: its certificates and its policy, client
+ * authentication included, and its own sessions), one identity (under this context's policy), or nothing (keep ours).
+ */
 export type SniResult = ServerContext | ServerIdentityInput | undefined;
 
 /** Everything about a server except the transport and per-connection controls. */
@@ -64,7 +67,10 @@ export interface ServerOptions {
   signatureAlgorithms?: SignatureSchemeName[];
   /** RFC 7919 group for DHE when the client names none. Default 'ffdhe2048'. */
   dhGroup?: FfdheGroupName;
-  /** Virtual hosts: called with the client's SNI name. */
+  /**
+   * Virtual hosts: called with the client's SNI name on every handshake, before resumption or anything else is
+   * decided. A returned context is used whole (its client authentication, CAs, versions, suites, ALPN, sessions).
+   */
   sniCallback?: (serverName: string) => SniResult | Promise<SniResult>;
   /** Fail a handshake after this many milliseconds. */
   timeoutMs?: number;
@@ -218,10 +224,12 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     identities,
     ...(sni
       ? {
-          identitiesFor: async (name: string) => {
+          virtualHost: async (name: string) => {
             const r = await sni(name);
             if (r === undefined) return undefined;
-            return r instanceof ServerContext ? r.handshake.identities : [withStaple(loadIdentity(r.cert, r.key, r.passphrase), r.ocspResponse)];
+            // A context is a whole virtual host: its client-auth policy, CAs, versions, suites, ALPN and sessions.
+            if (r instanceof ServerContext) return { config: r.handshake };
+            return { identities: [withStaple(loadIdentity(r.cert, r.key, r.passphrase), r.ocspResponse)] };
           },
         }
       : {}),

@@ -283,14 +283,22 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
 /** The client leaf's key, which must be one we asked for (rsa_sign or ecdsa_sign). */
 function clientPublicKey(leafDer: Uint8Array): PublicKey {
   let key: PublicKey;
+  let keyUsage: Set<string> | undefined;
   try {
-    key = parseSpki(parseCertificate(leafDer).spkiDer);
+    const leaf = parseCertificate(leafDer);
+    keyUsage = leaf.extensions.keyUsage;
+    key = parseSpki(leaf.spkiDer);
   } catch (e) {
     if (e instanceof TlsError) throw new CertificateError('cert_unsupported_key', `the client certificate key is not usable: ${e.message}`);
     throw e;
   }
   if (key.kind !== 'rsa' && key.kind !== 'ec') {
     throw new CertificateError('cert_unsupported_key', `the client certificate has a ${key.kind} key; rsa_sign or ecdsa_sign was requested`);
+  }
+  // RFC 5280 §4.2.1.3: a key restricted by keyUsage signs CertificateVerify only with digitalSignature (as the client
+  // checks the server's leaf).
+  if (keyUsage && !keyUsage.has('digitalSignature')) {
+    throw new CertificateError('cert_bad_key_usage', "the client certificate's keyUsage does not allow digitalSignature, which CertificateVerify needs");
   }
   return key;
 }

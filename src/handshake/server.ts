@@ -37,8 +37,12 @@ export type ClientAuthMode = 'none' | 'optional' | 'required';
 export interface ServerHandshakeConfig {
   /** Certificates with their keys, in preference order (RSA and ECDSA side by side). */
   identities: readonly Identity[];
-  /** Virtual hosts: identities for the SNI name the client sent, or undefined to keep `identities`. */
-  identitiesFor?: (serverName: string) => Promise<readonly Identity[] | undefined>;
+  /**
+   * Virtual hosts, asked with the SNI name the client sent before anything else is decided: another whole
+   * configuration (its client-auth policy, versions, suites, ALPN, session cache and ticket keys: everything), other
+   * identities under this configuration's policy, or undefined to keep this one.
+   */
+  virtualHost?: (serverName: string) => Promise<{ config: ServerHandshakeConfig } | { identities: readonly Identity[] } | undefined>;
   minVersion: ProtocolVersion;
   maxVersion: ProtocolVersion;
   /** Suites we accept, in our preference order. */
@@ -235,18 +239,30 @@ function chooseAlpn(cfg: ServerHandshakeConfig, offered: string[] | null): strin
   return p;
 }
 
-/** Identities for the client's SNI: the user's virtual host choice, else those whose certificate names the host, else all. */
-async function identitiesForName(cfg: ServerHandshakeConfig, name: string | undefined): Promise<readonly Identity[]> {
-  if (name === undefined) return cfg.identities;
-  if (cfg.identitiesFor) {
-    let chosen: readonly Identity[] | undefined;
-    try {
-      chosen = await cfg.identitiesFor(name);
-    } catch (e) {
-      throw new TlsError('internal_error', `sniCallback failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    if (chosen?.length) return chosen;
+/**
+ * The configuration this connection runs under: the virtual host's for the client's SNI name, when the user's
+ * callback picks one. A context the callback returns brings its whole policy (client authentication above all),
+ * not just its certificates; the connection's key log, when set, is kept.
+ */
+async function configForName(cfg: ServerHandshakeConfig, ch: M.ClientHello): Promise<ServerHandshakeConfig> {
+  if (!cfg.virtualHost) return cfg;
+  const sni = findExtension(ch.extensions, ET.server_name);
+  const name = sni ? X.decodeServerName(sni.data) : null;
+  if (name === null) return cfg;
+  let chosen: Awaited<ReturnType<NonNullable<ServerHandshakeConfig['virtualHost']>>>;
+  try {
+    chosen = await cfg.virtualHost(name);
+  } catch (e) {
+    throw new TlsError('internal_error', `sniCallback failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+  if (!chosen) return cfg;
+  if ('config' in chosen) return cfg.keyLog ? { ...chosen.config, keyLog: cfg.keyLog } : chosen.config;
+  return chosen.identities.length ? { ...cfg, identities: chosen.identities } : cfg;
+}
+
+/** Identities for the client's SNI: those whose certificate names the host, else all. */
+function identitiesForName(cfg: ServerHandshakeConfig, name: string | undefined): readonly Identity[] {
+  if (name === undefined) return cfg.identities;
   // A certificate that does not name the host would fail the client's check anyway, so only named ones compete.
   const named = cfg.identities.filter((id) => matchesPeerName(id.leaf, { kind: 'DNS', value: name }));
   return named.length ? named : cfg.identities;
@@ -308,9 +324,11 @@ function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionSta
   return cfg.clientAuth !== 'required' || (state.clientVerified && state.peerChain.length > 0);
 }
 
-export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfig): Promise<HandshakeResult> {
+export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConfig): Promise<HandshakeResult> {
   // ---- ClientHello
   const ch = M.decodeClientHello((await io.expect(HT.client_hello)).body);
+  // The virtual host first: its policy decides everything after, resumption included.
+  const cfg = await configForName(base, ch);
   const version = negotiateVersion(ch.version, cfg.minVersion, cfg.maxVersion);
   io.setVersion(version);
   if (ch.cipherSuites.includes(TLS_FALLBACK_SCSV) && ch.version < cfg.maxVersion) {
@@ -325,7 +343,7 @@ export async function serverHandshake(io: HandshakeIO, cfg: ServerHandshakeConfi
   const resumable = await findResumable(io, cfg, ch, offer, version);
   if (resumable) return resumeSessionTls12(io, cfg, ch, offer, version, resumable, chooseAlpn(cfg, offer.alpn));
 
-  const identities = await identitiesForName(cfg, offer.serverName);
+  const identities = identitiesForName(cfg, offer.serverName);
   const { suite, identity, scheme, ecGroup, dhGroup } = chooseSuite(cfg, ch.cipherSuites, offer, version, identities);
   const alpnProtocol = chooseAlpn(cfg, offer.alpn);
   return serverHandshakeTls12(io, cfg, { ch, offer, version, suite, identity, scheme, ecGroup, dhGroup, alpnProtocol });
