@@ -25,13 +25,21 @@ export interface RequestInit {
   transport?: ByteStream;
   /** Opens a byte stream to host:port (a TCP socket, a WebSocket to a relay...). Needed to follow redirects. */
   connect?: (target: Target) => ByteStream | Promise<ByteStream>;
-  /** TLS options for https: (ca, verify, versions, suites, client certificate...); serverName defaults to the URL host. */
+  /**
+   * TLS options for https: (ca, verify, versions, suites, client certificate...); serverName defaults to the URL host.
+   * What identifies the client or pins a server (cert, key, passphrase, serverName, session, sessionKey) is used for
+   * the first origin only: a redirect to another origin gets none of it.
+   */
   tls?: Omit<ConnectOptions, 'transport'>;
   /** 'manual' (default) returns 3xx responses as they are; 'follow' follows up to maxRedirects; 'error' rejects. */
   redirect?: 'manual' | 'follow' | 'error';
   maxRedirects?: number;
   signal?: AbortSignal;
-  /** Abort the whole exchange (connect, handshake, head and body) after this many milliseconds. */
+  /**
+   * Abort the whole exchange (connect, handshake, head and body) after this many milliseconds. Without it, the
+   * exchange is aborted after 30 s without progress: from connecting to the response head, then between pieces of
+   * the body. 0: no time limit at all.
+   */
   timeoutMs?: number;
   /** Called with each TLS connection once its handshake is done (version, suite, peer chain, for display). */
   onConnection?: (conn: TlsConnection, url: URL) => void;
@@ -43,6 +51,16 @@ export interface RequestInit {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Interim (1xx) responses read before the final one; a server sending more is refused. */
+const MAX_INTERIM = 16;
+/** The default limit on time without progress (see RequestInit.timeoutMs). */
+const DEFAULT_IDLE_MS = 30_000;
+/** RFC 9110 §9.1: a method is a token. */
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). */
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** TLS options that identify the client or pin the server: dropped on a redirect to another origin. */
+const ORIGIN_BOUND_TLS = ['cert', 'key', 'passphrase', 'serverName', 'servername', 'session', 'sessionKey'] as const;
 const enc = new TextEncoder();
 
 function targetOf(url: URL): Target {
@@ -105,13 +123,15 @@ async function exchange(
   body: Uint8Array | ReadableStream<Uint8Array> | null,
   raw: ByteStream,
   init: RequestInit,
+  tlsOptions: RequestInit['tls'],
   signal: AbortSignal,
+  progress: () => void,
 ): Promise<Response> {
   let stream: ByteStream & { close?: () => Promise<void> } = raw;
   if (url.protocol === 'https:') {
     const host = targetOf(url).host;
     // An abort during the handshake reports the caller's reason (a timeout's io_timeout, a user's own), not the handshake's.
-    const conn = await tlsConnect({ serverName: host, ...init.tls, transport: raw, signal }).catch((e) => {
+    const conn = await tlsConnect({ serverName: host, ...tlsOptions, transport: raw, signal }).catch((e) => {
       throw signal.aborted ? signal.reason : e;
     });
     init.onConnection?.(conn, url);
@@ -134,10 +154,16 @@ async function exchange(
     sending.catch(() => {});
     let head = await readHead(reader);
     init.onResponseHead?.(head.raw, url);
-    while (head.status >= 100 && head.status < 200) {
+    for (let interim = 0; head.status >= 100 && head.status < 200; interim++) {
+      // We never ask to switch protocols: what follows a 101 is not HTTP/1.1, and must not be read as a response.
+      if (head.status === 101) throw new TlsError('http_protocol', 'the server switched protocols (101) without being asked to');
+      if (interim >= MAX_INTERIM) throw new TlsError('http_protocol', `more than ${MAX_INTERIM} interim (1xx) responses`);
       head = await readHead(reader);
       init.onResponseHead?.(head.raw, url);
     }
+    if (head.status < 200 || head.status > 599) throw new TlsError('http_protocol', `status ${head.status} is outside 100-599`);
+    if (!REASON.test(head.statusText)) throw new TlsError('http_protocol', `invalid reason phrase ${JSON.stringify(head.statusText.slice(0, 80))}`);
+    progress();
     const done = () => {
       signal.removeEventListener('abort', onAbort);
       release();
@@ -172,7 +198,11 @@ async function exchange(
  */
 export async function request(input: string | URL, init: RequestInit = {}): Promise<Response> {
   let url = new URL(input);
-  let method = (init.method ?? 'GET').toUpperCase();
+  const rawMethod = init.method ?? 'GET';
+  // Anything but a token would be written into the request line as is: CR/LF there splits the request.
+  if (typeof rawMethod !== 'string' || !METHOD.test(rawMethod)) throw new TlsError('config_invalid', `invalid HTTP method ${JSON.stringify(rawMethod)}`);
+  let method = rawMethod.toUpperCase();
+  let tlsOptions = init.tls;
   let headers = new Headers(init.headers);
   let body = await bodyBytes(init.body);
   if (body && (method === 'GET' || method === 'HEAD')) throw new TlsError('config_invalid', `a ${method} request cannot have a body`);
@@ -181,11 +211,21 @@ export async function request(input: string | URL, init: RequestInit = {}): Prom
   const onUserAbort = () => ctl.abort(init.signal!.reason);
   if (init.signal?.aborted) throw init.signal.reason;
   init.signal?.addEventListener('abort', onUserAbort, { once: true });
-  const timer =
-    init.timeoutMs !== undefined
-      ? setTimeout(() => ctl.abort(new TlsError('io_timeout', `the request to ${url.host} took longer than ${init.timeoutMs} ms`)), init.timeoutMs)
-      : undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (init.timeoutMs !== undefined && init.timeoutMs > 0) {
+    timer = setTimeout(() => ctl.abort(new TlsError('io_timeout', `the request to ${url.host} took longer than ${init.timeoutMs} ms`)), init.timeoutMs);
+  }
+  // Without timeoutMs: a limit on time without progress, re-armed by each response head and piece of the body.
+  let finished = false;
+  const progress = () => {
+    if (init.timeoutMs !== undefined || finished) return;
+    if (timer) clearTimeout(timer);
+    const host = url.host;
+    timer = setTimeout(() => ctl.abort(new TlsError('io_timeout', `no progress from ${host} in ${DEFAULT_IDLE_MS} ms`)), DEFAULT_IDLE_MS);
+  };
+  progress();
   const cleanup = () => {
+    finished = true;
     if (timer) clearTimeout(timer);
     init.signal?.removeEventListener('abort', onUserAbort);
   };
@@ -196,17 +236,22 @@ export async function request(input: string | URL, init: RequestInit = {}): Prom
       transport = undefined;
       if (!raw) throw new TlsError('config_invalid', 'request() needs init.transport or init.connect');
       if (ctl.signal.aborted) throw ctl.signal.reason;
-      const res = await exchange(url, method, headers, body, raw, init, ctl.signal);
+      const res = await exchange(url, method, headers, body, raw, init, tlsOptions, ctl.signal, progress);
       const location = res.headers.get('location');
       if (!REDIRECTS.has(res.status) || !location || (init.redirect ?? 'manual') === 'manual') {
         if (hop > 0) Object.defineProperty(res, 'redirected', { value: true });
-        return withCleanup(res, cleanup);
+        return withCleanup(res, cleanup, progress);
       }
       await res.body?.cancel();
       if (init.redirect === 'error') throw new TlsError('http_protocol', `redirected (${res.status}) to ${location} with redirect: 'error'`);
       if (hop >= maxRedirects) throw new TlsError('http_protocol', `more than ${maxRedirects} redirects`);
       if (!init.connect) throw new TlsError('http_protocol', `following the redirect to ${location} needs init.connect`);
-      const next = new URL(location, url);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new TlsError('http_protocol', `invalid Location ${JSON.stringify(location.slice(0, 200))}`);
+      }
       if (url.protocol === 'https:' && next.protocol !== 'https:') {
         throw new TlsError('http_protocol', `refusing to follow a redirect from https: to ${next.protocol}`);
       }
@@ -221,9 +266,13 @@ export async function request(input: string | URL, init: RequestInit = {}): Prom
       }
       if (next.origin !== url.origin) {
         headers = new Headers(headers);
-        headers.delete('authorization');
-        headers.delete('cookie');
-        headers.delete('host');
+        for (const k of ['authorization', 'proxy-authorization', 'cookie', 'host']) headers.delete(k);
+        // The client certificate is for the origin it was given for; a name pinned for it is not the next host's.
+        if (tlsOptions) {
+          const rest: Record<string, unknown> = { ...tlsOptions };
+          for (const k of ORIGIN_BOUND_TLS) delete rest[k];
+          tlsOptions = rest as RequestInit['tls'];
+        }
       }
       url = next;
     }
@@ -234,7 +283,7 @@ export async function request(input: string | URL, init: RequestInit = {}): Prom
 }
 
 /** Keep the timeout armed until the body has been read (or cancelled), then disarm it. */
-function withCleanup(res: Response, cleanup: () => void): Response {
+function withCleanup(res: Response, cleanup: () => void, progress: () => void): Response {
   if (!res.body) {
     cleanup();
     return res;
@@ -248,7 +297,10 @@ function withCleanup(res: Response, cleanup: () => void): Response {
           if (done) {
             cleanup();
             c.close();
-          } else c.enqueue(value);
+          } else {
+            progress();
+            c.enqueue(value);
+          }
         } catch (e) {
           cleanup();
           c.error(e);
