@@ -9,11 +9,11 @@
  * The first error is sticky: a fatal alert is queued for the peer and every later call reports the same error.
  */
 import { AlertDescription, TlsError, asTlsError, peerAlertError, alertName } from './errors.js';
-import { Deframer } from './record/deframer.js';
+import { Deframer, type RawRecord } from './record/deframer.js';
 import { nullProtection, type Protection } from './record/protection.js';
 import { sealRecordParts } from './record/writer.js';
 import { ContentType, MAX_PLAINTEXT } from './record/constants.js';
-import { HandshakeFramer, HandshakeType, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
+import { HandshakeFramer, HandshakeType, MAX_CLIENT_HELLO, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
 import { TLS10 } from './crypto/suites.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultRandom } from './crypto/random.js';
@@ -27,6 +27,8 @@ export interface EngineLimits {
   maxHandshakeMessage?: number;
   /** Largest Certificate message accepted (bytes). Default 256 KiB. */
   maxCertificateMessage?: number;
+  /** Largest ClientHello accepted (bytes). Default 131,396, as OpenSSL. */
+  maxClientHello?: number;
   /** Consecutive empty records tolerated before the peer is considered hostile. Default 32. */
   maxEmptyRecords?: number;
   /** Consecutive warning alerts tolerated. Default 16. */
@@ -36,6 +38,11 @@ export interface EngineLimits {
 }
 
 export interface EngineOptions {
+  /**
+   * Which side this engine plays. A server refuses HelloRequest (only servers send it) with unexpected_message; a
+   * client, or an engine whose role is not given, ignores it during a handshake as RFC 5246 §7.4.1.1 asks.
+   */
+  role?: 'client' | 'server';
   random?: RandomSource;
   now?: () => Date;
   provider?: CryptoProvider;
@@ -60,6 +67,7 @@ export { Transcript, type HandshakeIO };
 export type EngineState = 'new' | 'handshaking' | 'open' | 'closed' | 'failed';
 
 export class Engine<R = unknown> {
+  readonly role: 'client' | 'server' | undefined;
   readonly random: RandomSource;
   readonly now: () => Date;
   readonly provider: CryptoProvider;
@@ -117,8 +125,10 @@ export class Engine<R = unknown> {
       maxEmptyRecords: opts.limits?.maxEmptyRecords ?? 32,
       maxWarningAlerts: opts.limits?.maxWarningAlerts ?? 16,
       maxCertificates: opts.limits?.maxCertificates ?? 16,
+      maxClientHello: opts.limits?.maxClientHello ?? MAX_CLIENT_HELLO,
     };
-    this.framer = new HandshakeFramer(this.limits.maxHandshakeMessage, this.limits.maxCertificateMessage);
+    this.framer = new HandshakeFramer(this.limits.maxHandshakeMessage, this.limits.maxCertificateMessage, this.limits.maxClientHello);
+    this.role = opts.role;
   }
 
   get state(): EngineState {
@@ -218,7 +228,7 @@ export class Engine<R = unknown> {
     }
     try {
       this.deframer.push(bytes);
-      for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
+      for (let rec = await this.nextInOrder(); rec; rec = await this.nextInOrder()) {
         this.checkRecordVersion(rec.type, rec.version);
         const plain = await this.readProt.open(rec.type, rec.version, rec.fragment);
         await this.dispatch(rec.type, plain);
@@ -232,6 +242,21 @@ export class Engine<R = unknown> {
     }
     await this.writeChain;
     this.throwIfFailed();
+  }
+
+  /**
+   * The next record. Records are handled strictly in order: a malformed one (a heartbeat record behind a
+   * ClientHello in the same read) fails the connection only after the handshake has reacted to those before it.
+   */
+  private nextInOrder(): RawRecord | null | Promise<RawRecord | null> {
+    try {
+      return this.deframer.next();
+    } catch (e) {
+      if (this._state !== 'handshaking') throw e;
+      return this.idle.promise.then(() => {
+        throw e;
+      });
+    }
   }
 
   /**
@@ -337,6 +362,10 @@ export class Engine<R = unknown> {
     this.warningAlerts = 0;
     if (this._state === 'handshaking') await this.idle.promise;
     if (this.hasFailed()) return;
+    if (m.type === HandshakeType.hello_request && this.role === 'server') {
+      // Only a server sends HelloRequest (RFC 5246 §7.4.1.1); from a client it is a protocol error, not a no-op.
+      throw new TlsError('protocol_unexpected_message', 'received HelloRequest from a client');
+    }
     if (this._state !== 'handshaking') {
       return this.onPostHandshake(m);
     }

@@ -268,6 +268,7 @@ export async function accept(o: AcceptOptions): Promise<TlsConnection> {
   const provider = o.provider ?? opts.provider ?? defaultProvider();
   const limits = o.limits ?? opts.limits;
   const engine = new Engine<HandshakeResult>({
+    role: 'server',
     ...(random ? { random } : {}),
     ...(now ? { now } : {}),
     ...(provider ? { provider } : {}),

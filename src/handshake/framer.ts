@@ -51,6 +51,9 @@ export function encodeHandshake(type: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
+/** OpenSSL's limit on a ClientHello body (ssl/statem/statem_srvr.c CLIENT_HELLO_MAX_LENGTH). */
+export const MAX_CLIENT_HELLO = 131396;
+
 export class HandshakeFramer {
   /** Bytes pushed and not yet returned by next() are buf[start, end). */
   private buf = new Uint8Array(0);
@@ -60,10 +63,13 @@ export class HandshakeFramer {
   /**
    * @param maxMessageBytes largest body accepted for any message but Certificate
    * @param maxCertificateBytes largest Certificate body: chains legitimately run past 64 KiB
+   * @param maxClientHelloBytes largest ClientHello body: OpenSSL's 131,396 (CLIENT_HELLO_MAX_LENGTH), so a large
+   *   valid hello (thousands of extensions) that OpenSSL answers is not refused here
    */
   constructor(
     readonly maxMessageBytes = 65536,
     readonly maxCertificateBytes = 256 * 1024,
+    readonly maxClientHelloBytes = MAX_CLIENT_HELLO,
   ) {}
 
   /** Append the payload of one handshake record (copied: the caller may reuse its buffer). */
@@ -127,7 +133,8 @@ export class HandshakeFramer {
     const at = this.start;
     const type = b[at]!;
     const len = (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
-    const cap = type === HandshakeType.certificate ? this.maxCertificateBytes : this.maxMessageBytes;
+    const cap =
+      type === HandshakeType.certificate ? this.maxCertificateBytes : type === HandshakeType.client_hello ? this.maxClientHelloBytes : this.maxMessageBytes;
     if (len > cap) {
       throw new TlsError(
         'decode_message_too_large',

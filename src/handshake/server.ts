@@ -129,10 +129,16 @@ function readOffer(ch: M.ClientHello, version: ProtocolVersion): Offer {
   }
   const serverName = sni ? X.decodeServerName(sni.data) : null;
   if (sni && serverName === null) throw new TlsError('decode_error', 'server_name extension without a name list');
+  const groupList = groups ? X.decodeSupportedGroups(groups.data) : null;
+  const pointFormats = pf ? X.decodeEcPointFormats(pf.data) : null;
+  // RFC 8422 §5.1.2: a client that names elliptic curves must accept uncompressed points, else the server aborts.
+  if (pointFormats && !pointFormats.includes(EC_POINT_UNCOMPRESSED) && groupList?.some((g) => !isFfdhe(g))) {
+    throw new TlsError('protocol_illegal_parameter', 'ec_point_formats without the uncompressed format (RFC 8422 §5.1.2)');
+  }
   return {
     ...(serverName !== null ? { serverName } : {}),
-    groups: groups ? X.decodeSupportedGroups(groups.data) : null,
-    pointFormats: pf ? X.decodeEcPointFormats(pf.data) : null,
+    groups: groupList,
+    pointFormats,
     // signature_algorithms means nothing before TLS 1.2 (RFC 5246 §7.4.1.4.1): ignored there.
     sigAlgs: sa && version >= TLS12 ? X.decodeSignatureAlgorithms(sa.data) : null,
     alpn: alpn ? X.decodeAlpn(alpn.data) : null,
@@ -226,6 +232,11 @@ export function chooseSuite(
       return { suite, identity, scheme, ...(suite.kx === 'ECDHE' ? { ecGroup: ecGroup! } : { dhGroup: dhGroup! }) };
     }
   }
+  // RFC 7919 §4: the client named FFDHE groups, none of them is ours, and only a DHE suite was left: that is
+  // insufficient_security, not a plain handshake failure.
+  if (!dhGroup && offer.groups?.some(isFfdhe) && order.some((s) => s.kx === 'DHE' && suiteAllowedIn(s, version))) {
+    throw new TlsError('protocol_insufficient_security', "none of the client's FFDHE groups is acceptable, and no other suite fits (RFC 7919 §4)");
+  }
   throw new TlsError('protocol_no_shared_cipher', 'no cipher suite fits both the client\'s offer and our configuration and certificates');
 }
 
@@ -288,7 +299,9 @@ async function findResumable(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.
     const opened = await openTicket(io.provider, cfg.ticketKeys, offer.ticket);
     if (opened) {
       state = opened.state;
-      renewTicket = opened.oldKey;
+      // RFC 5077 §3.4: with an empty session id the client can only tell a resumption by the messages after
+      // ServerHello, so answer with a renewed ticket (NewSessionTicket, then ChangeCipherSpec) as OpenSSL does.
+      renewTicket = opened.oldKey || ch.sessionId.length === 0;
     }
   }
   if (!state && ch.sessionId.length && cfg.sessionCache) state = cfg.sessionCache.get(ch.sessionId, io.now().getTime());

@@ -72,7 +72,12 @@ export class Deframer {
     this.skip(RECORD_HEADER_LEN);
     const fragment = this.take(h.length);
     this.header = null;
-    this.readHeader();
+    try {
+      this.readHeader();
+    } catch {
+      // The record behind this one is malformed: recorded, and reported by the next call, so this one (complete
+      // and well formed) is still handled first, in order.
+    }
     return { type: h.type, version: h.version, fragment };
   }
 

@@ -130,10 +130,12 @@ describe('Deframer', () => {
     });
   }
 
-  it('checks the header of a record that follows another in the same chunk', () => {
+  it('checks the header of a record that follows another in the same chunk, after handing out the first (in order)', () => {
     const d = new Deframer();
     d.push(cat(rec(22, 0x0303, bytes(4, 1)), header(22, 0x0303, 0)));
+    expect(d.next()!.fragment).toEqual(bytes(4, 1));
     expect(errorOf(() => d.next()).code).toBe('decode_bad_length');
+    expect(errorOf(() => d.push(bytes(1, 0))).code).toBe('decode_bad_length');
   });
 
   it('accepts the largest legal record and an empty application_data record', () => {
