@@ -13,37 +13,60 @@ import { defaultProvider } from './crypto/provider.js';
 import { normalizeCheckedName, type SessionPolicy, type TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makePathVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
-import { peerCertificateFromDer } from './peer.js';
+import { peerCertificateWithIssuers } from './peer.js';
+import { platform } from './platform.js';
+import { clientAliases, type NodeClientAliases } from './node-options.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, discardTransport, TimeoutSignal, timeoutOption } from './timeouts.js';
+import type { PeerCertificate } from './x509/peercert.js';
 import { certificateSetId, derId, loadTrustAnchors } from './config.js';
 import type { SessionStore } from './handshake/session-cache.js';
 import type { Verification } from './handshake/client.js';
 import { checkOcspResponse } from './x509/ocsp.js';
 import type { Certificate } from './x509/certificate.js';
 
-export interface ConnectOptions {
-  transport: ByteStream;
-  /** SNI (DNS names only) and the identity checked: a DNS name or an IP literal. */
+export interface ConnectOptions extends NodeClientAliases {
+  /** The byte stream to run TLS over. Omitted: `host` and `port` are connected to (Node entry: a TCP socket). */
+  transport?: ByteStream;
+  /** Host to open a TCP connection to when there is no `transport` (Node). Default 'localhost'; also the default serverName. */
+  host?: string;
+  /** Port to open a TCP connection to when there is no `transport` (Node). Required then. */
+  port?: number;
+  /**
+   * SNI (DNS names only) and the identity checked: a DNS name or an IP literal. Omitted: `host` when given;
+   * otherwise the handshake refuses to start unless checkHostname is false or verify is 'none'.
+   */
   serverName?: string;
-  /** Trust anchors: PEM bundle(s) or DER. Default: the system bundle (Node); required in browsers. */
+  /** Trust anchors: PEM bundle(s) or DER. Omitted: the platform's store (the system bundle on Node); browsers need it. */
   ca?: PemInput | PemInput[];
-  /** Default 'required'. 'optional' completes the handshake and reports the result in `connection.verification`. */
+  /** Omitted: 'required'. 'optional' completes the handshake and reports the result in `connection.verification`. */
   verify?: VerifyMode;
-  /** Check the certificate's names against serverName. Default true; false only checks the chain. */
+  /** Check the certificate's names against serverName. Omitted: true; false only checks the chain. */
   checkHostname?: boolean;
-  /** Default: TLS 1.2 only. */
+  /**
+   * Called with serverName and the peer certificate (Node's shape, issuerCertificate linked) once the chain and the
+   * name have passed: return an Error to refuse the certificate (pinning), undefined to accept it. A refusal fails
+   * the handshake with a cert_rejected CertificateError (bad_certificate alert) carrying the Error's message; with
+   * verify 'optional' it is recorded in `connection.verification` instead. It runs in addition to the built-in name
+   * check (unlike Node's, which replaces it): to skip that, set checkHostname: false. Omitted: no extra check.
+   */
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined | void;
+  /** Omitted: TLS 1.2 (the lowest version offered is maxVersion when only that is given). */
   minVersion?: TlsVersion;
+  /** Omitted: TLS 1.2. */
   maxVersion?: TlsVersion;
-  /** IANA names (e.g. 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'), in preference order. */
+  /** IANA (or OpenSSL) names, in preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];
-  /** Named groups to offer, e.g. ['x25519', 'secp256r1']. */
+  /** Named groups to offer, e.g. ['x25519', 'secp256r1']. Omitted: x25519, P-256, P-384, ffdhe2048/3072/4096. */
   groups?: GroupOptionName[];
-  /** TLS 1.2 signature schemes to accept, e.g. ['ecdsa_secp256r1_sha256', 'rsa_pss_rsae_sha256']. */
+  /** TLS 1.2 signature schemes to accept, e.g. ['ecdsa_secp256r1_sha256']. Omitted: all but SHA-1 and MD5 ones. */
   signatureAlgorithms?: SignatureSchemeName[];
-  /** Client certificate chain (leaf first) and key, sent when the server asks. */
+  /** Client certificate chain (leaf first), sent when the server asks. Omitted: none is sent (an empty Certificate). */
   cert?: PemInput;
+  /** The private key of `cert` (they go together). */
   key?: PemInput;
-  /** Passphrase for an encrypted PKCS#8 key. */
+  /** Passphrase for an encrypted PKCS#8 key. Omitted: the key must not be encrypted. */
   passphrase?: string;
+  /** ALPN protocols to offer, e.g. ['h2', 'http/1.1']. Omitted: no ALPN extension. */
   alpnProtocols?: string[];
   /**
    * Offer to resume this session (from an earlier connection's `session`). It is offered only when what it was
@@ -57,62 +80,143 @@ export interface ConnectOptions {
    * stored, and a stored session is offered only under the same rules as `session`.
    */
   sessionStore?: SessionStore;
-  /** The server identity sessions are stored under. Default: serverName. Use e.g. 'host:port' when names are shared. */
+  /** The server identity sessions are stored under. Omitted: serverName. Use e.g. 'host:port' when names are shared. */
   sessionKey?: string;
-  /** Smallest DHE group accepted, in bits (default 2048). */
+  /** Smallest DHE group accepted, in bits. Omitted: 2048. */
   minDhBits?: number;
-  /** Smallest RSA server key accepted, in bits (default 2048). */
+  /** Smallest RSA server key accepted, in bits. Omitted: 2048. */
   minRsaBits?: number;
-  /** This connection is a fallback retry with a lowered maxVersion: send TLS_FALLBACK_SCSV (RFC 7507). */
+  /** This connection is a fallback retry with a lowered maxVersion: send TLS_FALLBACK_SCSV (RFC 7507). Omitted: false. */
   fallback?: boolean;
-  /** Connect even to servers without secure renegotiation (RFC 5746). Default false. */
+  /** Connect even to servers without secure renegotiation (RFC 5746). Omitted: false (they are refused). */
   allowLegacyServer?: boolean;
-  /** Refuse servers without extended master secret (RFC 7627). Default false. */
+  /** Refuse servers without extended master secret (RFC 7627). Omitted: false. */
   requireExtendedMasterSecret?: boolean;
   /**
-   * Offer sessions made without extended master secret. Default false: RFC 7627 §5.3 says a client SHOULD NOT,
+   * Offer sessions made without extended master secret. Omitted: false: RFC 7627 §5.3 says a client SHOULD NOT,
    * since such a session's master secret is not bound to its handshake (triple handshake); a full handshake instead.
    */
   allowNonEmsResumption?: boolean;
-  /** Offer encrypt-then-MAC for CBC suites (RFC 7366). Default true. */
+  /** Offer encrypt-then-MAC for CBC suites (RFC 7366). Omitted: true. */
   encryptThenMac?: boolean;
-  /** Offer session tickets (RFC 5077). Default true. */
+  /** Offer session tickets (RFC 5077). Omitted: true. */
   sessionTickets?: boolean;
-  /** Ask for a stapled OCSP response. Default false. */
+  /** Ask for a stapled OCSP response (checked when one comes). Omitted: false. */
   requestOcsp?: boolean;
-  /** Ask the server for smaller records (RFC 6066). */
+  /** Ask the server for smaller records (RFC 6066). Omitted: not asked. */
   maxFragmentLength?: MaxFragmentLength;
-  /** Announce the largest record plaintext we accept, 64..16384 (RFC 8449 record_size_limit). */
+  /** Announce the largest record plaintext we accept, 64..16384 (RFC 8449 record_size_limit). Omitted: not announced. */
   recordSizeLimit?: number;
-  /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. */
+  /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. Omitted: nothing is logged. */
   keyLog?: (line: string) => void;
-  /** Fail the handshake after this many milliseconds. */
+  /**
+   * Fail with io_timeout (and close the transport) when the TCP connection and handshake take longer than this
+   * many milliseconds. Omitted: 120000 (Node's handshakeTimeout); 0: no limit.
+   */
+  handshakeTimeout?: number;
+  /** The older name of handshakeTimeout (used when handshakeTimeout is not given). */
   timeoutMs?: number;
+  /**
+   * After the handshake: fail the connection with io_timeout (readable and writable error, the transport is closed)
+   * when no byte has been read from or written to the transport for this many milliseconds. Omitted or 0: no limit.
+   */
+  idleTimeout?: number;
+  /** Aborting it fails the handshake with io_timeout and closes the transport. Omitted: only the timeout does. */
   signal?: AbortSignal;
-  /** Injected randomness, clock and crypto provider (tests, special platforms). */
+  /** Injected randomness (tests, special platforms). Omitted: the platform's CSPRNG. */
   random?: RandomSource;
+  /** Injected clock for certificate validity. Omitted: the system clock. */
   now?: () => Date;
+  /** Crypto provider. Omitted: WebCrypto for AES where the platform has it, noble otherwise. */
   provider?: CryptoProvider;
+  /** Size limits (records, messages, chains, buffers). Omitted: the defaults in EngineLimits. */
   limits?: EngineLimits;
 }
 
-export async function connect(o: ConnectOptions): Promise<TlsConnection> {
-  if (!o || !o.transport) throw new TlsError('config_invalid', 'connect() needs a transport');
+/**
+ * Opens a TLS connection; resolves once the handshake is complete and the peer verified, rejects with a TlsError
+ * otherwise. Whatever happens, a transport given in the options is closed on failure (configuration errors too).
+ */
+export async function connect(input: ConnectOptions): Promise<TlsConnection> {
+  if (!input || typeof input !== 'object') throw new TlsError('config_invalid', 'connect() needs options');
+  let prepared: Prepared;
+  try {
+    prepared = prepare(input);
+  } catch (e) {
+    if (input.transport) await discardTransport(input.transport, e);
+    throw e;
+  }
+  const { o, cfg, engine, storeKey, stored, handshakeTimeout, serverName } = prepared;
+  const timeouts = new TimeoutSignal(handshakeTimeout, o.signal, 'the TCP connection and handshake');
+  let transport: ByteStream;
+  try {
+    transport = o.transport ?? (await openTransport(o, timeouts.signal));
+  } catch (e) {
+    timeouts.clear();
+    const reason: unknown = timeouts.signal.reason;
+    throw timeouts.signal.aborted && reason instanceof TlsError ? reason : e;
+  }
+  const connecting = establish(transport, engine, (io) => clientHandshake(io, cfg), peerCertificateWithIssuers, {
+    signal: timeouts.signal,
+    ...(o.idleTimeout ? { idleTimeout: o.idleTimeout } : {}),
+  })
+    .then((conn) => (o.checkServerIdentity && conn.resumed ? checkResumed(conn, o, serverName ?? '') : conn))
+    .finally(() => timeouts.clear());
+  if (storeKey === undefined) return connecting;
+  try {
+    const conn = await connecting;
+    const made = conn.session;
+    // Only a session whose chain was verified is kept: the store is shared, and a session from a connection that
+    // checked nothing (verify 'none', or 'optional' that failed) must not stand in for a check later.
+    if (made?.verification?.ok) o.sessionStore!.set(storeKey, made);
+    else if (!made) o.sessionStore!.delete(storeKey);
+    return conn;
+  } catch (e) {
+    // A stored session that ended in failure is not offered again.
+    if (stored) o.sessionStore!.delete(storeKey);
+    throw e;
+  }
+}
+
+interface Prepared {
+  o: ConnectOptions;
+  cfg: ClientHandshakeConfig;
+  engine: Engine<HandshakeResult>;
+  storeKey: string | undefined;
+  stored: TlsSession | undefined;
+  handshakeTimeout: number;
+  serverName: string | undefined;
+}
+
+/** Every option checked and turned into handshake configuration; throws config_* errors, touches no I/O. */
+function prepare(input: ConnectOptions): Prepared {
+  const o = clientAliases(input);
+  if (!o.transport) {
+    if (o.port === undefined) throw new TlsError('config_invalid', 'connect() needs a transport, or host and port');
+    if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new TlsError('config_invalid', `port must be an integer in 1..65535, not ${String(o.port)}`);
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || !o.host)) throw new TlsError('config_invalid', 'host must be a non-empty string');
+  const serverName = o.serverName ?? (o.host !== undefined ? o.host.replace(/^\[(.*)\]$/, '$1') : undefined);
+  if (o.checkServerIdentity !== undefined && typeof o.checkServerIdentity !== 'function') {
+    throw new TlsError('config_invalid', 'checkServerIdentity must be a function (hostname, cert) => Error | undefined');
+  }
+  const handshakeTimeout = timeoutOption(o.handshakeTimeout ?? o.timeoutMs, DEFAULT_HANDSHAKE_TIMEOUT, o.handshakeTimeout !== undefined ? 'handshakeTimeout' : 'timeoutMs');
+  timeoutOption(o.idleTimeout, 0, 'idleTimeout');
   const mode = o.verify ?? 'required';
   if (!['required', 'optional', 'none'].includes(mode)) throw new TlsError('config_invalid', `verify must be 'required', 'optional' or 'none'`);
   const checkHostname = o.checkHostname ?? true;
-  if (mode !== 'none' && checkHostname && !o.serverName) {
+  if (mode !== 'none' && checkHostname && !serverName) {
     throw new TlsError('config_invalid', "serverName is needed to check the server's identity (or set checkHostname: false, or verify: 'none')");
   }
   const [minVersion, maxVersion] = versionRange(o.minVersion, o.maxVersion);
   const now = o.now ?? (() => new Date());
   const identity = o.cert !== undefined || o.key !== undefined ? loadClientIdentity(o) : undefined;
-  const storeKey = o.sessionStore ? (o.sessionKey ?? o.serverName) : undefined;
+  const storeKey = o.sessionStore ? (o.sessionKey ?? serverName) : undefined;
   const stored = o.session ? undefined : storeKey !== undefined ? o.sessionStore!.get(storeKey) : undefined;
   const session = o.session ?? stored;
   const minRsaBits = o.minRsaBits ?? 2048;
   const minDhBits = o.minDhBits ?? 2048;
-  const checkedName = mode !== 'none' && checkHostname && o.serverName ? normalizeCheckedName(peerNameOf(o.serverName).value) : undefined;
+  const checkedName = mode !== 'none' && checkHostname && serverName ? normalizeCheckedName(peerNameOf(serverName).value) : undefined;
   const clientCert = identity ? derId(identity.chain[0]!) : undefined;
   let policy: Promise<SessionPolicy> | undefined;
   // What this connection checks: stamped on the sessions it makes, required of the sessions it offers.
@@ -130,11 +234,11 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     mode,
     ca: o.ca,
     purpose: 'server',
-    ...(checkHostname && o.serverName ? { peerName: peerNameOf(o.serverName) } : {}),
+    ...(checkHostname && serverName ? { peerName: peerNameOf(serverName) } : {}),
     now,
   });
   const cfg: ClientHandshakeConfig = {
-    ...(o.serverName ? { serverName: o.serverName } : {}),
+    ...(serverName ? { serverName } : {}),
     minVersion,
     maxVersion,
     suites: cipherSuites(o.cipherSuites),
@@ -152,7 +256,9 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     ...(session ? { session } : {}),
     sessionPolicy,
     ...(identity ? { identity } : {}),
-    verifyPeer: withStapleCheck(verifyPath, mode, now),
+    verifyPeer: o.checkServerIdentity
+      ? withIdentityCheck(withStapleCheck(verifyPath, mode, now), mode, serverName ?? '', o.checkServerIdentity)
+      : withStapleCheck(verifyPath, mode, now),
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
     ...(o.maxFragmentLength ? { maxFragmentLength: o.maxFragmentLength } : {}),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
@@ -164,24 +270,69 @@ export async function connect(o: ConnectOptions): Promise<TlsConnection> {
     provider: o.provider ?? defaultProvider(),
     ...(o.limits ? { limits: o.limits } : {}),
   });
-  const connecting = establish(o.transport, engine, (io) => clientHandshake(io, cfg), peerCertificateFromDer, {
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-  });
-  if (storeKey === undefined) return connecting;
-  try {
-    const conn = await connecting;
-    const made = conn.session;
-    // Only a session whose chain was verified is kept: the store is shared, and a session from a connection that
-    // checked nothing (verify 'none', or 'optional' that failed) must not stand in for a check later.
-    if (made?.verification?.ok) o.sessionStore!.set(storeKey, made);
-    else if (!made) o.sessionStore!.delete(storeKey);
-    return conn;
-  } catch (e) {
-    // A stored session that ended in failure is not offered again.
-    if (stored) o.sessionStore!.delete(storeKey);
-    throw e;
+  return { o, cfg, engine, storeKey, stored, handshakeTimeout, serverName };
+}
+
+/** The TCP connection for connect({ host, port }): the platform's (the Node entry installs one). */
+async function openTransport(o: ConnectOptions, signal: AbortSignal): Promise<ByteStream> {
+  const openTcp = platform().openTcp;
+  if (!openTcp) {
+    throw new TlsError('config_invalid', 'no transport: pass transport, or use the Node entry (import from puretls on Node) for host and port');
   }
+  return openTcp({ host: o.host ?? 'localhost', port: o.port!, signal });
+}
+
+/**
+ * checkServerIdentity after the built-in checks: an Error it returns (or throws) refuses the certificate. It is not
+ * asked about a chain that already failed (verify 'optional' records that failure).
+ */
+function withIdentityCheck(
+  verify: (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification>,
+  mode: VerifyMode,
+  hostname: string,
+  check: NonNullable<ConnectOptions['checkServerIdentity']>,
+): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification> {
+  return async (chain, ocspResponse) => {
+    const verification = await verify(chain, ocspResponse);
+    if (mode === 'optional' && !verification.ok) return verification;
+    let refusal: unknown;
+    try {
+      const cert = peerCertificateWithIssuers(chain);
+      refusal = cert ? check(hostname, cert) : new Error('the server sent no certificate');
+    } catch (e) {
+      refusal = e;
+    }
+    if (refusal === undefined || refusal === null) return verification;
+    const message = refusal instanceof Error ? refusal.message : String(refusal);
+    const failure = new CertificateError('cert_rejected', message || 'checkServerIdentity refused the certificate', { cause: refusal });
+    // An explicit refusal fails the handshake also with verify 'none' (pinning a certificate no CA signed).
+    if (mode !== 'optional') throw failure;
+    return { ok: false, code: failure.code, message: failure.message };
+  };
+}
+
+/**
+ * A resumed session skips the certificate messages, so checkServerIdentity has not seen this connection: it is asked
+ * about the certificate the session was made with (sessions may come from connections with another hook, or none).
+ * A refusal tears the connection down with a bad_certificate alert and fails connect() like a full handshake would.
+ */
+async function checkResumed(conn: TlsConnection, o: ConnectOptions, hostname: string): Promise<TlsConnection> {
+  let refusal: unknown;
+  try {
+    const cert = conn.peerCertificate();
+    refusal = cert ? o.checkServerIdentity!(hostname, cert) : new Error('the resumed session holds no server certificate');
+  } catch (e) {
+    refusal = e;
+  }
+  if (refusal === undefined || refusal === null) return conn;
+  const message = refusal instanceof Error ? refusal.message : String(refusal);
+  const failure = new CertificateError('cert_rejected', message || 'checkServerIdentity refused the certificate', { cause: refusal });
+  if ((o.verify ?? 'required') === 'optional') {
+    conn.recordVerificationFailure(failure);
+    return conn;
+  }
+  await conn.destroy(failure);
+  throw failure;
 }
 
 /**

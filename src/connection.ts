@@ -6,6 +6,7 @@ import { Engine, deferred, type Deferred, type HandshakeIO } from './engine.js';
 import { TlsError, asTlsError } from './errors.js';
 import { giveUp, type ByteStream } from './transport/types.js';
 import type { TlsVersion } from './crypto/suites.js';
+import { unrefTimer } from './timeouts.js';
 import { versionName } from './crypto/suites.js';
 import type { TlsSession } from './handshake/session.js';
 import type { HandshakeResult } from './handshake/io.js';
@@ -14,7 +15,8 @@ import type { PeerCertificate } from './x509/peercert.js';
 /** What a finished handshake tells the connection. */
 export type { HandshakeResult };
 
-export type PeerCertificateLoader = (der: Uint8Array) => PeerCertificate;
+/** The peer's certificate from its chain (leaf first), with the issuers it sent linked (peer.ts). */
+export type PeerCertificateLoader = (chain: Uint8Array[]) => PeerCertificate | undefined;
 
 /**
  * Bytes a writer may have accepted but not yet sealed and flushed (sixteen 16 KiB records). WebCrypto on Node
@@ -47,6 +49,9 @@ export class TlsConnection implements ByteStream {
   /** A transport read started ahead while records were being opened. */
   private nextChunk: Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> | null = null;
 
+  /** The idle timeout: its length, the last transport read or write, and the timer that checks it. */
+  private idle: { ms: number; last: number; timer: ReturnType<typeof setTimeout> | undefined } | null = null;
+
   constructor(
     private readonly engine: Engine<HandshakeResult>,
     private readonly result: HandshakeResult,
@@ -58,6 +63,67 @@ export class TlsConnection implements ByteStream {
     // A transport the peer closed right after the handshake (its FIN came with its Finished, an answer and its
     // close_notify) refuses our answer to that close_notify: the writer is told, the reader still gets the data.
     if (writeFailure !== undefined) this.writeFailure = { error: writeFailure };
+  }
+
+  /**
+   * Fail the connection with io_timeout once no byte has moved on the transport for `ms` milliseconds. One timer,
+   * re-armed for the time left when it fires: reads and writes only note the time.
+   */
+  startIdleTimer(ms: number): void {
+    this.idle = { ms, last: Date.now(), timer: undefined };
+    this.armIdle(ms);
+  }
+
+  private armIdle(delay: number): void {
+    if (!this.idle) return;
+    this.idle.timer = unrefTimer(setTimeout(() => this.checkIdle(), delay));
+  }
+
+  private checkIdle(): void {
+    const idle = this.idle;
+    if (!idle) return;
+    const left = idle.last + idle.ms - Date.now();
+    if (left > 0) return this.armIdle(left);
+    this.idle = null;
+    void this.failIdle(idle.ms);
+  }
+
+  private stopIdle(): void {
+    if (this.idle?.timer) clearTimeout(this.idle.timer);
+    this.idle = null;
+  }
+
+  private touch(): void {
+    if (this.idle) this.idle.last = Date.now();
+  }
+
+  /** The idle timeout fired: alert, close the transport; a pending read wakes up to the error, writes get it too. */
+  private failIdle(ms: number): Promise<void> {
+    return this.failWith(new TlsError('io_timeout', `the connection was idle for ${ms} ms (idleTimeout)`));
+  }
+
+  /**
+   * Tear the connection down now (Node's socket.destroy()). With an error: the fatal alert that goes with its code is
+   * sent, and reads and writes fail with it. Without: close_notify is sent, and the transport closed without waiting
+   * for the peer's. Either way the transport is closed when this resolves.
+   */
+  async destroy(error?: TlsError): Promise<void> {
+    if (error) await this.failWith(error);
+    else await this.shutdown();
+    this.stopIdle();
+  }
+
+  /** After the handshake, a failure found outside the record layer (e.g. checkServerIdentity on a resumed session). */
+  recordVerificationFailure(e: TlsError): void {
+    if (this.result.verification.ok) this.result.verification = { ok: false, code: e.code, message: e.message };
+  }
+
+  private async failWith(err: TlsError): Promise<void> {
+    this.engine.fail(err);
+    this.writeFailure ??= { error: err };
+    await this.flush().catch(() => {});
+    await this.closeWriter();
+    await this.reader.cancel(err).catch(() => {});
   }
 
   /** Decrypted application data. Nothing is read from the transport until someone reads here. */
@@ -112,8 +178,7 @@ export class TlsConnection implements ByteStream {
 
   /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
   peerCertificate(): PeerCertificate | undefined {
-    const leaf = this.result.peerChain[0];
-    return leaf ? this.toPeerCert(leaf) : undefined;
+    return this.toPeerCert(this.result.peerChain);
   }
   /** DER certificates, leaf first, as received. */
   peerCertificateChain(): Uint8Array[] {
@@ -142,6 +207,7 @@ export class TlsConnection implements ByteStream {
 
   private async closeWriter(): Promise<void> {
     if (this.writerClosed) return;
+    this.stopIdle();
     this.writerClosed = true;
     await this.writer.close().catch(() => {});
   }
@@ -219,6 +285,7 @@ export class TlsConnection implements ByteStream {
   }
 
   private flush(): Promise<void> {
+    this.touch();
     return flushEngine(this.engine, this.writer, () => this.writerClosed);
   }
 
@@ -272,7 +339,13 @@ export class TlsConnection implements ByteStream {
 
   /** The next transport chunk, or the transport's error. */
   private readChunk(): Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> {
-    return this.reader.read().catch((error: unknown) => ({ error }));
+    return this.reader.read().then(
+      (r) => {
+        this.touch();
+        return r;
+      },
+      (error: unknown) => ({ error }),
+    );
   }
 }
 
@@ -301,7 +374,7 @@ export async function establish(
   engine: Engine<HandshakeResult>,
   run: (io: HandshakeIO) => Promise<HandshakeResult>,
   toPeerCert: PeerCertificateLoader,
-  opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; idleTimeout?: number } = {},
 ): Promise<TlsConnection> {
   const reader = transport.readable.getReader();
   const writer = transport.writable.getWriter();
@@ -320,9 +393,13 @@ export async function establish(
     engine.fail(why);
     reader.cancel().catch(() => {});
   };
-  const onAbort = () => abort(new TlsError('io_timeout', 'the handshake was aborted'));
+  // A TimeoutSignal's reason says what took too long; any other abort reads as the handshake being aborted.
+  const onAbort = () => {
+    const reason: unknown = opts.signal?.reason;
+    abort(reason instanceof TlsError ? reason : new TlsError('io_timeout', 'the handshake was aborted', { cause: reason }));
+  };
   try {
-    if (opts.timeoutMs !== undefined) {
+    if (opts.timeoutMs) {
       timer = setTimeout(() => abort(new TlsError('io_timeout', `the handshake took longer than ${opts.timeoutMs} ms`)), opts.timeoutMs);
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -342,7 +419,9 @@ export async function establish(
       await flushAfterReceive();
     }
     const result = await engine.handshake;
-    return new TlsConnection(engine, result, reader, writer, toPeerCert, lateWriteFailure);
+    const conn = new TlsConnection(engine, result, reader, writer, toPeerCert, lateWriteFailure);
+    if (opts.idleTimeout) conn.startIdleTimer(opts.idleTimeout);
+    return conn;
   } catch (e) {
     const err = engine.error ?? asTlsError(e);
     await flush().catch(() => {});

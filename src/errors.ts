@@ -123,6 +123,7 @@ export const ERROR_ALERTS = {
   cert_unknown_critical_extension: 'unsupported_certificate',
   cert_malformed: 'bad_certificate',
   cert_revoked: 'certificate_revoked',
+  cert_rejected: 'bad_certificate', // the application's checkServerIdentity refused the certificate (pinning)
   cert_chain_too_long: 'bad_certificate',
   cert_no_certificate: 'certificate_required_compat',
   cert_unsupported_key: 'unsupported_certificate',

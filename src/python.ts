@@ -14,6 +14,10 @@ import type { ByteStream } from './transport/types.js';
 import { readPemInput, type PemInput } from './pem.js';
 import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
 import { suiteByName } from './crypto/suites.js';
+import { cipherList } from './node-options.js';
+import { discardTransport } from './timeouts.js';
+
+export { cipherList };
 import type { PeerCertificate } from './x509/peercert.js';
 
 // Python's numbers (ssl.CERT_*, ssl.PROTOCOL_*), so values copied from Python code mean the same here.
@@ -75,9 +79,27 @@ const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] =
   ['check_hostname', 'checkHostname'],
 ];
 
+const KNOWN = new Set<string>([
+  'serverSide', 'keyfile', 'certfile', 'certReqs', 'sslVersion', 'caCerts', 'serverHostname', 'checkHostname', 'ciphers', 'alpnProtocols', 'password',
+  ...PYTHON_KEYWORDS.map(([py]) => py), 'do_handshake_on_connect', 'suppress_ragged_eofs',
+]);
+
 /** camelCase options from a mix of camelCase and Python keyword names; the same option twice is an error. */
 function normalize(o: WrapSocketOptions & PythonKeywordOptions): WrapSocketOptions {
   const out: Record<string, unknown> = { ...o };
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.has(k)) throw new TlsError('config_invalid', `wrapSocket() has no option '${k}'`);
+  }
+  // Python's other wrap_socket keywords: only the behaviour this facade has is accepted.
+  const raw = o as Record<string, unknown>;
+  if (raw.do_handshake_on_connect !== undefined && raw.do_handshake_on_connect !== true) {
+    throw new TlsError('config_invalid', 'do_handshake_on_connect=False is not supported: wrapSocket() resolves after the handshake');
+  }
+  delete out.do_handshake_on_connect;
+  if (raw.suppress_ragged_eofs !== undefined && raw.suppress_ragged_eofs !== false) {
+    throw new TlsError('config_invalid', 'suppress_ragged_eofs=True is not supported: an end without close_notify is reported as io_truncated');
+  }
+  delete out.suppress_ragged_eofs;
   for (const [py, js] of PYTHON_KEYWORDS) {
     if (o[py] === undefined) continue;
     if (o[js] !== undefined) throw new TlsError('config_invalid', `give ${js} or ${py}, not both`);
@@ -126,15 +148,6 @@ export function verifyModeFor(certReqs: number, serverSide: boolean): 'none' | '
   }
 }
 
-/** Suite names from an OpenSSL-style colon-separated list. */
-export function cipherList(ciphers: string): CipherSuiteOption[] {
-  const names = ciphers.split(/[:,\s]+/).filter(Boolean);
-  for (const n of names) {
-    if (!suiteByName(n)) throw new TlsError('config_invalid', `unknown or unsupported cipher '${n}' in ciphers`);
-  }
-  return names as CipherSuiteOption[];
-}
-
 /** A file-like object is read once; both the certificate and (when keyfile is absent) the key come from that text. */
 function loadPair(o: WrapSocketOptions): { cert: string | Uint8Array; key: string | Uint8Array } | undefined {
   if (o.certfile === undefined) {
@@ -174,6 +187,21 @@ export function asSSLSocket(conn: TlsConnection): SSLSocket {
 
 /** Python's ssl.wrap_socket over a ByteStream. Resolves once the handshake is done (do_handshake_on_connect). */
 export async function wrapSocket(transport: ByteStream, options: WrapSocketOptions & PythonKeywordOptions = {}): Promise<SSLSocket> {
+  let run: () => Promise<TlsConnection>;
+  try {
+    run = plan(transport, options);
+  } catch (e) {
+    // The transport was handed over: a bad keyword or option closes it, as every other failure does.
+    if (transport) await discardTransport(transport, e);
+    throw e;
+  }
+  return asSSLSocket(await run());
+}
+
+/** The options checked and turned into the connect()/accept() call to make (throws config_* errors first). */
+function plan(transport: ByteStream, options: WrapSocketOptions & PythonKeywordOptions): () => Promise<TlsConnection> {
+  if (!transport) throw new TlsError('config_invalid', 'wrapSocket() needs a transport');
+  if (options === null || typeof options !== 'object') throw new TlsError('config_invalid', 'wrapSocket() options must be an object');
   const o = normalize(options);
   const serverSide = !!o.serverSide;
   const [minVersion, maxVersion] = versionsFor(o.sslVersion);
@@ -188,13 +216,13 @@ export async function wrapSocket(transport: ByteStream, options: WrapSocketOptio
   };
   if (serverSide) {
     if (!pair) throw new TlsError('config_invalid', 'serverSide needs certfile (and keyfile, unless certfile holds the key)');
-    const conn = await accept({
+    const server = {
       ...common,
       ...pair,
       requestCert: verifyModeFor(o.certReqs ?? CERT_NONE, true),
       ...(o.caCerts !== undefined ? { ca: o.caCerts } : {}),
-    });
-    return asSSLSocket(conn);
+    };
+    return () => accept(server);
   }
   const verify = verifyModeFor(o.certReqs ?? CERT_REQUIRED, false);
   const checkHostname = o.checkHostname ?? verify !== 'none';
@@ -209,13 +237,13 @@ export async function wrapSocket(transport: ByteStream, options: WrapSocketOptio
       'a verifying client needs serverHostname, the name to check the certificate against (or checkHostname: false to check only the chain)',
     );
   }
-  const conn = await connect({
+  const client = {
     ...common,
     verify,
     ...(o.caCerts !== undefined ? { ca: o.caCerts } : {}),
     ...(o.serverHostname !== undefined ? { serverName: o.serverHostname } : {}),
     checkHostname,
     ...(pair ? pair : {}),
-  });
-  return asSSLSocket(conn);
+  };
+  return () => connect(client);
 }

@@ -13,7 +13,9 @@ import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultProvider } from './crypto/provider.js';
 import { loadCertificates } from './x509/certificate.js';
 import { certificateSetId, cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
-import { peerCertificateFromDer } from './peer.js';
+import { peerCertificateWithIssuers } from './peer.js';
+import { serverAliases } from './node-options.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, discardTransport, timeoutOption } from './timeouts.js';
 import { TicketKeyRing, type TicketKey } from './handshake/tickets.js';
 import { ServerSessionCache } from './handshake/session-cache.js';
 import { defaultRandom } from './crypto/random.js';
@@ -45,8 +47,17 @@ export interface ServerOptions {
   key?: PemInput;
   passphrase?: string;
   identities?: ServerIdentityInput[];
-  /** Client authentication (CERT_NONE / CERT_OPTIONAL / CERT_REQUIRED). Default 'none'. */
-  requestCert?: ClientAuthMode;
+  /**
+   * Client authentication (CERT_NONE / CERT_OPTIONAL / CERT_REQUIRED). Omitted: 'none'. Node's booleans work too:
+   * true asks and, with rejectUnauthorized true or omitted, requires; false does not ask.
+   */
+  requestCert?: ClientAuthMode | boolean;
+  /** Node's companion of requestCert: true (Node's default) or false. Only with a boolean requestCert. */
+  rejectUnauthorized?: boolean;
+  /** Node's name for alpnProtocols. */
+  ALPNProtocols?: string[];
+  /** An OpenSSL-style list of suite names, colon-separated (Node's name); keywords like HIGH are refused. */
+  ciphers?: string;
   /**
    * Trust anchors for client certificates; their names go into CertificateRequest. Required when requestCert is
    * 'optional' or 'required': a server that asks for client certificates says whose it accepts (the system bundle
@@ -72,8 +83,18 @@ export interface ServerOptions {
    * decided. A returned context is used whole (its client authentication, CAs, versions, suites, ALPN, sessions).
    */
   sniCallback?: (serverName: string) => SniResult | Promise<SniResult>;
-  /** Fail a handshake after this many milliseconds. */
+  /**
+   * Fail a handshake that takes longer than this many milliseconds with io_timeout and close the transport, so a
+   * client that stalls does not tie the server up. Omitted: 120000 (Node's handshakeTimeout); 0: no limit.
+   */
+  handshakeTimeout?: number;
+  /** The older name of handshakeTimeout (used when handshakeTimeout is not given). */
   timeoutMs?: number;
+  /**
+   * After the handshake: fail the connection with io_timeout and close the transport when no byte has been read or
+   * written for this many milliseconds. Omitted or 0: no limit.
+   */
+  idleTimeout?: number;
   /** Injected randomness, clock and crypto provider (tests, special platforms). */
   random?: RandomSource;
   now?: () => Date;
@@ -120,8 +141,11 @@ export class ServerContext {
   readonly handshake: ServerHandshakeConfig;
   readonly options: Readonly<ServerOptions>;
 
-  constructor(o: ServerOptions) {
-    this.options = { ...o };
+  constructor(options: ServerOptions) {
+    const o = serverAliases({ ...options });
+    timeoutOption(o.handshakeTimeout ?? o.timeoutMs, 0, 'handshakeTimeout');
+    timeoutOption(o.idleTimeout, 0, 'idleTimeout');
+    this.options = o;
     this.handshake = buildHandshakeConfig(o);
   }
 
@@ -195,7 +219,8 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
   const identities = loadIdentities(o);
   const [minVersion, maxVersion] = versionRange(o.minVersion, o.maxVersion);
   const suites = cipherSuites(o.cipherSuites);
-  const clientAuth = o.requestCert ?? 'none';
+  // Node's booleans were turned into these by serverAliases() in the constructor.
+  const clientAuth = (o.requestCert ?? 'none') as ClientAuthMode;
   if (!['none', 'optional', 'required'].includes(clientAuth)) {
     throw new TlsError('config_invalid', `requestCert must be 'none', 'optional' or 'required'`);
   }
@@ -256,11 +281,25 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
 }
 
 /** Run the server side of one TLS connection; resolves once the handshake is complete. */
-export async function accept(o: AcceptOptions): Promise<TlsConnection> {
-  if (!o || !o.transport) throw new TlsError('config_invalid', 'accept() needs a transport');
-  const ctx = o.context ?? createServerContext(o);
+export async function accept(input: AcceptOptions): Promise<TlsConnection> {
+  if (!input || !input.transport) throw new TlsError('config_invalid', 'accept() needs a transport');
+  let o: AcceptOptions;
+  let ctx: ServerContext;
+  let handshakeTimeout: number;
+  let idleTimeout: number;
+  try {
+    o = serverAliases(input);
+    ctx = o.context ?? createServerContext(o);
+    const opts = ctx.options;
+    const hs = o.handshakeTimeout ?? o.timeoutMs ?? opts.handshakeTimeout ?? opts.timeoutMs;
+    handshakeTimeout = timeoutOption(hs, DEFAULT_HANDSHAKE_TIMEOUT, 'handshakeTimeout');
+    idleTimeout = timeoutOption(o.idleTimeout ?? opts.idleTimeout, 0, 'idleTimeout');
+  } catch (e) {
+    // The transport was handed to us: a configuration error closes it too.
+    await discardTransport(input.transport, e);
+    throw e;
+  }
   const opts = ctx.options;
-  const timeoutMs = o.timeoutMs ?? opts.timeoutMs;
   // Per-connection injections win over the context's.
   const random = o.random ?? opts.random;
   const now = o.now ?? opts.now;
@@ -276,8 +315,9 @@ export async function accept(o: AcceptOptions): Promise<TlsConnection> {
   });
   // A per-connection key log wins over the context's.
   const hs = o.context && o.keyLog ? { ...ctx.handshake, keyLog: o.keyLog } : ctx.handshake;
-  return establish(o.transport, engine, (io) => serverHandshake(io, hs), peerCertificateFromDer, {
+  return establish(o.transport, engine, (io) => serverHandshake(io, hs), peerCertificateWithIssuers, {
     ...(o.signal ? { signal: o.signal } : {}),
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    timeoutMs: handshakeTimeout,
+    ...(idleTimeout ? { idleTimeout } : {}),
   });
 }

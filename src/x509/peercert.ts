@@ -1,6 +1,8 @@
 /** The certificate dictionary Python's SSLSocket.getpeercert() returns, built from a parsed Certificate. */
 import type { Certificate, Name } from './certificate.js';
 import { formatIp } from '../hostname/index.js';
+import { hash } from '../crypto/hash.js';
+import type { HashName } from '../crypto/types.js';
 
 export type PeerRdn = [string, string][];
 export interface PeerCertificate {
@@ -14,6 +16,46 @@ export interface PeerCertificate {
   OCSP?: string[];
   caIssuers?: string[];
   crlDistributionPoints?: string[];
+
+  // Node's tls shape (getPeerCertificate(true)), beside Python's. These are not enumerable, so the object still
+  // equals (and JSON-serialises as) the dict Python's getpeercert() returns; read them by name.
+  /** The certificate, DER. */
+  readonly raw: Uint8Array;
+  /** SHA-1 of the DER, 'AB:CD:..' in uppercase hex, as Node's. */
+  readonly fingerprint: string;
+  /** SHA-256 of the DER, 'AB:CD:..' in uppercase hex, as Node's. */
+  readonly fingerprint256: string;
+  /** SHA-512 of the DER, 'AB:CD:..' in uppercase hex, as Node's. */
+  readonly fingerprint512: string;
+  /** The SubjectPublicKeyInfo, DER (Node's `pubkey`): what public-key pinning hashes. */
+  readonly pubkey: Uint8Array;
+  /** Node's string form of the subjectAltName: 'DNS:a.example, DNS:b.example, IP Address:10.0.0.1'. */
+  readonly subjectaltname?: string;
+  /** Node's names for notBefore / notAfter (the same text). */
+  readonly valid_from: string;
+  readonly valid_to: string;
+  /**
+   * The certificate that issued this one, among those the peer sent (matched by name); undefined for the last one
+   * and for a self-issued one (Node points a root at itself; this object stays free of cycles).
+   */
+  readonly issuerCertificate?: PeerCertificate;
+}
+
+/** 'AB:CD:..' as Node prints fingerprints. */
+export function colonHex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0').toUpperCase()).join(':');
+}
+
+/**
+ * The hash RFC 5929 §4.1 names for tls-server-end-point: the certificate signature's hash, SHA-256 when that is
+ * MD5 or SHA-1; for Ed25519, which has no separate hash, SHA-512 (as OpenSSL's X509_digest_sig).
+ */
+export function endPointHash(cert: Certificate): HashName {
+  const sa = cert.signatureAlgorithm;
+  if (!sa.supported) throw new Error(`tls-server-end-point: unsupported certificate signature algorithm ${sa.name}`);
+  const alg = sa.alg;
+  const h = alg.kind === 'ed25519' ? 'sha512' : alg.hash;
+  return h === 'md5' || h === 'sha1' || h === 'md5sha1' ? 'sha256' : h;
 }
 
 /** OpenSSL's long attribute names, which Python reports. */
@@ -39,8 +81,11 @@ export function opensslTime(d: Date): string {
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${d.getUTCFullYear()} GMT`;
 }
 
+/** The Python-shaped part, which toPeerCertificate() completes with the Node-shaped one. */
+type PythonShape = Omit<PeerCertificate, 'raw' | 'fingerprint' | 'fingerprint256' | 'fingerprint512' | 'pubkey' | 'subjectaltname' | 'valid_from' | 'valid_to' | 'issuerCertificate'>;
+
 export function toPeerCertificate(cert: Certificate): PeerCertificate {
-  const out: PeerCertificate = {
+  const out: PythonShape = {
     subject: pyName(cert.subject),
     issuer: pyName(cert.issuer),
     version: cert.version,
@@ -64,5 +109,24 @@ export function toPeerCertificate(cert: Certificate): PeerCertificate {
   if (ext.authorityInfoAccess?.ocsp.length) out.OCSP = ext.authorityInfoAccess.ocsp;
   if (ext.authorityInfoAccess?.caIssuers.length) out.caIssuers = ext.authorityInfoAccess.caIssuers;
   if (ext.crlDistributionPoints?.length) out.crlDistributionPoints = ext.crlDistributionPoints;
-  return out;
+  const lazy = (get: () => unknown) => {
+    let v: unknown;
+    let done = false;
+    return { get: () => (done ? v : ((done = true), (v = get()))), enumerable: false, configurable: true };
+  };
+  const altnames = out.subjectAltName
+    ?.filter(([k]) => k !== 'DirName')
+    .map(([k, v]) => `${k}:${typeof v === 'string' ? v : ''}`)
+    .join(', ');
+  Object.defineProperties(out, {
+    raw: lazy(() => cert.der.slice()),
+    fingerprint: lazy(() => colonHex(hash('sha1', cert.der))),
+    fingerprint256: lazy(() => colonHex(hash('sha256', cert.der))),
+    fingerprint512: lazy(() => colonHex(hash('sha512', cert.der))),
+    pubkey: lazy(() => cert.spkiDer.slice()),
+    ...(altnames !== undefined ? { subjectaltname: { value: altnames, enumerable: false } } : {}),
+    valid_from: { value: out.notBefore, enumerable: false },
+    valid_to: { value: out.notAfter, enumerable: false },
+  });
+  return out as PeerCertificate;
 }

@@ -9,7 +9,7 @@ import { verifySignature } from '../crypto/index.js';
 import type { PublicKey } from '../crypto/types.js';
 import { type Certificate, parseCertificate, loadCertificates, isSelfIssued, commonNames, EKU_OIDS } from './certificate.js';
 import { checkNameConstraints, certificateNames } from './nameconstraints.js';
-import { matchesPeerName, commonNameProblem, type PeerName } from '../hostname/index.js';
+import { matchesPeerName, commonNameProblem, formatIp, formatIpv6Canonical, type PeerName } from '../hostname/index.js';
 import { parseCrl, type Crl } from './crl.js';
 import { bytesEqual } from './asn1.js';
 
@@ -203,6 +203,21 @@ export function verifyChain(opts: VerifyChainOptions): VerifyResult<Certificate>
   }
 }
 
+/**
+ * What the certificate names, in the words of Node's checkServerIdentity, so a mismatch shows what it is valid for:
+ * "Host: x. is not in the cert's altnames: DNS:a, DNS:b" (IP: "IP: 10.0.0.1 is not in the cert's list: 10.0.0.2").
+ */
+function mismatchDetail(leaf: Certificate, peer: PeerName): string {
+  const san = leaf.extensions.subjectAltName?.names ?? [];
+  if (peer.kind === 'IP') {
+    const ips = san.flatMap((g) => (g.kind === 'IP' ? [g.bytes.length === 16 ? formatIpv6Canonical(g.bytes) : formatIp(g.bytes)] : []));
+    return `IP: ${peer.value} is not in the cert's list: ${ips.join(', ')}`;
+  }
+  const altnames = san.flatMap((g) => (g.kind === 'DNS' ? [`DNS:${g.value}`] : g.kind === 'IP' ? [`IP Address:${formatIp(g.bytes)}`] : []));
+  if (altnames.length || leaf.extensions.subjectAltName) return `Host: ${peer.value}. is not in the cert's altnames: ${altnames.join(', ')}`;
+  return `Host: ${peer.value}. is not cert's CN: ${commonNames(leaf.subject).join(', ')}`;
+}
+
 function buildAndCheck(o: VerifyChainOptions): Certificate[] {
   const { leaf, time } = o;
   const maxIntermediates = o.maxDepth ?? DEFAULT_MAX_INTERMEDIATES;
@@ -212,7 +227,7 @@ function buildAndCheck(o: VerifyChainOptions): Certificate[] {
   const cnProblem = commonNameProblem(leaf);
   if (cnProblem) throw new Fail('cert_malformed', `${label(leaf)}: ${cnProblem}`);
   if (o.peerName && !matchesPeerName(leaf, o.peerName)) {
-    throw new Fail('cert_hostname_mismatch', `certificate is not valid for ${o.peerName.kind} name '${o.peerName.value}'`);
+    throw new Fail('cert_hostname_mismatch', `certificate is not valid for ${o.peerName.kind} name '${o.peerName.value}': ${mismatchDetail(leaf, o.peerName)}`);
   }
 
   const anchors = new Set(o.roots);
