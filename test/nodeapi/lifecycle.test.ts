@@ -68,7 +68,7 @@ describe('a configuration error closes the transport', () => {
       const err = await failure(run(nodeStream(ours)));
       expect(err.code).toMatch(/^config_/);
       await peerSawClose;
-      expect(ours.destroyed).toBe(true);
+      await expect.poll(() => ours.destroyed, { timeout: 5000 }).toBe(true);
     });
   }
 });
