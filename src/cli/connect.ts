@@ -1,10 +1,10 @@
 /** `puretls connect host:port`: a TLS client like `openssl s_client`, then stdin/stdout through the connection. */
-import { appendFileSync } from 'node:fs';
 import { connect } from '../client.js';
 import { TlsError } from '../errors.js';
 import { tcpConnect } from './net.js';
 import { parseArgs, hostPort, versionOptions, cipherOption, numberOption, readFileArg } from './args.js';
 import { progress } from './progress.js';
+import { keyLogWriter } from './keylog.js';
 import { connectionSummary } from './summary.js';
 
 export const CONNECT_USAGE = `usage: puretls connect HOST:PORT [options]      (or -connect HOST:PORT, as s_client takes it)
@@ -16,7 +16,7 @@ export const CONNECT_USAGE = `usage: puretls connect HOST:PORT [options]      (o
   --alpn LIST         protocols to offer, comma-separated
   --cert FILE --key FILE   client certificate chain and key
   --showcerts         print every certificate of the chain as PEM; also -showcerts
-  --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE
+  --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE, created mode 0600
   --timeout MS        handshake timeout (default 30000)
   --quiet             no summary; only the application data on stdout`;
 
@@ -63,7 +63,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
       ...versionOptions(opts),
       ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),
       ...(opts.alpn ? { alpnProtocols: String(opts.alpn).split(',') } : {}),
-      ...(keylog ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n') } : {}),
+      ...(keylog ? { keyLog: keyLogWriter(keylog) } : {}),
       timeoutMs: numberOption(opts.timeout, '--timeout') ?? 30000,
     });
     summary = connectionSummary(conn, { target, showCerts: !!opts.showcerts, insecure: !!opts.insecure });

@@ -5,6 +5,7 @@ import { TlsError } from '../errors.js';
 import { tcpConnect } from './net.js';
 import { parseArgs, versionOptions, cipherOption, numberOption, readFileArg } from './args.js';
 import { connectionSummary } from './summary.js';
+import { printable } from './escape.js';
 import { progress } from './progress.js';
 
 export const GET_USAGE = `usage: puretls get URL [options]
@@ -76,7 +77,7 @@ export async function getCommand(argv: string[]): Promise<number> {
         spin.update(`${c.version} ${c.cipherSuite}: waiting for the response…`);
       },
       onResponseHead: (head) => {
-        if (verbose) process.stderr.write(head.split('\r\n').map((l) => `< ${l}\n`).join('') + '<\n');
+        if (verbose) process.stderr.write(head.split('\r\n').map((l) => `< ${printable(l)}\n`).join('') + '<\n');
         if (opts.include) out.write(head + '\r\n\r\n');
       },
     });

@@ -2,6 +2,7 @@
 /** The `puretls` command: connect, serve, get, relay, conformance. Errors are one line with the TlsError code. */
 import { readFileSync } from 'node:fs';
 import { TlsError } from '../errors.js';
+import { printable } from './escape.js';
 
 const USAGE = `usage: puretls <command> [options]      (puretls <command> --help for its options; puretls --version)
   connect HOST:PORT   TLS client like openssl s_client: summary, then stdin/stdout over the connection
@@ -59,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const code = e instanceof TlsError ? e.code : 'internal_error';
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`puretls: ${msg.split('\n')[0]} [${code}]\n`);
+    // Messages may quote the peer (names from its certificate): printed escaped, like everything from the peer.
+    process.stderr.write(`puretls: ${printable(msg.split('\n')[0]!)} [${code}]\n`);
     return 1;
   }
 }

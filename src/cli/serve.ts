@@ -1,12 +1,13 @@
 /** `puretls serve`: a TLS server like `openssl s_server -www` (a page describing the connection) or an echo server. */
 import net from 'node:net';
-import { appendFileSync } from 'node:fs';
 import { createServerContext, accept } from '../server.js';
-import { nodeStream } from '../transport/node.js';
+import { nodeStream, LINGER_MS } from '../transport/node.js';
 import { TlsError } from '../errors.js';
 import type { TlsConnection } from '../connection.js';
-import { parseArgs, hostPort, versionOptions, cipherOption, readFileArg } from './args.js';
+import { parseArgs, hostPort, versionOptions, cipherOption, readFileArg, numberOption } from './args.js';
 import { chainLines } from './summary.js';
+import { printable } from './escape.js';
+import { keyLogWriter } from './keylog.js';
 
 export const SERVE_USAGE = `usage: puretls serve --cert FILE --key FILE [options]
   --listen HOST:PORT  where to listen (default 127.0.0.1:4433; port 0 picks one)
@@ -19,12 +20,13 @@ export const SERVE_USAGE = `usage: puretls serve --cert FILE --key FILE [options
   --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE, created mode 0600
   --tls1 | --tls1_1 | --tls1_2 | --min V --max V | --cipher LIST | --alpn LIST
   --once              exit after the first connection
+  --request-timeout MS  with --www: time a client has after its handshake to send its request (default 30000)
   s_server spellings: -cert, -key, -cert2, -key2, -CAfile, -www, -no_ticket, -keylogfile`;
 
 const SPEC = {
   listen: 'string', cert: 'string', key: 'string', www: 'bool', echo: 'bool', ca: 'string', 'verify-client': 'bool', 'require-client': 'bool',
   tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string', cipher: 'string', alpn: 'string', once: 'bool', help: 'bool',
-  cert2: 'string', key2: 'string', 'no-ticket': 'bool', keylog: 'string',
+  cert2: 'string', key2: 'string', 'no-ticket': 'bool', keylog: 'string', 'request-timeout': 'string',
 } as const;
 const ALIASES = {
   '-h': 'help', '-cert': 'cert', '-key': 'key', '-cert2': 'cert2', '-key2': 'key2', '-CAfile': 'ca', '-www': 'www', '-no_ticket': 'no-ticket',
@@ -48,15 +50,30 @@ function page(conn: TlsConnection, id: number): string {
   ].join('\n');
 }
 
-/** Read up to the end of the request head (bounded), then answer and close. */
-async function www(conn: TlsConnection, id: number): Promise<void> {
+/**
+ * Read up to the end of the request head (bounded in size, and in time: a client that sends nothing after its
+ * handshake does not hold the connection), then answer and close.
+ */
+async function www(conn: TlsConnection, id: number, timeoutMs: number): Promise<void> {
   const reader = conn.readable.getReader();
   let head = '';
   const dec = new TextDecoder('latin1');
-  while (!head.includes('\r\n\r\n') && !head.includes('\n\n') && head.length < 16384) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    head += dec.decode(value);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TlsError('io_timeout', `no complete request within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    while (!head.includes('\r\n\r\n') && !head.includes('\n\n') && head.length < 16384) {
+      const { value, done } = await Promise.race([reader.read(), timeout]);
+      if (done) return;
+      head += dec.decode(value);
+    }
+  } catch (e) {
+    // Shut the connection down (close_notify, then a close that lets our last bytes reach the client).
+    await reader.cancel().catch(() => {});
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
   const body = page(conn, id);
   const w = conn.writable.getWriter();
@@ -93,9 +110,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...(opts.alpn ? { alpnProtocols: String(opts.alpn).split(',') } : {}),
     ...(opts['no-ticket'] ? { sessionTickets: false } : {}),
     // Key logs hold session secrets: a file we create is readable by its owner only.
-    ...(keylog ? { keyLog: (line: string) => appendFileSync(keylog, line + '\n', { mode: 0o600 }) } : {}),
+    ...(keylog ? { keyLog: keyLogWriter(keylog) } : {}),
   });
   const mode = opts.echo ? 'echo' : 'www';
+  const requestTimeoutMs = numberOption(opts['request-timeout'], '--request-timeout') ?? 30000;
   let count = 0;
   // Half-open: a client that ends its side right after its close_notify still gets ours back.
   const server = net.createServer({ allowHalfOpen: true });
@@ -108,16 +126,19 @@ export async function serveCommand(argv: string[]): Promise<number> {
       const peer = `${sock.remoteAddress}:${sock.remotePort}`;
       if (opts.once) server.close(() => resolve(0));
       void (async () => {
+        let conn: TlsConnection | undefined;
         try {
-          const conn = await accept({ transport: nodeStream(sock), context, timeoutMs: 30000 });
-          process.stderr.write(`#${id} ${peer}: ${conn.version} ${conn.cipherSuite}${conn.serverName ? ` SNI=${conn.serverName}` : ''}\n`);
-          await (mode === 'www' ? www(conn, id) : echo(conn));
+          conn = await accept({ transport: nodeStream(sock), context, timeoutMs: 30000 });
+          process.stderr.write(`#${id} ${peer}: ${conn.version} ${conn.cipherSuite}${conn.serverName ? ` SNI=${printable(conn.serverName)}` : ''}\n`);
+          await (mode === 'www' ? www(conn, id, requestTimeoutMs) : echo(conn));
         } catch (e) {
           const err = e as TlsError;
-          process.stderr.write(`#${id} ${peer}: ${err.message}${err.code ? ` [${err.code}]` : ''}\n`);
+          process.stderr.write(`#${id} ${peer}: ${printable(String(err.message))}${err.code ? ` [${err.code}]` : ''}\n`);
         } finally {
-          // Give the client a moment to answer our close_notify, then let the socket go.
-          setTimeout(() => sock.destroy(), 1000).unref();
+          // close_notify is out; the transport half-closes and reads what the client still sends for a moment before
+          // letting the socket go (destroying it with unread bytes would reset our last records away). Bounded.
+          await conn?.readable.cancel().catch(() => {});
+          setTimeout(() => sock.destroy(), LINGER_MS + 1000).unref();
         }
       })();
     });

@@ -4,15 +4,16 @@ import { peerCertificateFromDer } from '../peer.js';
 import { toPem } from '../pem.js';
 import { suiteByName } from '../crypto/suites.js';
 import type { PeerCertificate, PeerRdn } from '../x509/peercert.js';
+import { printable } from './escape.js';
 
 const SHORT: Record<string, string> = { commonName: 'CN', organizationName: 'O', organizationalUnitName: 'OU', countryName: 'C', localityName: 'L', stateOrProvinceName: 'ST' };
 
 export function dn(name: PeerRdn[]): string {
-  return name.map((rdn) => rdn.map(([k, v]) => `${SHORT[k] ?? k}=${v}`).join('+')).join(', ');
+  return name.map((rdn) => rdn.map(([k, v]) => `${SHORT[k] ?? printable(k)}=${printable(v)}`).join('+')).join(', ');
 }
 
 function san(c: PeerCertificate): string {
-  return (c.subjectAltName ?? []).map(([k, v]) => `${k === 'IP Address' ? 'IP' : k}:${typeof v === 'string' ? v : dn(v)}`).join(', ');
+  return (c.subjectAltName ?? []).map(([k, v]) => `${k === 'IP Address' ? 'IP' : printable(k)}:${typeof v === 'string' ? printable(v) : dn(v)}`).join(', ');
 }
 
 /** One block per certificate: subject, issuer, validity, names. */
@@ -23,10 +24,10 @@ export function chainLines(chain: Uint8Array[], showPem: boolean): string[] {
     try {
       c = peerCertificateFromDer(der);
     } catch (e) {
-      out.push(`  ${i} (does not parse: ${(e as Error).message})`);
+      out.push(`  ${i} (does not parse: ${printable((e as Error).message)})`);
     }
     if (c) {
-      out.push(`  ${i} s: ${dn(c.subject)}`, `    i: ${dn(c.issuer)}`, `    valid: ${c.notBefore} → ${c.notAfter}`);
+      out.push(`  ${i} s: ${dn(c.subject)}`, `    i: ${dn(c.issuer)}`, `    valid: ${printable(c.notBefore)} → ${printable(c.notAfter)}`);
       const names = san(c);
       if (names) out.push(`    names: ${names}`);
     }
@@ -40,10 +41,10 @@ export function connectionSummary(conn: TlsConnection, o: { target: string; show
   const chain = conn.peerCertificateChain();
   const v = conn.verification;
   const lines = [
-    `Connected to ${o.target}`,
+    `Connected to ${printable(o.target)}`,
     `  Protocol : ${conn.version}`,
     `  Cipher   : ${conn.cipherSuite}${suite ? ` (${suite.openssl})` : ''}`,
-    `  ALPN     : ${conn.alpnProtocol ?? '(none)'}`,
+    `  ALPN     : ${conn.alpnProtocol !== undefined ? printable(conn.alpnProtocol) : '(none)'}`,
     `  Resumed  : ${conn.resumed ? 'yes' : 'no'}`,
     `Certificate chain (${chain.length}, as sent):`,
     ...chainLines(chain, o.showCerts),
@@ -51,7 +52,7 @@ export function connectionSummary(conn: TlsConnection, o: { target: string; show
       ? 'Verification: OK'
       : v.code === 'not_verified'
         ? 'Verification: SKIPPED (--insecure)'
-        : `Verification: FAILED ${v.code}: ${v.message}${o.insecure ? ' (continuing because of --insecure)' : ''}`,
+        : `Verification: FAILED ${v.code}: ${printable(v.message)}${o.insecure ? ' (continuing because of --insecure)' : ''}`,
     '---',
   ];
   return lines.join('\n') + '\n';

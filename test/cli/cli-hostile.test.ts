@@ -1,0 +1,127 @@
+/**
+ * The CLI against peers that misbehave: a server that answers and closes at once, a certificate name with escape
+ * sequences, a client that sends nothing after its handshake; and the key log's file mode.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import os from 'node:os';
+import net from 'node:net';
+import tls from 'node:tls';
+import path from 'node:path';
+import { connect, nodeStream } from '../../src/index.js';
+import { startServer, stopAll, opensslAvailable } from '../helpers/openssl.js';
+import { pki, repoRoot } from '../helpers/pki.js';
+
+const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
+const children = new Set<ChildProcess>();
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'puretls-cli-hostile-'));
+const closers: (() => void)[] = [];
+
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  closers.forEach((c) => c());
+  await stopAll();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function run(args: string[], timeoutMs = 20000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdin.on('error', () => {});
+  child.stdin.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+describe('puretls connect', () => {
+  it('a server that answers and closes right after the handshake: every run prints the answer', async () => {
+    const server = tls.createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: 'TLSv1.2' }, (s) => {
+      s.on('error', () => {});
+      s.end('hi\n');
+    });
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    const runs = [];
+    for (let batch = 0; batch < 2; batch++) {
+      // Two batches of four at once: a run failed about one time in three before the fix.
+      runs.push(...(await Promise.all(Array.from({ length: 4 }, () => run(['connect', `localhost:${port}`, '--ca', pki.caPath, '--quiet'])))));
+    }
+    expect(runs.map((r) => `${r.code} ${r.stdout} ${r.stderr}`)).toEqual(Array(8).fill('0 hi\n '));
+  }, 60000);
+
+  it('keylog: the file is created mode 0600, and an existing readable one is narrowed', async () => {
+    const fresh = path.join(tmp, 'fresh.log');
+    const old = path.join(tmp, 'old.log');
+    writeFileSync(old, '');
+    chmodSync(old, 0o644);
+    const server = tls.createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key }, (s) => {
+      s.on('error', () => {});
+      s.end('hi\n');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    for (const file of [fresh, old]) {
+      const r = await run(['connect', `localhost:${port}`, '--ca', pki.caPath, '--quiet', '--keylog', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(file).size).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe.skipIf(!opensslAvailable())('puretls connect: peer text with control characters', () => {
+  it('a certificate name with escape sequences is printed escaped, as OpenSSL does', async () => {
+    const key = path.join(tmp, 'evil.key');
+    const crt = path.join(tmp, 'evil.crt');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=x\x1b[1A\x1b[2K\rVerification: OK\n'], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const server = await startServer({ cert: crt, key, args: ['-www', '-tls1_2'] });
+    const r = await run(['connect', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--insecure', '--ca', pki.caPath]);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stderr).toContain('CN=x\\1B[1A\\1B[2K\\0DVerification: OK\\0A');
+    expect(r.stderr).toMatch(/^Verification: FAILED/m);
+    expect(r.stderr).not.toMatch(/^Verification: OK/m);
+  });
+});
+
+describe('puretls serve --www', () => {
+  it('closes a connection whose client sends no request within --request-timeout', async () => {
+    const child = spawn(process.execPath, [...CLI, 'serve', '--www', '--listen', '127.0.0.1:0', '--cert', pki.serverRsa.chainPath, '--key', pki.serverRsa.keyPath, '--request-timeout', '500'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.add(child);
+    let err = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr!.on('data', (d) => {
+        err += d;
+        const m = /listening on [^\s]*:(\d+)/.exec(err);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (c) => reject(new Error(`exited ${c}: ${err}`)));
+    });
+    const conn = await connect({ transport: nodeStream(net.connect(port, '127.0.0.1')), ca: pki.ca, serverName: 'localhost' });
+    // We send nothing. The server must end the connection (close_notify) on its own, well before our bound.
+    const ended = await Promise.race([
+      (async () => {
+        for await (const _ of conn.readable as unknown as AsyncIterable<Uint8Array>);
+        return 'ended';
+      })().catch((e: Error) => `error: ${e.message}`),
+      new Promise<string>((r) => setTimeout(() => r('still open'), 5000)),
+    ]);
+    expect(ended).toBe('ended');
+    expect(err).toMatch(/no complete request within 500 ms \[io_timeout\]/);
+    child.kill('SIGTERM');
+  }, 20000);
+});
