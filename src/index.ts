@@ -7,3 +7,4 @@ import './transport/node-platform.js';
 export * from './web.js';
 export { nodeStream } from './transport/node.js';
 export { toNodeDuplex } from './transport/node-duplex.js';
+export { createServer, type CreateServerOptions, type TlsServer } from './transport/node-server.js';
