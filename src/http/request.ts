@@ -4,6 +4,7 @@
  * One request per connection (Connection: close), so every redirect opens a new connection through `connect`.
  */
 import { TlsError } from '../errors.js';
+import { platform } from '../platform.js';
 import { connect as tlsConnect, type ConnectOptions } from '../client.js';
 import type { TlsConnection } from '../connection.js';
 import type { ByteStream } from '../transport/types.js';
@@ -23,7 +24,10 @@ export interface RequestInit {
   body?: RequestBody | null;
   /** An open byte stream to the server (TLS runs over it for https:). Used for the first request only. */
   transport?: ByteStream;
-  /** Opens a byte stream to host:port (a TCP socket, a WebSocket to a relay...). Needed to follow redirects. */
+  /**
+   * Opens a byte stream to host:port (a TCP socket, a WebSocket to a relay...). Needed to follow redirects.
+   * Omitted (and no transport): a TCP connection from the platform (the Node entry); elsewhere a config error.
+   */
   connect?: (target: Target) => ByteStream | Promise<ByteStream>;
   /**
    * TLS options for https: (ca, verify, versions, suites, client certificate...); serverName defaults to the URL host.
@@ -196,8 +200,16 @@ async function exchange(
  * fetch()-like HTTP/1.1 over puretls: `request(url, { connect })` or `request(url, { transport })`.
  * Verification follows `tls` (default: required, against the system bundle on Node; pass `tls.ca` in browsers).
  */
-export async function request(input: string | URL, init: RequestInit = {}): Promise<Response> {
-  let url = new URL(input);
+export async function request(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  if (typeof Request !== 'undefined' && input instanceof Request) {
+    // fetch()'s rule: what init gives wins over the Request's own method, headers, body and signal.
+    const req = input;
+    const body = init.body !== undefined ? init.body : req.body ? new Uint8Array(await req.arrayBuffer()) : null;
+    const signal = init.signal ?? req.signal;
+    init = { ...init, method: init.method ?? req.method, headers: init.headers ?? req.headers, body, ...(signal ? { signal } : {}) };
+    input = req.url;
+  }
+  let url = new URL(input as string | URL);
   const rawMethod = init.method ?? 'GET';
   // Anything but a token would be written into the request line as is: CR/LF there splits the request.
   if (typeof rawMethod !== 'string' || !METHOD.test(rawMethod)) throw new TlsError('config_invalid', `invalid HTTP method ${JSON.stringify(rawMethod)}`);
@@ -229,12 +241,15 @@ export async function request(input: string | URL, init: RequestInit = {}): Prom
     if (timer) clearTimeout(timer);
     init.signal?.removeEventListener('abort', onUserAbort);
   };
+  // Without connect: the platform's TCP (the Node entry installs it), so request(url) just works on Node.
+  const openTcp = platform().openTcp;
+  const open = init.connect ?? (openTcp ? (t: Target) => openTcp({ host: t.host, port: t.port, signal: ctl.signal }) : undefined);
   try {
     let transport = init.transport;
     for (let hop = 0; ; hop++) {
-      const raw = transport ?? (init.connect ? await init.connect(targetOf(url)) : undefined);
+      const raw = transport ?? (open ? await open(targetOf(url)) : undefined);
       transport = undefined;
-      if (!raw) throw new TlsError('config_invalid', 'request() needs init.transport or init.connect');
+      if (!raw) throw new TlsError('config_invalid', 'request() needs init.transport or init.connect (on Node, the Node entry opens TCP itself)');
       if (ctl.signal.aborted) throw ctl.signal.reason;
       const res = await exchange(url, method, headers, body, raw, init, tlsOptions, ctl.signal, progress);
       const location = res.headers.get('location');
@@ -245,7 +260,7 @@ export async function request(input: string | URL, init: RequestInit = {}): Prom
       await res.body?.cancel();
       if (init.redirect === 'error') throw new TlsError('http_protocol', `redirected (${res.status}) to ${location} with redirect: 'error'`);
       if (hop >= maxRedirects) throw new TlsError('http_protocol', `more than ${maxRedirects} redirects`);
-      if (!init.connect) throw new TlsError('http_protocol', `following the redirect to ${location} needs init.connect`);
+      if (!open) throw new TlsError('http_protocol', `following the redirect to ${location} needs init.connect`);
       let next: URL;
       try {
         next = new URL(location, url);

@@ -5,7 +5,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
-import { accept, nodeStream, request, toNodeDuplex, type TlsConnection } from '../../src/index.js';
+import { accept, nodeStream, request, setPlatform, toNodeDuplex, type TlsConnection } from '../../src/index.js';
+import { platform } from '../../src/platform.js';
 import { startServer, stopAll, opensslAvailable } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
 
@@ -198,8 +199,14 @@ describe('request() against an HTTP/1.1 server behind accept()', () => {
     });
   });
 
-  it('needs a transport or connect', async () => {
-    await expect(request(`${base}/len`, { tls })).rejects.toMatchObject({ code: 'config_invalid' });
+  it('needs a transport or connect where the platform has no TCP of its own (the Node entry has: test/nodeapi)', async () => {
+    const saved = platform().openTcp;
+    setPlatform({ openTcp: undefined });
+    try {
+      await expect(request(`${base}/len`, { tls })).rejects.toMatchObject({ code: 'config_invalid' });
+    } finally {
+      setPlatform({ openTcp: saved });
+    }
   });
 });
 
