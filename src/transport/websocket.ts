@@ -60,8 +60,16 @@ export function webSocketStream(ws: WebSocketLike, opts: WebSocketStreamOptions 
 
   let closed: { code: number; reason: string } | null = ws.readyState > OPEN ? { code: 1006, reason: 'already closed' } : null;
   const closedWaiters: (() => void)[] = [];
+  // An 'error' listener is always there: the `ws` package throws an 'error' event nobody listens to, which ends the
+  // process (a refused TCP connection, a relay's 403). 'error' is followed by 'close' (1006), which reports it; the
+  // `ws` package says what went wrong, browsers do not.
+  let lastError = '';
+  ws.addEventListener('error', (ev: { message?: unknown; error?: unknown }) => {
+    const m = typeof ev?.message === 'string' ? ev.message : ev?.error instanceof Error ? ev.error.message : '';
+    if (m) lastError = m;
+  });
   const onClose = (ev: { code: number; reason?: string }) => {
-    closed ??= { code: ev.code, reason: ev.reason ?? '' };
+    closed ??= { code: ev.code, reason: ev.reason || lastError };
     for (const w of closedWaiters.splice(0)) w();
   };
   ws.addEventListener('close', onClose);
@@ -76,7 +84,8 @@ export function webSocketStream(ws: WebSocketLike, opts: WebSocketStreamOptions 
     };
     const onFail = (ev: { code: number; reason?: string }) => {
       ws.removeEventListener('open', onOpen);
-      reject(new TlsError('io_transport', `the WebSocket did not open (code ${ev.code})`));
+      const why = ev.reason || lastError;
+      reject(new TlsError('io_transport', `the WebSocket did not open (code ${ev.code}${why ? `: ${why}` : ''})`));
     };
     ws.addEventListener('open', onOpen);
     ws.addEventListener('close', onFail);
