@@ -8,7 +8,7 @@ import { derBlobs, type PemInput } from './pem.js';
 import { equalBytes, toHex } from './bytes.js';
 import { hash } from './crypto/hash.js';
 import {
-  CIPHER_SUITES,
+  ALL_CIPHER_SUITES,
   TLS12,
   suiteByName,
   versionFromName,
@@ -33,7 +33,7 @@ export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): 
   const parse = (v: string | undefined, dflt: ProtocolVersion, what: string): ProtocolVersion => {
     if (v === undefined) return dflt;
     const n = versionFromName(v);
-    if (n === undefined) throw new TlsError('config_invalid', `${what} '${v}' is not one of TLSv1, TLSv1.1, TLSv1.2`);
+    if (n === undefined) throw new TlsError('config_invalid', `${what} '${v}' is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3`);
     return n;
   };
   const max = parse(maxVersion, TLS12, 'maxVersion');
@@ -42,9 +42,12 @@ export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): 
   return [min, max];
 }
 
-/** Suites by IANA (or OpenSSL) name, in the order given; the default table order otherwise. */
+/**
+ * Suites by IANA (or OpenSSL) name, in the order given; otherwise every suite, the TLS 1.3 ones first. Naming only
+ * TLS 1.0–1.2 suites leaves TLS 1.3 out (it needs one of its own suites).
+ */
 export function cipherSuites(names?: readonly string[]): CipherSuite[] {
-  if (!names) return [...CIPHER_SUITES];
+  if (!names) return [...ALL_CIPHER_SUITES];
   const out: CipherSuite[] = [];
   for (const n of names) {
     const s = suiteByName(n);

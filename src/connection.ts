@@ -155,6 +155,10 @@ export class TlsConnection implements ByteStream {
   get cipherSuite(): string {
     return this.result.suite.name;
   }
+  /** The group of the key exchange ('x25519', 'secp256r1', 'ffdhe2048', ...); undefined for RSA key exchange and resumption. */
+  get group(): string | undefined {
+    return this.result.group;
+  }
   get alpnProtocol(): string | undefined {
     return this.result.alpnProtocol;
   }
@@ -177,6 +181,17 @@ export class TlsConnection implements ByteStream {
   }
 
   /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
+  /**
+   * TLS 1.3: change our sending key now (KeyUpdate, RFC 8446 §4.6.3) and, unless `requestPeer` is false, ask the
+   * peer to change its own. The engine also does this by itself before a key reaches its record limit. Rejects on
+   * a TLS 1.2 connection.
+   */
+  async updateKeys(requestPeer = true): Promise<void> {
+    await this.allSent();
+    await this.engine.updateKeys(requestPeer);
+    await this.flush();
+  }
+
   peerCertificate(): PeerCertificate | undefined {
     return this.toPeerCert(this.result.peerChain);
   }

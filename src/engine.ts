@@ -10,7 +10,7 @@
  */
 import { AlertDescription, TlsError, asTlsError, peerAlertError, alertName } from './errors.js';
 import { Deframer, type RawRecord } from './record/deframer.js';
-import { nullProtection, type Protection } from './record/protection.js';
+import { nullProtection, type OpenedRecord, type Protection } from './record/protection.js';
 import { sealRecordParts } from './record/writer.js';
 import { ContentType, MAX_PLAINTEXT } from './record/constants.js';
 import { HandshakeFramer, HandshakeType, MAX_CLIENT_HELLO, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
@@ -35,6 +35,11 @@ export interface EngineLimits {
   maxWarningAlerts?: number;
   /** Most certificates accepted in one Certificate message (the peer's chain). Default 16. */
   maxCertificates?: number;
+  /**
+   * TLS 1.3: records sent under one key before we change it with a KeyUpdate. Default: the cipher's limit
+   * (2^24.5 for AES-GCM, RFC 8446 §5.5; none below 2^64 for ChaCha20-Poly1305).
+   */
+  keyUpdateAfterRecords?: number;
 }
 
 export interface EngineOptions {
@@ -85,6 +90,13 @@ export class Engine<R = unknown> {
   /** Record version required of incoming records once negotiated (null: any 3.x). */
   private readVersion: number | null = null;
   private maxFragment = MAX_PLAINTEXT;
+  /** TLS 1.3 negotiated: its alert, ChangeCipherSpec and record rules apply. */
+  private tls13 = false;
+  /** Bumped at every read key change, so records opened ahead under an older key are opened again. */
+  private readGen = 0;
+  private postHandshake: ((m: HandshakeMessage) => Promise<void>) | null = null;
+  private keyUpdater: ((requestPeer: boolean) => Promise<void>) | null = null;
+  private keyUpdating: Promise<void> | null = null;
   /** TLS 1.0 CBC: split application data 1/n-1 (BEAST counter-measure). */
   private splitFirstByte = false;
 
@@ -126,6 +138,7 @@ export class Engine<R = unknown> {
       maxWarningAlerts: opts.limits?.maxWarningAlerts ?? 16,
       maxCertificates: opts.limits?.maxCertificates ?? 16,
       maxClientHello: opts.limits?.maxClientHello ?? MAX_CLIENT_HELLO,
+      keyUpdateAfterRecords: opts.limits?.keyUpdateAfterRecords ?? 0,
     };
     this.framer = new HandshakeFramer(this.limits.maxHandshakeMessage, this.limits.maxCertificateMessage, this.limits.maxClientHello);
     this.role = opts.role;
@@ -188,15 +201,15 @@ export class Engine<R = unknown> {
    * A framing or version error is reported after the records before it, as the one-at-a-time path does.
    */
   private receiveOpen(bytes: Uint8Array): Promise<void> {
-    const records: { type: number; plain: Promise<Uint8Array> }[] = [];
+    const records: { type: number; version: number; fragment: Uint8Array; gen: number; opened: Promise<OpenedRecord> | null }[] = [];
     let stop: unknown = null;
     try {
       this.deframer.push(bytes);
       for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
         this.checkRecordVersion(rec.type, rec.version);
-        const plain = this.readProt.open(rec.type, rec.version, rec.fragment);
-        plain.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
-        records.push({ type: rec.type, plain });
+        const opened = this.skipCompatCcs(rec.type, rec.fragment) ? null : this.openRecord(rec.type, rec.version, rec.fragment);
+        opened?.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
+        records.push({ type: rec.type, version: rec.version, fragment: rec.fragment, gen: this.readGen, opened });
       }
     } catch (e) {
       stop = e;
@@ -206,7 +219,10 @@ export class Engine<R = unknown> {
       try {
         for (const r of records) {
           if (this._peerClosed) return; // anything after close_notify is ignored (RFC 5246 §7.2.1)
-          await this.dispatch(r.type, await r.plain);
+          if (!r.opened) continue;
+          // A KeyUpdate earlier in this batch changed the read key: this record was opened ahead under the old one.
+          const rec = r.gen === this.readGen ? await r.opened : await this.openRecord(r.type, r.version, r.fragment);
+          await this.dispatch(rec.type, rec.data);
           if (this.hasFailed()) break;
         }
         if (stop !== null && !this.hasFailed() && !this._peerClosed) throw stop;
@@ -230,8 +246,12 @@ export class Engine<R = unknown> {
       this.deframer.push(bytes);
       for (let rec = await this.nextInOrder(); rec; rec = await this.nextInOrder()) {
         this.checkRecordVersion(rec.type, rec.version);
-        const plain = await this.readProt.open(rec.type, rec.version, rec.fragment);
-        await this.dispatch(rec.type, plain);
+        // The handshake may change the read key after the message before this record (TLS 1.3): let it first.
+        if (this._state === 'handshaking') await this.idle.promise;
+        if (this.hasFailed()) break;
+        if (this.skipCompatCcs(rec.type, rec.fragment)) continue;
+        const opened = await this.openRecord(rec.type, rec.version, rec.fragment);
+        await this.dispatch(opened.type, opened.data);
         if (this._state === 'failed' || this._peerClosed) break;
       }
       // Let the handshake react to the last message too (it may send a whole flight, with awaits in between)
@@ -257,6 +277,26 @@ export class Engine<R = unknown> {
         throw e;
       });
     }
+  }
+
+  /** Opens a record under the current read protection, with its real content type (hidden inside in TLS 1.3). */
+  private openRecord(type: number, version: number, fragment: Uint8Array): Promise<OpenedRecord> {
+    const prot = this.readProt;
+    if (prot.openRecord) return prot.openRecord(type, version, fragment);
+    return prot.open(type, version, fragment).then((data) => ({ type, data }));
+  }
+
+  /**
+   * RFC 8446 §5: in TLS 1.3 an unprotected change_cipher_spec record of the one byte 0x01 may arrive during the
+   * handshake (middlebox compatibility) and is dropped; any other, or one after the handshake, is
+   * unexpected_message.
+   */
+  private skipCompatCcs(type: number, fragment: Uint8Array): boolean {
+    if (!this.tls13 || type !== ContentType.change_cipher_spec) return false;
+    if (this._state !== 'handshaking' || fragment.length !== 1 || fragment[0] !== 1) {
+      throw new TlsError('protocol_unexpected_message', 'ChangeCipherSpec in TLS 1.3 outside the handshake, or malformed');
+    }
+    return true;
   }
 
   /**
@@ -344,6 +384,11 @@ export class Engine<R = unknown> {
       if (!this.sentClose && this._state === 'open') await this.close();
       return;
     }
+    // RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is fatal, whatever its level says.
+    if (this.tls13 && desc !== AlertDescription.user_canceled) {
+      this.fail(peerAlertError(desc), false);
+      return;
+    }
     if (level === 2 || desc === AlertDescription.user_canceled || this._state === 'handshaking') {
       // A fatal alert ends the connection. During the handshake we treat warnings the same way (except the
       // ones that never make sense then), because continuing a handshake the peer complained about is unsafe.
@@ -374,7 +419,7 @@ export class Engine<R = unknown> {
       // The handshake is waiting for ChangeCipherSpec, not a handshake message.
       throw new TlsError('protocol_unexpected_message', `${handshakeTypeName(m.type)} where ChangeCipherSpec was expected`);
     }
-    if (m.type === HandshakeType.hello_request && !w.types.includes(HandshakeType.hello_request)) {
+    if (!this.tls13 && m.type === HandshakeType.hello_request && !w.types.includes(HandshakeType.hello_request)) {
       return; // RFC 5246 §7.4.1.1: ignored while a handshake is under way, and not part of the transcript
     }
     if (!w.types.includes(m.type)) {
@@ -390,8 +435,12 @@ export class Engine<R = unknown> {
     w.d.resolve(m);
   }
 
-  /** Handshake messages after the handshake: renegotiation is refused, everything else is unexpected. */
+  /**
+   * Handshake messages after the handshake: to the handshake's handler when it left one (TLS 1.3); otherwise
+   * renegotiation is refused and everything else is unexpected.
+   */
   private async onPostHandshake(m: HandshakeMessage): Promise<void> {
+    if (this.postHandshake) return this.postHandshake(m);
     if (m.type === HandshakeType.hello_request || m.type === HandshakeType.client_hello) {
       await this.sendAlert(1, AlertDescription.no_renegotiation);
       return;
@@ -414,12 +463,43 @@ export class Engine<R = unknown> {
       },
       send: (type, body) => {
         const raw = encodeHandshake(type, body);
-        this.transcript.add(raw);
+        // Post-handshake messages (KeyUpdate) belong to no transcript.
+        if (this._state === 'handshaking') this.transcript.add(raw);
         return this.write(ContentType.handshake, raw);
       },
       setVersion: (v) => {
         this.writeVersion = v;
         this.readVersion = v;
+      },
+      setRecordVersion: (v) => {
+        this.writeVersion = v;
+        this.readVersion = v;
+      },
+      enableTls13: () => {
+        this.tls13 = true;
+      },
+      setReadProtection: (next) => {
+        if (this.framer.hasPartial()) {
+          throw new TlsError('protocol_unexpected_message', 'a handshake message spans a key change (RFC 8446 §5.1)');
+        }
+        this.readProt = next;
+        this.readEncrypted = true;
+        this.readGen++;
+      },
+      setWriteProtection: (next) => {
+        this.lazyWrites++;
+        const p = this.writeChain.then(() => {
+          this.lazyWrites--;
+          this.writeProt = next;
+        });
+        this.writeChain = p.catch(() => {});
+        return p;
+      },
+      setPostHandshake: (handler) => {
+        this.postHandshake = handler;
+      },
+      setKeyUpdater: (update) => {
+        this.keyUpdater = update;
       },
       sendChangeCipherSpec: (next) => {
         return this.write(ContentType.change_cipher_spec, new Uint8Array([1]), () => {
@@ -491,11 +571,44 @@ export class Engine<R = unknown> {
     }
     if (data.length === 0) return;
     try {
+      // Only TLS 1.3 has a key updater; otherwise the write is sealed in this same turn (call order = record order).
+      if (this.keyUpdater) await this.updateKeysIfDue(data.length);
       await this.write(ContentType.application_data, data, undefined, this.splitFirstByte);
     } catch (e) {
       this.fail(asTlsError(e));
       this.throwIfFailed();
     }
+  }
+
+  /**
+   * TLS 1.3: change our write key (KeyUpdate, RFC 8446 §4.6.3), asking the peer to change its own too when
+   * `requestPeer`. Refused before the handshake is done or when TLS 1.3 was not negotiated.
+   */
+  async updateKeys(requestPeer = true): Promise<void> {
+    this.throwIfFailed();
+    if (this._state !== 'open' || !this.keyUpdater) {
+      throw new TlsError('config_invalid', 'a key update needs an open TLS 1.3 connection');
+    }
+    try {
+      await this.keyUpdater(requestPeer);
+    } catch (e) {
+      this.fail(asTlsError(e));
+      this.throwIfFailed();
+    }
+  }
+
+  /** Before a write that would take the write key past its record limit, change the key first (one at a time). */
+  private async updateKeysIfDue(bytes: number): Promise<void> {
+    if (!this.keyUpdater) return;
+    while (this.keyUpdating) await this.keyUpdating;
+    const limit = this.limits.keyUpdateAfterRecords > 0 ? BigInt(this.limits.keyUpdateAfterRecords) : this.writeProt.recordLimit;
+    if (limit === undefined) return;
+    const records = BigInt(Math.ceil(bytes / this.maxFragment));
+    if (this.writeProt.seq + records <= limit) return;
+    this.keyUpdating = this.keyUpdater(false).finally(() => {
+      this.keyUpdating = null;
+    });
+    await this.keyUpdating;
   }
 
   /** Send close_notify. Reading may go on until the peer's close_notify arrives. */

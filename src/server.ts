@@ -228,7 +228,7 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
   if (!(dhGroup in FFDHE)) throw new TlsError('config_invalid', `dhGroup '${dhGroup}' is not an RFC 7919 group`);
   // A configuration that can never complete a handshake is a mistake to report now, not per client.
   const usable = suites.some(
-    (s) => s.minVersion <= maxVersion && s.maxVersion >= minVersion && identities.some((id) => identityFitsSuite(id, s)),
+    (s) => s.protocol === 'tls12' && s.minVersion <= maxVersion && s.maxVersion >= minVersion && identities.some((id) => identityFitsSuite(id, s)),
   );
   if (!usable) throw new TlsError('config_invalid', 'no configured cipher suite fits the certificates and the version range');
   const now = o.now ?? (() => new Date());

@@ -4,7 +4,7 @@
  */
 import { hmac, hash, md5sha1 } from './hash.js';
 import type { HashName } from './types.js';
-import type { CipherSuite, PrfHash } from './suites.js';
+import type { Tls12Suite, PrfHash } from './suites.js';
 import { TLS10, TLS12 } from './suites.js';
 import { concat } from '../bytes.js';
 
@@ -86,7 +86,7 @@ export interface KeyBlock {
 }
 
 /** The IV bytes each side takes from the key block: the AEAD salt/nonce, or the CBC IV in TLS 1.0 only. */
-export function keyBlockIvLen(version: number, suite: CipherSuite): number {
+export function keyBlockIvLen(version: number, suite: Tls12Suite): number {
   if (suite.type === 'aead') return suite.fixedIvLen;
   // TLS 1.1+ carries an explicit IV in every CBC record; only TLS 1.0 chains from a key-block IV.
   return version === TLS10 ? suite.fixedIvLen : 0;
@@ -99,7 +99,7 @@ export function keyBlockIvLen(version: number, suite: CipherSuite): number {
  */
 export function keyBlock(
   version: number,
-  suite: CipherSuite,
+  suite: Tls12Suite,
   master: Uint8Array,
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,

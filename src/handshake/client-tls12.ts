@@ -41,10 +41,11 @@ import { clientAgreeEphemeral, clientRsaPremaster, serverParamsSignedData } from
 import { chooseOwnScheme, peerSigAlg } from './signature-schemes.js';
 import { carriedVerification, sessionPolicyFields, type SessionPolicy, type TlsSession } from './session.js';
 import { base64Encode, base64Decode } from '../pem.js';
-import { TLS10, type CipherSuite, type ProtocolVersion } from '../crypto/suites.js';
+import { TLS10, type Tls12Suite, type ProtocolVersion } from '../crypto/suites.js';
 import { signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
+import type { GroupName } from '../crypto/kex.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
 
@@ -53,7 +54,7 @@ export interface ClientHelloExchange {
   hello: M.ClientHello;
   sh: M.ServerHello;
   version: ProtocolVersion;
-  suite: CipherSuite;
+  suite: Tls12Suite;
   clientRandom: Uint8Array;
   /** The session we offered, if any. */
   offer: TlsSession | undefined;
@@ -142,16 +143,17 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
   // ---- ServerKeyExchange (ECDHE, DHE): the server's ephemeral share, signed with its certificate key.
   let premaster: Uint8Array;
   let cke: M.ClientKeyExchange;
+  let group: GroupName | undefined;
   if (suite.kx === 'ECDHE' || suite.kx === 'DHE') {
     const ske = M.decodeServerKeyExchange(next.body, suite.kx, version);
     const alg = peerSigAlg(version, ske.sigAlg, cfg.signatureSchemes, leafKey);
     if (!(await verifyData(io.provider, alg, leafKey, serverParamsSignedData(clientRandom, sh.random, ske.params), ske.signature))) {
       throw new TlsError('crypto_bad_signature', 'the ServerKeyExchange signature does not verify with the server certificate key');
     }
-    ({ premaster, cke } = await clientAgreeEphemeral(io, ske, cfg.groups, cfg.minDhBits));
+    ({ premaster, cke, group } = await clientAgreeEphemeral(io, ske, cfg.groups, cfg.minDhBits));
     next = await io.expect(HT.certificate_request, HT.server_hello_done);
   } else {
-    ({ premaster, cke } = clientRsaPremaster(io, leafKey, cfg.maxVersion));
+    ({ premaster, cke } = clientRsaPremaster(io, leafKey, h.hello.version));
   }
 
   // ---- CertificateRequest, ServerHelloDone
@@ -220,6 +222,7 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
     verification,
     serverName: cfg.serverName,
     ocspResponse,
+    ...(group ? { group } : {}),
   };
 }
 
@@ -229,7 +232,7 @@ async function resumeAbbreviated(
   s: {
     offer: TlsSession;
     version: ProtocolVersion;
-    suite: CipherSuite;
+    suite: Tls12Suite;
     clientRandom: Uint8Array;
     serverRandom: Uint8Array;
     encryptThenMac: boolean;
@@ -267,7 +270,7 @@ async function resumeAbbreviated(
 }
 
 /** The server key must fit the suite and be strong enough. */
-function checkServerKey(key: PublicKey, suite: CipherSuite, cfg: ClientHandshakeConfig): void {
+function checkServerKey(key: PublicKey, suite: Tls12Suite, cfg: ClientHandshakeConfig): void {
   const want = suite.auth === 'ECDSA' ? ['ec', 'ed25519'] : ['rsa'];
   if (!want.includes(key.kind)) {
     throw new TlsError('protocol_handshake_failure', `${suite.name} needs a${suite.auth === 'ECDSA' ? 'n ECDSA' : 'n RSA'} certificate, the server sent a ${key.kind} key`);
@@ -281,7 +284,7 @@ function checkServerKey(key: PublicKey, suite: CipherSuite, cfg: ClientHandshake
  * A leaf that restricts its key's use (RFC 5280 §4.2.1.3) must allow what the suite does with it: encipherment for
  * the RSA key exchange, signatures for (EC)DHE.
  */
-function checkKeyUsage(keyUsage: Set<string> | undefined, suite: CipherSuite): void {
+function checkKeyUsage(keyUsage: Set<string> | undefined, suite: Tls12Suite): void {
   if (!keyUsage) return;
   const need = suite.kx === 'RSA' ? 'keyEncipherment' : 'digitalSignature';
   if (!keyUsage.has(need)) {

@@ -1,22 +1,31 @@
 /**
- * The client handshake, version-neutral part: build the ClientHello (with the session we may resume), read the
- * ServerHello, check the version and suite it chose, then hand over to the flow of that version:
- * client-tls12.ts (RFC 5246 §7.3).
+ * The client handshake, version-neutral part: build the ClientHello (with the session we may resume, and the
+ * TLS 1.3 key shares), read the ServerHello, check the version and suite it chose, then hand over to the flow of
+ * that version: client-tls13.ts (RFC 8446 §2) or client-tls12.ts (RFC 5246 §7.3).
  */
 import { TlsError } from '../errors.js';
 import type { HandshakeIO, HandshakeResult, Verification } from './io.js';
 import { HandshakeType as HT } from './framer.js';
-import { ExtensionType as ET, type Extension } from './extensions.js';
+import { ExtensionType as ET, type Extension, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
 import { equalBytes } from './codec.js';
-import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11 } from './downgrade.js';
+import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11, DOWNGRADE_TLS12 } from './downgrade.js';
+import { ExtensionType13 as ET13, type KeyShareEntry } from './extensions13.js';
+import * as X13 from './extensions13.js';
+import { clientHandshakeTls13 } from './client-tls13.js';
+import { keyShare13, type GroupShare } from '../crypto/ops.js';
+import { GROUPS, groupById } from '../crypto/kex.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { clientHandshakeTls12 } from './client-tls12.js';
 import { sessionSatisfies, type SessionPolicy, type TlsSession } from './session.js';
 import { base64Decode } from '../pem.js';
 import {
+  TLS10,
+  TLS11,
   TLS12,
+  TLS13,
+  type Tls12Suite,
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
   TLS_FALLBACK_SCSV,
   suiteAllowedIn,
@@ -78,6 +87,31 @@ export interface ClientHandshakeConfig {
   maxFragmentLength?: X.MaxFragmentLength;
   /** record_size_limit to announce (RFC 8449): the largest record plaintext we want to receive. */
   recordSizeLimit?: number;
+  /**
+   * TLS 1.3: the groups (ids, each also in `groups`) that get a key share in the first ClientHello. Absent: x25519
+   * when it is in `groups`, else the first of `groups`; the server can ask for another with a HelloRetryRequest.
+   */
+  keyShareGroups?: readonly number[];
+  /** TLS 1.3 middlebox compatibility mode (RFC 8446 Appendix D.4): a session id and a ChangeCipherSpec. Default true. */
+  middleboxCompat?: boolean;
+}
+
+/** Whether this configuration offers TLS 1.3: the range reaches it and a 1.3 suite is configured. */
+export function offersTls13(cfg: ClientHandshakeConfig): boolean {
+  return cfg.maxVersion >= TLS13 && cfg.suites.some((s) => s.protocol === 'tls13');
+}
+
+/** Whether it offers TLS 1.2 or below: the range reaches below 1.3 and a 1.0–1.2 suite fits it. */
+function offersTls12(cfg: ClientHandshakeConfig): boolean {
+  return cfg.minVersion <= TLS12 && cfg.suites.some((s) => s.protocol === 'tls12' && s.maxVersion >= cfg.minVersion && s.minVersion <= cfg.maxVersion);
+}
+
+/** The groups that get a key share in the first ClientHello. */
+function firstShareGroups(cfg: ClientHandshakeConfig): number[] {
+  if (cfg.keyShareGroups?.length) return cfg.keyShareGroups.filter((g) => cfg.groups.includes(g));
+  const x25519 = GROUPS.x25519;
+  if (cfg.groups.includes(x25519)) return [x25519];
+  return cfg.groups.length ? [cfg.groups[0]!] : [];
 }
 
 function isDnsName(name: string): boolean {
@@ -85,31 +119,68 @@ function isDnsName(name: string): boolean {
   return !/^[\d.]+$/.test(name) && !name.includes(':') && !name.startsWith('[');
 }
 
-function buildClientHello(cfg: ClientHandshakeConfig, random: Uint8Array, sessionId: Uint8Array, ticket: Uint8Array | null): M.ClientHello {
-  const suites = cfg.suites.filter((s) => s.maxVersion >= cfg.minVersion && s.minVersion <= cfg.maxVersion).map((s) => s.id);
+/** What a TLS 1.3 offer adds to the hello: the key shares (rebuilt after a HelloRetryRequest) and its cookie. */
+export interface Tls13Offer {
+  shares: KeyShareEntry[];
+  cookie?: Uint8Array;
+}
+
+export function buildClientHello(
+  cfg: ClientHandshakeConfig,
+  random: Uint8Array,
+  sessionId: Uint8Array,
+  ticket: Uint8Array | null,
+  tls13: Tls13Offer | null,
+): M.ClientHello {
+  const tls12 = offersTls12(cfg);
+  const suites: number[] = [];
+  if (tls13) suites.push(...cfg.suites.filter((s) => s.protocol === 'tls13').map((s) => s.id));
+  if (tls12) suites.push(...cfg.suites.filter((s) => s.protocol === 'tls12' && s.maxVersion >= cfg.minVersion && s.minVersion <= cfg.maxVersion).map((s) => s.id));
   if (!suites.length) throw new TlsError('config_invalid', 'no cipher suite is allowed in the configured version range');
-  suites.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-  if (cfg.fallbackScsv) suites.push(TLS_FALLBACK_SCSV);
+  if (tls12) {
+    suites.push(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    if (cfg.fallbackScsv) suites.push(TLS_FALLBACK_SCSV);
+  }
+  const tls12Suites = cfg.suites.filter((s): s is Tls12Suite => s.protocol === 'tls12');
 
   const ext: Extension[] = [];
   if (cfg.serverName && isDnsName(cfg.serverName)) {
     ext.push({ type: ET.server_name, data: X.encodeServerName(cfg.serverName.replace(/\.$/, '')) });
   }
-  const ecdhe = cfg.suites.some((s) => s.kx === 'ECDHE');
-  const dhe = cfg.suites.some((s) => s.kx === 'DHE');
+  const ecdhe = !!tls13 || (tls12 && tls12Suites.some((s) => s.kx === 'ECDHE'));
+  const dhe = !!tls13 || (tls12 && tls12Suites.some((s) => s.kx === 'DHE'));
   const groups = cfg.groups.filter((g) => (g >= 256 ? dhe : ecdhe));
   if (groups.length) ext.push({ type: ET.supported_groups, data: X.encodeSupportedGroups(groups) });
-  if (ecdhe) ext.push({ type: ET.ec_point_formats, data: X.encodeEcPointFormats([EC_POINT_UNCOMPRESSED]) });
-  if (cfg.maxVersion >= TLS12) ext.push({ type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms(cfg.signatureSchemes) });
+  if (tls12 && tls12Suites.some((s) => s.kx === 'ECDHE')) ext.push({ type: ET.ec_point_formats, data: X.encodeEcPointFormats([EC_POINT_UNCOMPRESSED]) });
+  if (cfg.maxVersion >= TLS12) {
+    // RFC 8446 §4.2.3: rsa_pkcs1_* may sign only certificates in 1.3; a 1.3-only hello keeps them to _cert.
+    const handshakeSchemes = tls12 ? cfg.signatureSchemes : cfg.signatureSchemes.filter((id) => !isPkcs1OrSha1(id));
+    ext.push({ type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms(handshakeSchemes) });
+    if (tls13) ext.push({ type: ET13.signature_algorithms_cert, data: X13.encodeSignatureAlgorithmsCert(cfg.signatureSchemes) });
+  }
   if (cfg.alpnProtocols?.length) ext.push({ type: ET.application_layer_protocol_negotiation, data: X.encodeAlpn(cfg.alpnProtocols) });
   if (cfg.statusRequest) ext.push({ type: ET.status_request, data: X.encodeStatusRequest() });
   if (cfg.maxFragmentLength) ext.push({ type: ET.max_fragment_length, data: X.encodeMaxFragmentLength(cfg.maxFragmentLength) });
   if (cfg.recordSizeLimit !== undefined) ext.push({ type: ET.record_size_limit, data: X.encodeRecordSizeLimit(cfg.recordSizeLimit) });
-  if (cfg.encryptThenMac && cfg.suites.some((s) => s.type === 'cbc')) ext.push({ type: ET.encrypt_then_mac, data: new Uint8Array(0) });
-  ext.push({ type: ET.extended_master_secret, data: new Uint8Array(0) });
-  if (cfg.sessionTickets) ext.push({ type: ET.session_ticket, data: ticket ? X.encodeSessionTicket(ticket) : new Uint8Array(0) });
+  if (tls12) {
+    if (cfg.encryptThenMac && tls12Suites.some((s) => s.type === 'cbc')) ext.push({ type: ET.encrypt_then_mac, data: new Uint8Array(0) });
+    ext.push({ type: ET.extended_master_secret, data: new Uint8Array(0) });
+    if (cfg.sessionTickets) ext.push({ type: ET.session_ticket, data: ticket ? X.encodeSessionTicket(ticket) : new Uint8Array(0) });
+  }
+  if (tls13) {
+    const versions = [TLS13, TLS12, TLS11, TLS10].filter((v) => v >= cfg.minVersion && v <= cfg.maxVersion && (v === TLS13 || tls12));
+    ext.push({ type: ET13.supported_versions, data: X13.encodeSupportedVersionsClient(versions) });
+    if (tls13.cookie) ext.push({ type: ET13.cookie, data: X13.encodeCookie(tls13.cookie) });
+    ext.push({ type: ET13.key_share, data: X13.encodeKeyShareClient(tls13.shares) });
+  }
   // The SCSV above signals secure renegotiation support; the extension is not sent alongside it (RFC 5746 §3.4).
-  return { version: cfg.maxVersion, random, sessionId, cipherSuites: suites, compressionMethods: [0], extensions: ext };
+  // legacy_version: never above 1.2 (RFC 8446 §4.1.2); 1.3 is offered in supported_versions.
+  return { version: Math.min(cfg.maxVersion, TLS12), random, sessionId, cipherSuites: suites, compressionMethods: [0], extensions: ext };
+}
+
+/** rsa_pkcs1_* and the SHA-1 schemes: allowed in 1.3 only inside certificates (RFC 8446 §4.2.3). */
+export function isPkcs1OrSha1(id: number): boolean {
+  return (id & 0xff) === 0x01 || (id >> 8) === 0x02;
 }
 
 /**
@@ -120,7 +191,7 @@ function resumable(cfg: ClientHandshakeConfig, policy: SessionPolicy | undefined
   const s = cfg.session;
   if (!s || !policy || !sessionSatisfies(s, policy)) return undefined;
   if ((s.serverName ?? '') !== (cfg.serverName ?? '')) return undefined;
-  if (s.version < cfg.minVersion || s.version > cfg.maxVersion) return undefined;
+  if (s.version < cfg.minVersion || s.version > Math.min(cfg.maxVersion, TLS12)) return undefined;
   if (!cfg.suites.some((x) => x.id === s.cipherSuite)) return undefined;
   if (s.ticket && s.ticketLifetime && nowMs - s.createdAt > s.ticketLifetime * 1000) {
     const { ticket: _expired, ticketLifetime: _hint, ...byId } = s;
@@ -135,38 +206,66 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
   const policy = await cfg.sessionPolicy?.();
   const offer = resumable(cfg, policy, io.now().getTime());
   const offeredTicket = offer?.ticket ? base64Decode(offer.ticket) : null;
-  // With a ticket we send a fresh session id: the server echoes it if it accepts the ticket (RFC 5077 §3.4).
-  const offeredSessionId = offer ? (offeredTicket ? io.random(32) : base64Decode(offer.sessionId)) : new Uint8Array(0);
-  const hello = buildClientHello(cfg, clientRandom, offeredSessionId, offeredTicket);
+  const tls13 = offersTls13(cfg);
+  const compat = tls13 && cfg.middleboxCompat !== false;
+  // With a ticket we send a fresh session id: the server echoes it if it accepts the ticket (RFC 5077 §3.4). In
+  // 1.3's middlebox compatibility mode a fresh one goes out anyway (RFC 8446 Appendix D.4).
+  const offeredSessionId = offer ? (offeredTicket ? io.random(32) : base64Decode(offer.sessionId)) : compat ? io.random(32) : new Uint8Array(0);
+  const shares = new Map<number, GroupShare>();
+  if (tls13) {
+    for (const g of firstShareGroups(cfg)) shares.set(g, await keyShare13(io.provider, groupById(g)!, io.random));
+  }
+  const shareEntries = () => [...shares.values()].map((s) => ({ group: GROUPS[s.group], keyExchange: s.pub }));
+  const hello = buildClientHello(cfg, clientRandom, offeredSessionId, offeredTicket, tls13 ? { shares: shareEntries() } : null);
   const offeredExt = new Set(hello.extensions!.map((e) => e.type));
   await io.send(HT.client_hello, M.encodeClientHello(hello));
 
-  // ---- ServerHello
+  // ---- ServerHello (or HelloRetryRequest)
   const sh = M.decodeServerHello((await io.expect(HT.server_hello)).body);
+  const sv = findExtension(sh.extensions, ET13.supported_versions);
+  if (sv) {
+    // RFC 8446 §4.2.1: supported_versions in a ServerHello means 1.3 (and only if we offered it).
+    if (!tls13) throw new TlsError('protocol_unsupported_extension', 'the server sent supported_versions, which was not offered');
+    const selected = X13.decodeSupportedVersionsServer(sv.data);
+    if (selected !== TLS13) {
+      throw new TlsError('protocol_illegal_parameter', `the server selected ${versionName(selected)} in supported_versions; only TLS 1.3 may be selected there`);
+    }
+    if (sh.version !== TLS12) throw new TlsError('protocol_illegal_parameter', 'a TLS 1.3 ServerHello must carry legacy_version 0x0303');
+    return clientHandshakeTls13(io, cfg, { hello, sh, clientRandom, shares, compat });
+  }
   const version = sh.version as ProtocolVersion;
-  if (sh.version < cfg.minVersion || sh.version > cfg.maxVersion) {
+  const maxBelow13 = Math.min(cfg.maxVersion, TLS12);
+  if (sh.version < cfg.minVersion || sh.version > maxBelow13) {
     throw new TlsError(
       'protocol_version',
-      `the server chose ${versionName(sh.version)}, outside the allowed ${versionName(cfg.minVersion)}..${versionName(cfg.maxVersion)}`,
+      `the server chose ${versionName(sh.version)}, outside the allowed ${versionName(cfg.minVersion)}..${versionName(maxBelow13)}`,
     );
   }
   io.setVersion(version);
-  if (version < TLS12 && cfg.maxVersion >= TLS12 && equalBytes(sh.random.subarray(DOWNGRADE_SENTINEL_OFFSET), DOWNGRADE_TLS11)) {
+  // RFC 8446 §4.1.3: a server able to do better marks a lower version in its random; we offered better, so refuse.
+  const tail = sh.random.subarray(DOWNGRADE_SENTINEL_OFFSET);
+  if (tls13 && version === TLS12 && equalBytes(tail, DOWNGRADE_TLS12)) {
+    throw new TlsError('protocol_downgrade', 'the server signalled a downgrade from TLS 1.3 to 1.2 (RFC 8446 sentinel)');
+  }
+  if (version < TLS12 && cfg.maxVersion >= TLS12 && (equalBytes(tail, DOWNGRADE_TLS11) || (tls13 && equalBytes(tail, DOWNGRADE_TLS12)))) {
     throw new TlsError('protocol_downgrade', 'the server signalled a downgrade to TLS 1.1 or below (RFC 8446 sentinel)');
   }
   const suite = suiteById(sh.cipherSuite);
   if (!suite || !hello.cipherSuites.includes(sh.cipherSuite)) {
     throw new TlsError('protocol_illegal_parameter', `the server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which was not offered`);
   }
-  if (!suiteAllowedIn(suite, version)) {
+  if (suite.protocol !== 'tls12' || !suiteAllowedIn(suite, version)) {
     throw new TlsError('protocol_illegal_parameter', `${suite.name} is not defined for ${versionName(version)}`);
   }
   if (sh.compressionMethod !== 0) throw new TlsError('protocol_illegal_parameter', 'the server chose compression');
   for (const e of sh.extensions ?? []) {
-    if (!offeredExt.has(e.type) && e.type !== ET.renegotiation_info) {
+    if ((!offeredExt.has(e.type) || ET13_ONLY.has(e.type)) && e.type !== ET.renegotiation_info) {
       throw new TlsError('protocol_unsupported_extension', `the server sent extension ${X.extensionName(e.type)}, which was not offered`);
     }
   }
 
   return clientHandshakeTls12(io, cfg, { hello, sh, version, suite, clientRandom, offer, offeredSessionId, ...(policy ? { policy } : {}) });
 }
+
+/** Extensions a TLS 1.2 ServerHello must not carry even though a 1.3 offer sent them. */
+const ET13_ONLY = new Set<number>([ET13.key_share, ET13.cookie, ET13.signature_algorithms_cert, ET13.supported_versions]);

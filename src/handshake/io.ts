@@ -10,6 +10,7 @@ import type { TlsSession } from './session.js';
 import type { Protection } from '../record/protection.js';
 import type { CipherSuite, ProtocolVersion } from '../crypto/suites.js';
 import type { CryptoProvider, RandomSource } from '../crypto/types.js';
+import type { GroupName } from '../crypto/kex.js';
 
 /** What a handshake function sees of the engine. */
 export interface HandshakeIO {
@@ -33,6 +34,27 @@ export interface HandshakeIO {
   sendWarning(desc: number): Promise<void>;
   /** TLS 1.0 CBC: split application data 1/n-1 (the BEAST counter-measure). */
   setSplitFirstByte(on: boolean): void;
+  /**
+   * The record-layer version we write and require from now on, apart from the negotiated version (TLS 1.3 keeps
+   * 0x0303 on the wire, RFC 8446 §5.1).
+   */
+  setRecordVersion(v: number): void;
+  /** TLS 1.3 was negotiated: its alert rules, ChangeCipherSpec rules and post-handshake messages apply. */
+  enableTls13(): void;
+  /**
+   * Open the records after the current handshake message with `next` (a key change, RFC 8446 §7). It must fall
+   * on a record boundary: a handshake message still partly read is unexpected_message (§5.1).
+   */
+  setReadProtection(next: Protection): void;
+  /** Protect what is written after everything queued so far with `next`. */
+  setWriteProtection(next: Protection): Promise<void>;
+  /**
+   * Handle handshake messages that arrive after the handshake (TLS 1.3 NewSessionTicket, KeyUpdate,
+   * CertificateRequest). Without a handler they are refused (TLS 1.2: renegotiation gets no_renegotiation).
+   */
+  setPostHandshake(handler: (m: HandshakeMessage) => Promise<void>): void;
+  /** How to change our write key (TLS 1.3 KeyUpdate); the engine calls it before a key reaches its record limit. */
+  setKeyUpdater(update: (requestPeer: boolean) => Promise<void>): void;
 }
 
 /** How the peer's certificate chain fared. */
@@ -54,4 +76,8 @@ export interface HandshakeResult {
   serverName?: string;
   /** Stapled OCSP response, if the server sent one. */
   ocspResponse?: Uint8Array;
+  /** The group of the key exchange (ECDHE / DHE / TLS 1.3 key share); absent for RSA key exchange and resumption. */
+  group?: GroupName;
+  /** TLS 1.3: the exporter_master_secret (RFC 8446 §7.5), for exportKeyingMaterial. */
+  exporterSecret?: Uint8Array;
 }

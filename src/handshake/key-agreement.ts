@@ -9,7 +9,7 @@ import * as M from './messages.js';
 import { ecdheShare } from '../crypto/ops.js';
 import { rsaEncryptPkcs1, rsaDecryptPremaster } from '../crypto/rsa.js';
 import { bigIntToMinBytes, bytesToBigInt } from '../crypto/bigint.js';
-import { FFDHE, GROUPS, checkDhGroup, dhKeyPair, dhShared, groupById, type FfdheGroupName } from '../crypto/kex.js';
+import { FFDHE, GROUPS, checkDhGroup, dhKeyPair, dhShared, groupById, type FfdheGroupName, type GroupName } from '../crypto/kex.js';
 import type { EcdheGroup, PrivateKey, PublicKey } from '../crypto/types.js';
 
 /** ECPointFormat uncompressed: the only one RFC 8422 keeps. */
@@ -29,20 +29,22 @@ export async function clientAgreeEphemeral(
   ske: M.ServerKeyExchange,
   offeredGroups: readonly number[],
   minDhBits: number,
-): Promise<{ premaster: Uint8Array; cke: M.ClientKeyExchange }> {
+): Promise<{ premaster: Uint8Array; cke: M.ClientKeyExchange; group?: GroupName }> {
   if (ske.kind === 'ECDHE') {
     const name = groupById(ske.group);
     if (!name || name.startsWith('ffdhe') || !offeredGroups.includes(ske.group)) {
       throw new TlsError('protocol_illegal_parameter', `the server chose group ${ske.group}, which was not offered`);
     }
     const share = await ecdheShare(io.provider, name as EcdheGroup, io.random);
-    return { premaster: await share.agree(ske.publicKey), cke: { kind: 'ECDHE', publicKey: share.pub } };
+    return { premaster: await share.agree(ske.publicKey), cke: { kind: 'ECDHE', publicKey: share.pub }, group: name };
   }
   const p = bytesToBigInt(ske.p);
   const g = bytesToBigInt(ske.g);
   checkDhGroup(p, g, minDhBits, io.random);
   const kp = dhKeyPair(p, g, io.random);
-  return { premaster: dhShared(p, kp.priv, ske.ys), cke: { kind: 'DHE', yc: kp.pub } };
+  // The group's name when the server used an RFC 7919 prime with generator 2 (its own primes have none).
+  const named = g === 2n ? (Object.keys(FFDHE) as FfdheGroupName[]).find((n) => FFDHE[n] === p) : undefined;
+  return { premaster: dhShared(p, kp.priv, ske.ys), cke: { kind: 'DHE', yc: kp.pub }, ...(named ? { group: named } : {}) };
 }
 
 /** Client, RSA key exchange: the premaster carries the version we offered (RFC 5246 §7.4.7.1) against rollback. */

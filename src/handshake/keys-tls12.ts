@@ -9,12 +9,12 @@ import { HandshakeType } from './framer.js';
 import { decodeFinished, encodeFinished } from './messages.js';
 import { createProtection, type Protection } from '../record/protection.js';
 import { keyBlock, masterSecret, extendedMasterSecret, handshakeHash, finishedVerifyData } from '../crypto/prf.js';
-import type { CipherSuite, ProtocolVersion } from '../crypto/suites.js';
+import type { Tls12Suite, ProtocolVersion } from '../crypto/suites.js';
 
 /** The master secret, extended (RFC 7627, bound to the transcript through ClientKeyExchange) or classic. */
 export function deriveMaster(
   version: ProtocolVersion,
-  suite: CipherSuite,
+  suite: Tls12Suite,
   premaster: Uint8Array,
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
@@ -31,7 +31,7 @@ export async function deriveProtections(
   io: HandshakeIO,
   role: 'client' | 'server',
   version: ProtocolVersion,
-  suite: CipherSuite,
+  suite: Tls12Suite,
   master: Uint8Array,
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
@@ -49,7 +49,7 @@ export async function sendFinished(
   io: HandshakeIO,
   role: 'client' | 'server',
   version: ProtocolVersion,
-  suite: CipherSuite,
+  suite: Tls12Suite,
   master: Uint8Array,
 ): Promise<void> {
   const verifyData = finishedVerifyData(version, suite.prfHash, master, role, io.transcript.bytes());
@@ -61,7 +61,7 @@ export async function readFinished(
   io: HandshakeIO,
   peer: 'client' | 'server',
   version: ProtocolVersion,
-  suite: CipherSuite,
+  suite: Tls12Suite,
   master: Uint8Array,
 ): Promise<void> {
   const expected = finishedVerifyData(version, suite.prfHash, master, peer, io.transcript.bytes());

@@ -41,7 +41,7 @@ import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11 } from './downgrade.js';
 import { deriveMaster, deriveProtections, readFinished, sendFinished, keyLogLine } from './keys-tls12.js';
 import { EC_POINT_UNCOMPRESSED, serverEphemeral, serverParamsSignedData, serverRsaPremaster, type ServerEphemeral } from './key-agreement.js';
 import { peerSigAlg } from './signature-schemes.js';
-import { TLS10, TLS12, type CipherSuite, type ProtocolVersion } from '../crypto/suites.js';
+import { TLS10, TLS12, type Tls12Suite, type ProtocolVersion } from '../crypto/suites.js';
 import { signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
@@ -57,7 +57,7 @@ export interface ServerHelloPlan extends Choice {
 
 function serverHelloExtensions(
   offer: Offer,
-  suite: CipherSuite,
+  suite: Tls12Suite,
   alpnProtocol: string | undefined,
   encryptThenMac: boolean,
   extra: readonly Extension[] = [],
@@ -273,6 +273,7 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
     version,
     suite,
     ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
+    ...(plan.ecGroup && suite.kx === 'ECDHE' ? { group: plan.ecGroup } : plan.dhGroup && suite.kx === 'DHE' ? { group: plan.dhGroup } : {}),
     resumed: false,
     peerChain,
     verification,

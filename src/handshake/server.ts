@@ -21,7 +21,8 @@ import {
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
   TLS_FALLBACK_SCSV,
   suiteAllowedIn,
-  suiteById,
+  tls12SuiteById,
+  type Tls12Suite,
   versionName,
   type CipherSuite,
   type ProtocolVersion,
@@ -184,14 +185,14 @@ function chooseDheGroup(cfg: ServerHandshakeConfig, offer: Offer): FfdheGroupNam
 }
 
 /** The certificate key a suite needs: RSA key exchange decrypts with a plain rsaEncryption key. */
-export function identityFitsSuite(id: Identity, suite: CipherSuite): boolean {
+export function identityFitsSuite(id: Identity, suite: Tls12Suite): boolean {
   const k = id.key;
   if (suite.auth === 'ECDSA') return k.kind === 'ec' || k.kind === 'ed25519';
   return k.kind === 'rsa' && !(suite.kx === 'RSA' && k.pss);
 }
 
 export interface Choice {
-  suite: CipherSuite;
+  suite: Tls12Suite;
   identity: Identity;
   /** Signature scheme for ServerKeyExchange (null before TLS 1.2); absent for RSA key exchange. */
   scheme?: { id: number | null; alg: ReturnType<typeof chooseOwnScheme>['alg'] };
@@ -212,8 +213,8 @@ export function chooseSuite(
   identities: readonly Identity[],
 ): Choice {
   const order = cfg.honorCipherOrder
-    ? cfg.suites.filter((s) => clientSuites.includes(s.id))
-    : clientSuites.map(suiteById).filter((s): s is CipherSuite => !!s && cfg.suites.includes(s));
+    ? cfg.suites.filter((s): s is Tls12Suite => s.protocol === 'tls12' && clientSuites.includes(s.id))
+    : clientSuites.map(tls12SuiteById).filter((s): s is Tls12Suite => !!s && cfg.suites.includes(s));
   const ecGroup = chooseEcdheGroup(cfg, offer);
   const dhGroup = chooseDheGroup(cfg, offer);
   for (const suite of order) {
@@ -281,7 +282,7 @@ function identitiesForName(cfg: ServerHandshakeConfig, name: string | undefined)
 
 export interface Resumable {
   state: ServerSessionState;
-  suite: CipherSuite;
+  suite: Tls12Suite;
   /** The ticket was sealed with an older key: give the client one under the newest. */
   renewTicket: boolean;
 }
@@ -306,7 +307,7 @@ async function findResumable(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.
   }
   if (!state && ch.sessionId.length && cfg.sessionCache) state = cfg.sessionCache.get(ch.sessionId, io.now().getTime());
   if (!state) return null;
-  const suite = suiteById(state.cipherSuite);
+  const suite = tls12SuiteById(state.cipherSuite);
   const fits =
     !!suite &&
     state.version === version &&
@@ -342,12 +343,14 @@ export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConf
   const ch = M.decodeClientHello((await io.expect(HT.client_hello)).body);
   // The virtual host first: its policy decides everything after, resumption included.
   const cfg = await configForName(base, ch);
-  const version = negotiateVersion(ch.version, cfg.minVersion, cfg.maxVersion);
+  // TLS 1.3 is not served yet (server-tls13.ts lands separately): the server negotiates at most 1.2.
+  const maxVersion = Math.min(cfg.maxVersion, TLS12) as ProtocolVersion;
+  const version = negotiateVersion(ch.version, cfg.minVersion, maxVersion);
   io.setVersion(version);
-  if (ch.cipherSuites.includes(TLS_FALLBACK_SCSV) && ch.version < cfg.maxVersion) {
+  if (ch.cipherSuites.includes(TLS_FALLBACK_SCSV) && ch.version < maxVersion) {
     throw new TlsError(
       'protocol_inappropriate_fallback',
-      `the client retried with ${versionName(ch.version)} as a fallback, but ${versionName(cfg.maxVersion)} is available (RFC 7507)`,
+      `the client retried with ${versionName(ch.version)} as a fallback, but ${versionName(maxVersion)} is available (RFC 7507)`,
     );
   }
   const offer = readOffer(ch, version);

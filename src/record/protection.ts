@@ -10,7 +10,7 @@ import { TlsError } from '../errors.js';
 import { concat, equalBytes } from '../bytes.js';
 import { hashBlockLen, hashCreate, hmacCreate, type IncrementalMac } from '../crypto/hash.js';
 import { keyBlockIvLen } from '../crypto/prf.js';
-import { TLS10, type CipherSuite } from '../crypto/suites.js';
+import { TLS10, type Tls12Suite } from '../crypto/suites.js';
 import type { AeadCipher, CbcCipher, CryptoProvider, RandomSource } from '../crypto/types.js';
 import { ContentType, MAX_PLAINTEXT } from './constants.js';
 
@@ -24,12 +24,27 @@ export interface Protection {
   sealParts(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]>;
   /** Checks and decrypts one TLSCiphertext fragment; throws TlsError on any failure. */
   open(type: number, version: number, fragment: Uint8Array): Promise<Uint8Array>;
+  /**
+   * open(), returning the content type the record really carries too: TLS 1.3 hides it inside the protected
+   * record (TLSInnerPlaintext). Absent for TLS 1.0–1.2 protections, whose type is the record header's.
+   */
+  openRecord?(type: number, version: number, fragment: Uint8Array): Promise<OpenedRecord>;
+  /** The content type every record sealed by this protection carries in its header (TLS 1.3: application_data). */
+  readonly outerType?: number;
+  /** Records after which the key must change (TLS 1.3 KeyUpdate, RFC 8446 §5.5); absent: none. */
+  readonly recordLimit?: bigint;
   /** The sequence number the next record will use. */
   readonly seq: bigint;
 }
 
+/** A record as opened: its real content type and plaintext. */
+export interface OpenedRecord {
+  type: number;
+  data: Uint8Array;
+}
+
 export interface ProtectionOptions {
-  suite: CipherSuite;
+  suite: Tls12Suite;
   /** The record version in effect (decides CBC IV handling: chained in TLS 1.0, explicit after). */
   version: number;
   /** Write/read key, MAC key (empty for AEAD) and IV from the key block (empty for CBC in TLS 1.1+). */

@@ -7,7 +7,8 @@
  */
 import { TlsError } from '../errors.js';
 import type { AeadCipher, CryptoProvider } from '../crypto/types.js';
-import { ContentType, MAX_PLAINTEXT } from './constants.js';
+import { ContentType, MAX_PLAINTEXT, isKnownContentType } from './constants.js';
+import type { OpenedRecord, Protection } from './protection.js';
 
 /** legacy_record_version of every protected 1.3 record. */
 export const TLS13_RECORD_VERSION = 0x0303;
@@ -86,5 +87,55 @@ export async function createProtection13(provider: CryptoProvider, cipher: Aead1
       }
       return { type: inner[end]!, plaintext: inner.subarray(0, end) };
     },
+  };
+}
+
+/**
+ * RFC 8446 §5.5: at most 2^24.5 full-size records under one AES-GCM key; the engine changes keys before it.
+ * ChaCha20-Poly1305's limit is above 2^64 records, so only the sequence number bounds it.
+ */
+export const AES_GCM_RECORD_LIMIT = 23_726_566n; // floor(2^24.5)
+
+/**
+ * A Protection13 as the engine's record layer uses every protection: records sealed with an application_data
+ * header, opened to their inner content type, with the record limit after which the key must change.
+ */
+export async function recordProtection13(provider: CryptoProvider, cipher: Aead13, key: Uint8Array, iv: Uint8Array): Promise<Protection> {
+  const p = await createProtection13(provider, cipher, key, iv);
+  let direction: 'seal' | 'open' | null = null;
+  const use = (dir: 'seal' | 'open') => {
+    if (direction !== dir) {
+      if (direction !== null) throw new TlsError('internal_error', `this record protection is for ${direction}, not ${dir}`);
+      direction = dir;
+    }
+  };
+  const openRecord = async (type: number, _version: number, fragment: Uint8Array): Promise<OpenedRecord> => {
+    use('open');
+    if (type !== ContentType.application_data) {
+      throw new TlsError('protocol_unexpected_message', `an unprotected record of content type ${type} after the keys changed (RFC 8446 §5)`);
+    }
+    const { type: inner, plaintext } = await p.open(fragment);
+    if (!isKnownContentType(inner) || inner === ContentType.change_cipher_spec) {
+      throw new TlsError('protocol_unexpected_message', `a protected record of content type ${inner}`);
+    }
+    if (plaintext.length === 0 && inner !== ContentType.application_data) {
+      throw new TlsError('protocol_unexpected_message', `an empty protected record of content type ${inner} (RFC 8446 §5.4)`);
+    }
+    return { type: inner, data: plaintext };
+  };
+  const sealParts = async (type: number, _version: number, plaintext: Uint8Array): Promise<Uint8Array[]> => {
+    use('seal');
+    return [await p.seal(type, plaintext)];
+  };
+  return {
+    outerType: ContentType.application_data,
+    recordLimit: cipher === 'CHACHA20_POLY1305' ? MAX_SEQ : AES_GCM_RECORD_LIMIT,
+    get seq() {
+      return p.seq;
+    },
+    sealParts,
+    seal: async (type, version, plaintext) => (await sealParts(type, version, plaintext))[0]!,
+    openRecord,
+    open: async (type, version, fragment) => (await openRecord(type, version, fragment)).data,
   };
 }

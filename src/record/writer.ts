@@ -68,7 +68,7 @@ export async function sealRecordParts(protection: Protection, type: number, vers
   const out: Uint8Array[] = [];
   for (const parts of bodies) {
     const header = new Uint8Array(RECORD_HEADER_LEN);
-    writeHeader(header, 0, type, version, parts.reduce((n, p) => n + p.length, 0));
+    writeHeader(header, 0, protection.outerType ?? type, version, parts.reduce((n, p) => n + p.length, 0));
     out.push(header, ...parts);
   }
   return out;

@@ -11,11 +11,11 @@ import {
   buildMatrix, cellKey, compare, DRIVERS, probeTarget, runCell, runConformance, stopAll, toExpectations, toJson,
   type Cell, type CellResult, type PeerDriver,
 } from '../../src/cli/conformance/index.js';
-import { suiteByName } from '../../src/crypto/suites.js';
+import { tls12SuiteByName } from '../../src/crypto/suites.js';
 import { startServer, stopAll as stopOpenssl } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
 
-const SUITE = suiteByName('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256')!;
+const SUITE = tls12SuiteByName('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256')!;
 const cellFor = (peer: Cell['peer'], peerRole: Cell['peerRole'], over: Partial<Cell> = {}): Cell => ({
   peer, peerRole, version: 'TLSv1.2', suite: SUITE, keyType: SUITE.auth, clientAuth: false, resumption: false, ...over,
 });
@@ -42,7 +42,7 @@ describe('one cell per peer kind and direction', () => {
   }
 
   it.skipIf(DRIVERS.openssl.missing() !== null)('client authentication and TLS 1.0 with an ECDSA leaf pass against OpenSSL', async () => {
-    const ecdsa = suiteByName('TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA')!;
+    const ecdsa = tls12SuiteByName('TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA')!;
     for (const role of ['server', 'client'] as const) {
       const r = await runCell(DRIVERS.openssl, cellFor('openssl', role, { version: 'TLSv1', suite: ecdsa, keyType: 'ECDSA', clientAuth: true }), OPTS);
       expect([r.result, r.code, r.detail]).toEqual(['pass', undefined, undefined]);
@@ -53,8 +53,8 @@ describe('one cell per peer kind and direction', () => {
 describe('cells a peer cannot do are unsupported, with the reason', () => {
   it('Botan CLI has no client-certificate options; wolfSSL lacks TLS 1.0 and static RSA; mbedTLS has no client here', () => {
     expect(DRIVERS.botan.server!.unsupported(cellFor('botan', 'server', { clientAuth: true }))).toMatch(/client-certificate/);
-    expect(DRIVERS.wolfssl.server!.unsupported(cellFor('wolfssl', 'server', { version: 'TLSv1', suite: suiteByName('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA')! }))).toMatch(/TLS 1\.0/);
-    expect(DRIVERS.wolfssl.server!.unsupported(cellFor('wolfssl', 'server', { suite: suiteByName('TLS_RSA_WITH_AES_128_GCM_SHA256')! }))).toMatch(/static-RSA/);
+    expect(DRIVERS.wolfssl.server!.unsupported(cellFor('wolfssl', 'server', { version: 'TLSv1', suite: tls12SuiteByName('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA')! }))).toMatch(/TLS 1\.0/);
+    expect(DRIVERS.wolfssl.server!.unsupported(cellFor('wolfssl', 'server', { suite: tls12SuiteByName('TLS_RSA_WITH_AES_128_GCM_SHA256')! }))).toMatch(/static-RSA/);
     expect(DRIVERS.mbedtls.client).toBeUndefined();
     expect(buildMatrix({ peers: ['mbedtls'] }).every((c) => c.peerRole === 'server')).toBe(true);
   });
@@ -82,7 +82,7 @@ describe('a broken peer fails the cell with a code', () => {
         },
       },
     };
-    const ecdsa = suiteByName('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256')!;
+    const ecdsa = tls12SuiteByName('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256')!;
     const r = await runCell(broken, cellFor('openssl', 'server', { suite: ecdsa, keyType: 'ECDSA' }), OPTS);
     expect(r.result).toBe('fail');
     expect(r.code).toBe('cert_untrusted');
@@ -182,7 +182,7 @@ describe.skipIf(DRIVERS.openssl.missing() !== null)('runConformance end to end',
   it('exits 1 when a cell that passed in the expectations does not pass now', async () => {
     const expected = path.join(dir, 'expected-regress.json');
     // Claim wolfSSL passed a TLS 1.0 cell it cannot do: that cell is now 'unsupported', a regression.
-    const cbc = suiteByName('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA')!;
+    const cbc = tls12SuiteByName('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA')!;
     writeFileSync(expected, JSON.stringify({ cells: { [cellKey(cellFor('wolfssl', 'server', { version: 'TLSv1', suite: cbc }))]: 'pass' } }));
     const out = sink();
     const code = await runConformance(['--peer', 'wolfssl', '--version', 'TLSv1', '--suite', cbc.name, '--no-client-auth', '--expected', expected], { out, err: sink() });

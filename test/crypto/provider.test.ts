@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
 import { composeProvider, defaultProvider, selectProvider, selectProviders } from '../../src/crypto/provider.js';
-import { CIPHER_SUITES, TLS10, type CipherSuite } from '../../src/crypto/suites.js';
+import { CIPHER_SUITES, TLS10, type Tls12Suite } from '../../src/crypto/suites.js';
 import type { CryptoProvider, PrivateKey, PublicKey, SigAlg } from '../../src/crypto/types.js';
 import { ecdheShare, signData, verifyData } from '../../src/crypto/ops.js';
 import { ecdheKeyPair, ecdheShared } from '../../src/crypto/kex.js';
@@ -32,9 +32,9 @@ const providers: [string, CryptoProvider][] = [
 ];
 
 /** Each distinct (cipher, mac) pair once, in every version it is defined for: covers every record format. */
-const formats = new Map<string, CipherSuite>();
+const formats = new Map<string, Tls12Suite>();
 for (const s of CIPHER_SUITES) formats.set(`${s.cipher}/${s.mac}`, formats.get(`${s.cipher}/${s.mac}`) ?? s);
-const versions = (s: CipherSuite) => [0x0301, 0x0302, 0x0303].filter((v) => v >= s.minVersion && v <= s.maxVersion);
+const versions = (s: Tls12Suite) => [0x0301, 0x0302, 0x0303].filter((v) => v >= s.minVersion && v <= s.maxVersion);
 
 describe.each(providers)('%s provider: primitives match noble', (_name, provider) => {
   for (const cipher of ['AES_128_CBC', 'AES_256_CBC'] as const) {

@@ -1,7 +1,7 @@
 /** Known answers: our sealed records must equal ones built independently with node:crypto, and vice versa. */
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
-import { suiteByName, TLS10, TLS11, TLS12, type CipherSuite } from '../../src/crypto/suites.js';
+import { tls12SuiteByName, TLS10, TLS11, TLS12, type Tls12Suite } from '../../src/crypto/suites.js';
 import { createProtection, nullProtection } from '../../src/record/protection.js';
 import { aesBlock, bytes, refCbcEtm, refCbcMte, refChacha, refGcm, seq8 } from './ref.js';
 
@@ -21,8 +21,8 @@ function countingRandom(seed: number) {
   return { fn, given };
 }
 
-function suite(name: string): CipherSuite {
-  const s = suiteByName(name);
+function suite(name: string): Tls12Suite {
+  const s = tls12SuiteByName(name);
   if (!s) throw new Error(name);
   return s;
 }

@@ -11,7 +11,7 @@ import { memoryPair } from '../../src/transport/memory.js';
 import type { TlsSession } from '../../src/handshake/session.js';
 import { createProtection } from '../../src/record/protection.js';
 import { keyBlock } from '../../src/crypto/prf.js';
-import { suiteByName } from '../../src/crypto/suites.js';
+import { tls12SuiteByName } from '../../src/crypto/suites.js';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { fromHex } from '../../src/handshake/codec.js';
 import { pki } from '../helpers/pki.js';
@@ -42,7 +42,7 @@ async function logged(ctx: ReturnType<typeof createServerContext>, suite: Cipher
 async function decryptWithLog(line: string, serverBytes: Uint8Array, suiteName: string): Promise<string[]> {
   const m = /^CLIENT_RANDOM ([0-9a-f]{64}) ([0-9a-f]{96})$/.exec(line);
   expect(m).not.toBeNull();
-  const suite = suiteByName(suiteName)!;
+  const suite = tls12SuiteByName(suiteName)!;
   const version = 0x0303;
   const kb = keyBlock(version, suite, fromHex(m![2]!), fromHex(m![1]!), serverRandom(serverBytes));
   const prot = await createProtection({

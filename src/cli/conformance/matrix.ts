@@ -2,7 +2,7 @@
  * The matrix: peer × role × version × suite, the leaf key type following the suite (ECDSA for ECDHE_ECDSA,
  * RSA otherwise), plus client authentication and session resumption on a subset of suites.
  */
-import { CIPHER_SUITES, suiteAllowedIn, suiteByName, versionFromName, type CipherSuite, type TlsVersion } from '../../crypto/suites.js';
+import { CIPHER_SUITES, suiteAllowedIn, tls12SuiteByName, versionFromName, type Tls12Suite, type TlsVersion } from '../../crypto/suites.js';
 import { DRIVERS } from './peers/index.js';
 import type { Cell, PeerName, PeerRole } from './types.js';
 import { PEER_NAMES } from './types.js';
@@ -36,7 +36,7 @@ export interface MatrixFilter {
   peers?: PeerName[];
   roles?: PeerRole[];
   versions?: TlsVersion[];
-  suites?: CipherSuite[];
+  suites?: Tls12Suite[];
   /** Add the client-authentication cells (default true). */
   clientAuth?: boolean;
   /**
@@ -73,10 +73,10 @@ export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType
 }
 
 /** Parse --suite values: IANA names (TLS_ prefix optional), OpenSSL names, or substrings like CHACHA20 or DHE_RSA. */
-export function parseSuites(list: string[]): CipherSuite[] {
-  const out = new Set<CipherSuite>();
+export function parseSuites(list: string[]): Tls12Suite[] {
+  const out = new Set<Tls12Suite>();
   for (const item of list) {
-    const exact = suiteByName(item);
+    const exact = tls12SuiteByName(item);
     const matches = exact ? [exact] : CIPHER_SUITES.filter((s) => s.name.includes(item.toUpperCase()));
     if (matches.length === 0) throw new Error(`--suite ${item}: no such suite`);
     for (const s of matches) out.add(s);

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { connect, nodeStream, TlsError } from '../../index.js';
-import { CIPHER_SUITES, suiteAllowedIn, versionFromName, type CipherSuite, type TlsVersion } from '../../crypto/suites.js';
+import { CIPHER_SUITES, suiteAllowedIn, versionFromName, type Tls12Suite, type TlsVersion } from '../../crypto/suites.js';
 import { VERSIONS } from './matrix.js';
 import { mapLimit } from './runner.js';
 
@@ -18,7 +18,7 @@ export interface ProbeOptions {
   /** PEM file of trust anchors; default: the system bundle. */
   caFile?: string;
   versions?: TlsVersion[];
-  suites?: CipherSuite[];
+  suites?: Tls12Suite[];
   concurrency?: number;
   timeoutMs?: number;
 }
@@ -34,7 +34,7 @@ export interface ProbeResult {
   verificationMessage?: string;
 }
 
-async function probeOne(o: ProbeOptions, version: TlsVersion, suite: CipherSuite, ca: string | undefined): Promise<ProbeResult> {
+async function probeOne(o: ProbeOptions, version: TlsVersion, suite: Tls12Suite, ca: string | undefined): Promise<ProbeResult> {
   const sock = net.connect({ host: o.host, port: o.port });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -64,7 +64,7 @@ async function probeOne(o: ProbeOptions, version: TlsVersion, suite: CipherSuite
 
 export async function probeTarget(o: ProbeOptions): Promise<ProbeResult[]> {
   const ca = o.caFile ? readFileSync(o.caFile, 'utf8') : undefined;
-  const jobs: [TlsVersion, CipherSuite][] = [];
+  const jobs: [TlsVersion, Tls12Suite][] = [];
   for (const v of o.versions ?? VERSIONS) {
     for (const s of o.suites ?? CIPHER_SUITES) if (suiteAllowedIn(s, versionFromName(v)!)) jobs.push([v, s]);
   }
@@ -75,7 +75,7 @@ export async function probeTarget(o: ProbeOptions): Promise<ProbeResult[]> {
 export function probeReport(o: ProbeOptions, results: readonly ProbeResult[]): string {
   const versions = VERSIONS.filter((v) => results.some((r) => r.version === v));
   const suites = CIPHER_SUITES.filter((s) => results.some((r) => r.suite === s.name));
-  const cell = (v: TlsVersion, s: CipherSuite): string => {
+  const cell = (v: TlsVersion, s: Tls12Suite): string => {
     const r = results.find((x) => x.version === v && x.suite === s.name);
     if (!r) return '';
     // A refusal by alert shows the alert's name; anything else (timeouts, our own checks) the full code.

@@ -1,5 +1,5 @@
 /** The shapes shared by the conformance harness: a cell of the matrix, its outcome, and a peer driver. */
-import type { CipherSuite, TlsVersion } from '../../crypto/suites.js';
+import type { Tls12Suite, TlsVersion } from '../../crypto/suites.js';
 
 export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node';
 export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node'];
@@ -13,7 +13,7 @@ export interface Cell {
   peer: PeerName;
   peerRole: PeerRole;
   version: TlsVersion;
-  suite: CipherSuite;
+  suite: Tls12Suite;
   keyType: KeyType;
   clientAuth: boolean;
   resumption: boolean;

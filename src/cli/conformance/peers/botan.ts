@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import type { Cell, PeerDriver, WorkDir } from '../types.js';
-import type { CipherSuite } from '../../../crypto/suites.js';
+import type { Tls12Suite } from '../../../crypto/suites.js';
 import { commandExists, firstLine } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
 import { oneAfterOther, processClient, SECOND_CONNECTION, secondConnectionOutput, serverOnFreePort } from './common.js';
 
-const CIPHER: Record<CipherSuite['cipher'], string> = {
+const CIPHER: Record<Tls12Suite['cipher'], string> = {
   AES_128_GCM: 'AES-128/GCM',
   AES_256_GCM: 'AES-256/GCM',
   CHACHA20_POLY1305: 'ChaCha20Poly1305',
@@ -92,6 +92,6 @@ export const botan: PeerDriver = {
 function clientArgs(cell: Cell, port: number, work: WorkDir): string[] {
   // The host argument is also the name checked against our certificate; localhost resolves to 127.0.0.1.
   // tls_client offers TLS 1.2 unless told otherwise; the policy alone does not lower it.
-  const versionFlag = { TLSv1: ['--tls1.0'], 'TLSv1.1': ['--tls1.1'], 'TLSv1.2': [] }[cell.version];
+  const versionFlag = ({ TLSv1: ['--tls1.0'], 'TLSv1.1': ['--tls1.1'], 'TLSv1.2': [], 'TLSv1.3': [] } as Record<string, string[]>)[cell.version]!;
   return ['tls_client', SERVER_NAME, `--port=${port}`, ...versionFlag, `--policy=${policyFile(cell, work)}`, `--trusted-cas=${loadPki().caPath}`, '--skip-system-cert-store'];
 }

@@ -88,4 +88,4 @@ export function opensslCipherString(cell: Cell): string {
   return cell.version === 'TLSv1.2' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`;
 }
 
-export const OPENSSL_VERSION_FLAG = { TLSv1: '-tls1', 'TLSv1.1': '-tls1_1', 'TLSv1.2': '-tls1_2' } as const;
+export const OPENSSL_VERSION_FLAG = { TLSv1: '-tls1', 'TLSv1.1': '-tls1_1', 'TLSv1.2': '-tls1_2', 'TLSv1.3': '-tls1_3' } as const;

@@ -3,12 +3,12 @@
  * allows exactly one version, cipher, MAC and key exchange, which together name one suite.
  */
 import type { Cell, PeerDriver } from '../types.js';
-import type { CipherSuite } from '../../../crypto/suites.js';
+import type { Tls12Suite } from '../../../crypto/suites.js';
 import { commandExists, firstLine, HOST } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
 import { processClient, serverOnFreePort } from './common.js';
 
-const CIPHER: Record<CipherSuite['cipher'], string> = {
+const CIPHER: Record<Tls12Suite['cipher'], string> = {
   AES_128_GCM: 'AES-128-GCM',
   AES_256_GCM: 'AES-256-GCM',
   CHACHA20_POLY1305: 'CHACHA20-POLY1305',
@@ -16,9 +16,9 @@ const CIPHER: Record<CipherSuite['cipher'], string> = {
   AES_256_CBC: 'AES-256-CBC',
 };
 const MAC = { sha1: 'SHA1', sha256: 'SHA256', sha384: 'SHA384' } as const;
-const VERSION = { TLSv1: 'VERS-TLS1.0', 'TLSv1.1': 'VERS-TLS1.1', 'TLSv1.2': 'VERS-TLS1.2' } as const;
+const VERSION = { TLSv1: 'VERS-TLS1.0', 'TLSv1.1': 'VERS-TLS1.1', 'TLSv1.2': 'VERS-TLS1.2', 'TLSv1.3': 'VERS-TLS1.3' } as const;
 
-function kx(s: CipherSuite): string {
+function kx(s: Tls12Suite): string {
   if (s.kx === 'RSA') return 'RSA';
   return s.kx === 'DHE' ? 'DHE-RSA' : `ECDHE-${s.auth}`;
 }

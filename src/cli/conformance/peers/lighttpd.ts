@@ -13,7 +13,7 @@ import { loadPki } from '../pki.js';
 import { serverOnFreePort } from './common.js';
 
 const MODULE_DIR = '/usr/lib/lighttpd';
-const LIGHTTPD_VERSION = { TLSv1: 'TLSv1.0', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2' } as const;
+const LIGHTTPD_VERSION = { TLSv1: 'TLSv1.0', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' } as const;
 export const PAGE = 'puretls conformance page\n';
 
 interface Flavour {

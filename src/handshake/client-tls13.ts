@@ -1,0 +1,352 @@
+/**
+ * The TLS 1.3 client handshake, after the first ServerHello (client.ts sent ClientHello and saw
+ * supported_versions select 1.3), straight-line in the order of RFC 8446 §2:
+ *
+ *   ClientHello
+ *   + key_share             -------->
+ *                                            HelloRetryRequest*
+ *                           <--------              + key_share
+ *   [ChangeCipherSpec]*
+ *   ClientHello
+ *   + key_share             -------->
+ *                                                  ServerHello
+ *                                                  + key_share
+ *                                        {EncryptedExtensions}
+ *                                        {CertificateRequest*}
+ *                                               {Certificate}
+ *                                         {CertificateVerify}
+ *                                                  {Finished}
+ *                           <--------     [Application Data*]
+ *   [ChangeCipherSpec]
+ *   {Certificate*}
+ *   {CertificateVerify*}
+ *   {Finished}              -------->
+ *   [Application Data]      <------->      [Application Data]
+ *
+ * {} are protected with the handshake traffic keys, [] with the application traffic keys. After the handshake,
+ * NewSessionTicket and KeyUpdate arrive through the engine's post-handshake hook (at the end of this file).
+ * PSK resumption and early data are not offered.
+ */
+import { TlsError, CertificateError } from '../errors.js';
+import type { HandshakeIO, HandshakeResult } from './io.js';
+import { buildClientHello, type ClientHandshakeConfig, type ClientIdentity } from './client.js';
+import { HandshakeType as HT, type HandshakeMessage } from './framer.js';
+import { ExtensionType as ET, findExtension } from './extensions.js';
+import * as X from './extensions.js';
+import { ExtensionType13 as ET13 } from './extensions13.js';
+import * as X13 from './extensions13.js';
+import * as M from './messages.js';
+import * as M13 from './messages13.js';
+import { HandshakeType13 as HT13 } from './messages13.js';
+import { equalBytes, toHex } from './codec.js';
+import { nullProtection, type Protection } from '../record/protection.js';
+import { recordProtection13 } from '../record/protection13.js';
+import { TLS12, TLS13, tls13SuiteById, type Tls13Suite } from '../crypto/suites.js';
+import { KeySchedule13, checkFinished13, finishedVerifyData13, nextTrafficSecret, trafficKey } from '../crypto/keyschedule.js';
+import { hash as digest } from '../crypto/hash.js';
+import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
+import { GROUPS, groupById } from '../crypto/kex.js';
+import { chooseOwnScheme13, peerSigAlg13, schemeAllowed13 } from './signature-schemes.js';
+import { parseSpki } from '../crypto/keys.js';
+import type { CryptoProvider, PrivateKey, PublicKey } from '../crypto/types.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { MAX_PLAINTEXT } from '../record/constants.js';
+
+/** What client.ts hands over: its first hello, the server's answer, and the key shares it sent. */
+export interface Tls13ClientStart {
+  hello: M.ClientHello;
+  sh: M.ServerHello;
+  clientRandom: Uint8Array;
+  /** Our key shares by group id (the secrets stay here). */
+  shares: Map<number, GroupShare>;
+  /** Middlebox compatibility mode: send a ChangeCipherSpec before our next flight. */
+  compat: boolean;
+}
+
+/** Extensions a ServerHello may carry in 1.3 (RFC 8446 §4.2 table: "SH"); pre_shared_key is never offered here. */
+const SH_ALLOWED = new Set<number>([ET13.supported_versions, ET13.key_share]);
+/** And a HelloRetryRequest ("HRR"). */
+const HRR_ALLOWED = new Set<number>([ET13.supported_versions, ET13.key_share, ET13.cookie]);
+/** Extensions that may come in EncryptedExtensions when offered ("EE"). */
+const EE_ALLOWED = new Set<number>([
+  ET.server_name,
+  ET.max_fragment_length,
+  ET.supported_groups,
+  ET.application_layer_protocol_negotiation,
+  ET.record_size_limit,
+]);
+
+export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshakeConfig, start: Tls13ClientStart): Promise<HandshakeResult> {
+  io.enableTls13();
+  io.setRecordVersion(TLS12); // legacy_record_version, RFC 8446 §5.1
+  const { clientRandom, shares } = start;
+  let { hello, sh } = start;
+  let sentCcs = false;
+  const offeredExt = new Set(hello.extensions!.map((e) => e.type));
+  const suite = chooseSuite(hello, sh);
+  const th = () => digest(suite.hash, io.transcript.bytes());
+
+  // ---- HelloRetryRequest
+  if (M13.isHelloRetryRequest(sh)) {
+    checkEcho(hello, sh);
+    for (const e of sh.extensions ?? []) {
+      if (!HRR_ALLOWED.has(e.type)) throw new TlsError('protocol_unsupported_extension', `a HelloRetryRequest with extension ${X.extensionName(e.type)}`);
+    }
+    const ks = findExtension(sh.extensions, ET13.key_share);
+    const ck = findExtension(sh.extensions, ET13.cookie);
+    let newGroup: number | undefined;
+    if (ks) {
+      newGroup = X13.decodeKeyShareHrr(ks.data);
+      // §4.1.4: a group we did not offer, or one we already sent a share for, is illegal_parameter.
+      if (!cfg.groups.includes(newGroup) || shares.has(newGroup) || !groupById(newGroup)) {
+        throw new TlsError('protocol_illegal_parameter', `the HelloRetryRequest asks for group ${newGroup}, which was not offered or already has a share`);
+      }
+    }
+    // §4.1.4: a HelloRetryRequest that would not change the ClientHello is illegal_parameter.
+    if (newGroup === undefined && !ck) throw new TlsError('protocol_illegal_parameter', 'a HelloRetryRequest that asks for nothing');
+    const cookie = ck ? X13.decodeCookie(ck.data) : undefined;
+    // §4.4.1: ClientHello1 becomes message_hash(Hash(ClientHello1)) in the transcript, then the HRR.
+    const all = io.transcript.bytes();
+    const ch1Len = 4 + M.encodeClientHello(hello).length; // we built it: its encoding is the one sent
+    const ch1 = all.slice(0, ch1Len);
+    const hrrRaw = all.slice(ch1Len);
+    io.transcript.replaceWithMessageHash(digest(suite.hash, ch1));
+    io.transcript.add(hrrRaw);
+    if (newGroup !== undefined) {
+      shares.clear();
+      shares.set(newGroup, await keyShare13(io.provider, groupById(newGroup)!, io.random));
+    }
+    const entries = [...shares.values()].map((s) => ({ group: GROUPS[s.group], keyExchange: s.pub }));
+    hello = buildClientHello(cfg, clientRandom, hello.sessionId, null, { shares: entries, ...(cookie ? { cookie } : {}) });
+    if (start.compat) {
+      await io.sendChangeCipherSpec(nullProtection());
+      sentCcs = true;
+    }
+    await io.send(HT.client_hello, M.encodeClientHello(hello));
+    sh = M.decodeServerHello((await io.expect(HT.server_hello)).body);
+    if (M13.isHelloRetryRequest(sh)) throw new TlsError('protocol_unexpected_message', 'a second HelloRetryRequest (RFC 8446 §4.1.4)');
+    const sv = findExtension(sh.extensions, ET13.supported_versions);
+    if (!sv || X13.decodeSupportedVersionsServer(sv.data) !== TLS13) {
+      throw new TlsError('protocol_illegal_parameter', 'the ServerHello after a HelloRetryRequest does not select TLS 1.3');
+    }
+    if (chooseSuite(hello, sh) !== suite) throw new TlsError('protocol_illegal_parameter', 'the ServerHello changed the cipher suite the HelloRetryRequest chose');
+  }
+
+  // ---- ServerHello
+  checkEcho(hello, sh);
+  for (const e of sh.extensions ?? []) {
+    if (!SH_ALLOWED.has(e.type)) {
+      const offered = offeredExt.has(e.type) || e.type === ET13.pre_shared_key;
+      throw new TlsError(offered ? 'protocol_illegal_parameter' : 'protocol_unsupported_extension', `a TLS 1.3 ServerHello with extension ${X.extensionName(e.type)}`);
+    }
+  }
+  const ksExt = findExtension(sh.extensions, ET13.key_share);
+  if (!ksExt) throw new TlsError('protocol_missing_extension', 'the ServerHello has no key_share, and we offered no PSK');
+  const serverShare = X13.decodeKeyShareServer(ksExt.data);
+  const ours = shares.get(serverShare.group);
+  if (!ours) throw new TlsError('protocol_illegal_parameter', `the server's key_share is for group ${serverShare.group}, for which we sent no share`);
+  const shared = await ours.agree(serverShare.keyExchange);
+  const schedule = await KeySchedule13.start(io.provider, suite.hash);
+  const hs = await schedule.handshake(shared, th());
+  shared.fill(0);
+  cfg.keyLog?.(keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientRandom, hs.client));
+  cfg.keyLog?.(keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', clientRandom, hs.server));
+  io.setReadProtection(await protection(io.provider, suite, hs.server));
+
+  // ---- {EncryptedExtensions}
+  const ee = M13.decodeEncryptedExtensions((await io.expect(HT13.encrypted_extensions)).body);
+  let alpnProtocol: string | undefined;
+  for (const e of ee.extensions) {
+    if (!offeredExt.has(e.type)) throw new TlsError('protocol_unsupported_extension', `the server sent extension ${X.extensionName(e.type)}, which was not offered`);
+    if (!EE_ALLOWED.has(e.type)) throw new TlsError('protocol_illegal_parameter', `extension ${X.extensionName(e.type)} does not belong in EncryptedExtensions`);
+  }
+  const alpn = findExtension(ee.extensions, ET.application_layer_protocol_negotiation);
+  if (alpn) {
+    alpnProtocol = X.decodeAlpnSelected(alpn.data);
+    if (!cfg.alpnProtocols?.includes(alpnProtocol)) {
+      throw new TlsError('protocol_illegal_parameter', `the server selected ALPN protocol '${alpnProtocol}', which was not offered`);
+    }
+  }
+  const sni = findExtension(ee.extensions, ET.server_name);
+  if (sni) X.decodeEmptyExtension(sni.data, ET.server_name);
+  const sg = findExtension(ee.extensions, ET.supported_groups);
+  if (sg) X.decodeSupportedGroups(sg.data); // the server's preferences: informational, but must parse
+  const mfl = findExtension(ee.extensions, ET.max_fragment_length);
+  const rsl = findExtension(ee.extensions, ET.record_size_limit);
+  if (mfl && rsl) throw new TlsError('protocol_illegal_parameter', 'the server sent both max_fragment_length and record_size_limit');
+  if (mfl) {
+    const n = X.decodeMaxFragmentLength(mfl.data);
+    if (n !== cfg.maxFragmentLength) throw new TlsError('protocol_illegal_parameter', 'max_fragment_length differs from the one offered');
+    io.setMaxFragment(n);
+  }
+  // RFC 8449 §4: in 1.3 the limit counts the inner plaintext, content type included.
+  if (rsl) io.setMaxFragment(Math.min(X.decodeRecordSizeLimit(rsl.data) - 1, MAX_PLAINTEXT));
+
+  // ---- {CertificateRequest*}
+  let next = await io.expect(HT.certificate_request, HT.certificate);
+  let certRequest: { context: Uint8Array; schemes: number[] } | undefined;
+  if (next.type === HT.certificate_request) {
+    const cr = M13.decodeCertificateRequest13(next.body);
+    // §4.3.2: empty during the handshake; signature_algorithms is required.
+    if (cr.context.length) throw new TlsError('protocol_illegal_parameter', 'a CertificateRequest in the handshake with a non-empty context');
+    const sa = findExtension(cr.extensions, ET.signature_algorithms);
+    if (!sa) throw new TlsError('protocol_missing_extension', 'a CertificateRequest without signature_algorithms');
+    certRequest = { context: cr.context, schemes: X.decodeSignatureAlgorithms(sa.data) };
+    next = await io.expect(HT.certificate);
+  }
+
+  // ---- {Certificate}
+  const cert = M13.decodeCertificate13(next.body);
+  if (cert.context.length) throw new TlsError('protocol_illegal_parameter', "the server's Certificate has a non-empty request context");
+  if (!cert.entries.length) throw new TlsError('decode_error', 'the server sent an empty Certificate (RFC 8446 §4.4.2.4)');
+  let ocspResponse: Uint8Array | undefined;
+  cert.entries.forEach((entry, i) => {
+    for (const e of entry.extensions) {
+      if (e.type === ET.status_request && i === 0 && offeredExt.has(ET.status_request)) {
+        ocspResponse = M.decodeCertificateStatus(e.data).ocspResponse;
+      } else if (e.type !== ET.signed_certificate_timestamp || !offeredExt.has(e.type)) {
+        // §4.4.2: only extensions we offered in ClientHello; status_request only for the end-entity here.
+        if (e.type !== ET.status_request) throw new TlsError('protocol_unsupported_extension', `a certificate entry with extension ${X.extensionName(e.type)}, which was not offered`);
+        throw new TlsError('protocol_illegal_parameter', 'a status_request in a certificate entry that cannot carry it');
+      }
+    }
+  });
+  const peerChain = cert.entries.map((e) => e.certData);
+  const leafCert = parseCertificate(peerChain[0]!);
+  const leafKey: PublicKey = parseSpki(leafCert.spkiDer);
+  if (leafKey.kind === 'rsa' && leafKey.bits < cfg.minRsaBits) {
+    throw new CertificateError('cert_weak_key', `the server's RSA key has ${leafKey.bits} bits, fewer than the ${cfg.minRsaBits} required`);
+  }
+  const ku = leafCert.extensions.keyUsage;
+  if (ku && !ku.has('digitalSignature')) {
+    throw new CertificateError('cert_bad_key_usage', "the server certificate's keyUsage does not allow digitalSignature, which TLS 1.3 needs");
+  }
+  const throughCertificate = th();
+
+  // ---- {CertificateVerify}
+  const cv = M13.decodeCertificateVerify13((await io.expect(HT.certificate_verify)).body);
+  const offeredSchemes = X.decodeSignatureAlgorithms(findExtension(hello.extensions, ET.signature_algorithms)!.data);
+  const alg = peerSigAlg13(cv.scheme, offeredSchemes, leafKey);
+  if (!(await verifyData(io.provider, alg, leafKey, M13.certificateVerifyContent('server', throughCertificate), cv.signature))) {
+    throw new TlsError('crypto_bad_signature', 'the server CertificateVerify signature does not verify with its certificate key');
+  }
+  const verification = await cfg.verifyPeer(peerChain, ocspResponse);
+
+  // ---- {Finished} from the server
+  const throughCv = th();
+  const fin = M13.decodeFinished13((await io.expect(HT.finished)).body, hashLen(suite));
+  if (!(await checkFinished13(io.provider, suite.hash, hs.server, throughCv, fin.verifyData))) {
+    throw new TlsError('crypto_bad_finished', 'the server Finished does not match the handshake (tampering, or a different key)');
+  }
+  const app = await schedule.application(th());
+  cfg.keyLog?.(keyLog('CLIENT_TRAFFIC_SECRET_0', clientRandom, app.client));
+  cfg.keyLog?.(keyLog('SERVER_TRAFFIC_SECRET_0', clientRandom, app.server));
+  cfg.keyLog?.(keyLog('EXPORTER_SECRET', clientRandom, app.exporter));
+  io.setReadProtection(await protection(io.provider, suite, app.server));
+
+  // ---- [ChangeCipherSpec] {Certificate*} {CertificateVerify*} {Finished}
+  const hsWrite = await protection(io.provider, suite, hs.client);
+  if (start.compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
+  else await io.setWriteProtection(hsWrite);
+  if (certRequest) {
+    const identity = cfg.identity && canSign13(certRequest.schemes, cfg.signatureSchemes, cfg.identity.key) ? cfg.identity : undefined;
+    await io.send(
+      HT.certificate,
+      M13.encodeCertificate13({ context: certRequest.context, entries: (identity?.chain ?? []).map((certData) => ({ certData, extensions: [] })) }),
+    );
+    if (identity) await sendCertificateVerify(io, identity, certRequest.schemes, cfg.signatureSchemes, th());
+  }
+  await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.client, th()) }));
+  await io.setWriteProtection(await protection(io.provider, suite, app.client));
+
+  // ---- After the handshake: NewSessionTicket, KeyUpdate
+  installPostHandshake(io, suite, { client: app.client, server: app.server });
+  return {
+    version: TLS13,
+    suite,
+    alpnProtocol,
+    resumed: false,
+    peerChain,
+    verification,
+    serverName: cfg.serverName,
+    ocspResponse,
+    group: shares.get(serverShare.group)!.group,
+    exporterSecret: app.exporter,
+  };
+}
+
+/** The suite the server chose: one we offered, a 1.3 one. */
+function chooseSuite(hello: M.ClientHello, sh: M.ServerHello): Tls13Suite {
+  const suite = tls13SuiteById(sh.cipherSuite);
+  if (!suite || !hello.cipherSuites.includes(sh.cipherSuite)) {
+    throw new TlsError('protocol_illegal_parameter', `the server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which was not offered for TLS 1.3`);
+  }
+  return suite;
+}
+
+/** §4.1.3: legacy_session_id_echo must be ours, compression none. */
+function checkEcho(hello: M.ClientHello, sh: M.ServerHello): void {
+  if (!equalBytes(sh.sessionId, hello.sessionId)) throw new TlsError('protocol_illegal_parameter', 'the ServerHello does not echo our legacy_session_id');
+  if (sh.compressionMethod !== 0) throw new TlsError('protocol_illegal_parameter', 'the server chose compression');
+}
+
+const hashLen = (suite: Tls13Suite) => (suite.hash === 'sha384' ? 48 : 32);
+
+async function protection(provider: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): Promise<Protection> {
+  const { key, iv } = await trafficKey(provider, suite.hash, secret, suite.keyLen);
+  return recordProtection13(provider, suite.cipher, key, iv);
+}
+
+function keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): string {
+  return `${label} ${toHex(clientRandom)} ${toHex(secret)}`;
+}
+
+/** Whether we can sign a CertificateVerify the server accepts with this key. */
+function canSign13(accepted: readonly number[], ours: readonly number[], key: PrivateKey): boolean {
+  return ours.some((id) => accepted.includes(id) && schemeAllowed13(id, key));
+}
+
+async function sendCertificateVerify(io: HandshakeIO, identity: ClientIdentity, accepted: readonly number[], ours: readonly number[], transcriptHash: Uint8Array): Promise<void> {
+  const s = chooseOwnScheme13(accepted, ours, identity.key);
+  const signature = await signData(io.provider, s.alg, identity.key, M13.certificateVerifyContent('client', transcriptHash), io.random);
+  await io.send(HT.certificate_verify, M13.encodeCertificateVerify13({ scheme: s.id, signature }));
+}
+
+/**
+ * Post-handshake messages (§4.6): NewSessionTicket (parsed and checked, not kept: PSK resumption is not offered),
+ * KeyUpdate (both ways), and a CertificateRequest, which without post_handshake_auth offered is unexpected.
+ * Our own key updates (asked for by the application or due by the record limit) go through the same chain, so
+ * two never interleave.
+ */
+function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { client: Uint8Array; server: Uint8Array }): void {
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (fn: () => Promise<void>): Promise<void> => {
+    const p = chain.then(fn);
+    chain = p.catch(() => {});
+    return p;
+  };
+  const updateWrite = async (requestPeer: boolean) => {
+    await io.send(HT13.key_update, M13.encodeKeyUpdate({ requestUpdate: requestPeer }));
+    secrets.client = await nextTrafficSecret(io.provider, suite.hash, secrets.client);
+    await io.setWriteProtection(await protection(io.provider, suite, secrets.client));
+  };
+  io.setKeyUpdater((requestPeer) => serial(() => updateWrite(requestPeer)));
+  io.setPostHandshake(async (m: HandshakeMessage) => {
+    switch (m.type) {
+      case HT.new_session_ticket:
+        M13.decodeNewSessionTicket13(m.body);
+        return;
+      case HT13.key_update: {
+        const ku = M13.decodeKeyUpdate(m.body);
+        secrets.server = await nextTrafficSecret(io.provider, suite.hash, secrets.server);
+        io.setReadProtection(await protection(io.provider, suite, secrets.server));
+        // §4.6.3: answer update_requested with our own update (not requesting one back).
+        if (ku.requestUpdate) await serial(() => updateWrite(false));
+        return;
+      }
+      default:
+        throw new TlsError('protocol_unexpected_message', `handshake message ${m.type} after the TLS 1.3 handshake`);
+    }
+  });
+}
+
