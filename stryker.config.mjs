@@ -22,7 +22,7 @@ export default {
   timeoutMS: 30_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  jsonReporter: { fileName: process.env.MUTATE_REPORT ?? 'reports/mutation/mutation.json' },
   // Stryker's tsconfig rewriting uses a TypeScript API this project's TypeScript no longer has; the sandbox does
   // not need it (vitest transpiles without a type check), so point it at no file.
   tsconfigFile: 'tsconfig.stryker-none.json',
