@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { accept, createServerContext, nodeStream, type ServerContext } from '../../src/index.js';
+import { accept, createServerContext, createSessionStore, nodeStream, type ServerContext } from '../../src/index.js';
 import { opensslAvailable, runClient, startServer, stopAll } from '../helpers/openssl.js';
 import { getPage } from '../helpers/client.js';
 import { pki } from '../helpers/pki.js';
@@ -185,4 +185,30 @@ describe.skipIf(!has)('sessions without extended master secret (issue 15 finding
       }
     });
   }
+});
+
+/**
+ * Issue 15 finding 1 against a real server: sessions from connections that did not verify the server never let a
+ * verifying connection skip the check, and verified sessions still resume.
+ */
+describe.skipIf(!has)('session policy against openssl s_server (issue 15 finding 1)', () => {
+  it("a verify 'none' session is not stored, and passed by hand it is not offered to a verifying connection", async () => {
+    const server = await startServer({ cert: pki.serverRsa.certPath, key: pki.serverRsa.keyPath, chain: pki.intermediatePath, args: ['-www', '-tls1_2'] });
+    const store = createSessionStore();
+    // pki.caEcdsa does not trust the server's chain.
+    const first = await getPage(server.port, { ca: pki.caEcdsa, verify: 'none', sessionStore: store });
+    expect(first.conn.verification.ok).toBe(false);
+    expect(store.size).toBe(0);
+    await expect(getPage(server.port, { ca: pki.caEcdsa, session: first.conn.session! })).rejects.toMatchObject({ code: 'cert_untrusted' });
+    await expect(getPage(server.port, { ca: pki.caEcdsa, sessionStore: store })).rejects.toMatchObject({ code: 'cert_untrusted' });
+    // A verified session is stored and resumed, and reports the verification it carries.
+    const good = await getPage(server.port, { sessionStore: store });
+    expect(store.size).toBe(1);
+    const again = await getPage(server.port, { sessionStore: store });
+    expect(again.conn.resumed).toBe(true);
+    expect(again.text).toMatch(/\bReused, TLSv1\.2/);
+    expect(again.conn.verification).toEqual({ ok: true });
+    expect(good.conn.session?.trustAnchors).toBe(again.conn.session?.trustAnchors);
+    await server.stop();
+  });
 });
