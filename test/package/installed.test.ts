@@ -188,6 +188,97 @@ export function kind(e: TlsError): number {
   });
 });
 
+describe('the Node API from the installed package', () => {
+  it('createServer outlives a refusing client; connect({ host, port }) and request(url) open their own TCP; fingerprint256 is Node\'s; checkServerIdentity refuses; ws to a closed port and a config error end cleanly', async () => {
+    writeFileSync(
+      path.join(app, 'node-api.mjs'),
+      `import net from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
+import { createServer, connect, request, nodeStream, webSocketStream } from 'puretls';
+const [chainPath, keyPath, caPath, otherCaPath] = process.argv.slice(2);
+const ca = readFileSync(caPath, 'utf8');
+const out = { clientErrors: [], served: 0 };
+const code = (p) => p.then(() => 'resolved', (e) => e.code);
+const server = createServer({ cert: readFileSync(chainPath, 'utf8'), key: readFileSync(keyPath, 'utf8') }, async (conn) => {
+  out.served++;
+  const reader = conn.readable.getReader();
+  let head = '';
+  while (!head.includes('\\r\\n\\r\\n')) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    head += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const w = conn.writable.getWriter();
+  await w.write(new TextEncoder().encode('HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok'));
+  w.releaseLock();
+  await conn.close();
+});
+server.on('tlsClientError', (e) => out.clientErrors.push(e.code));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const port = server.address().port;
+
+// A client that does not trust the server refuses it; the server reports that client and goes on.
+out.refusing = await code(connect({ host: '127.0.0.1', port, serverName: 'localhost', ca: readFileSync(otherCaPath, 'utf8') }));
+await new Promise((r) => setTimeout(r, 200));
+
+// connect({ host, port }) opens its own TCP connection; the peer certificate's fingerprint256 is Node's.
+const conn = await connect({ host: 'localhost', port, ca });
+const leafPem = readFileSync(chainPath, 'utf8').split(/(?<=-----END CERTIFICATE-----)/)[0];
+out.fingerprintMatches = conn.peerCertificate().fingerprint256 === new X509Certificate(leafPem).fingerprint256;
+out.version = conn.version;
+const w = conn.writable.getWriter();
+await w.write(new TextEncoder().encode('GET / HTTP/1.0\\r\\n\\r\\n'));
+w.releaseLock();
+await conn.readable.pipeTo(new WritableStream()).catch(() => {});
+
+// request(url) opens its own TCP connection too.
+const res = await request('https://localhost:' + port + '/', { tls: { ca } });
+out.request = res.status + ' ' + (await res.text());
+
+// checkServerIdentity can refuse (pinning).
+out.pinned = await code(connect({ host: 'localhost', port, ca, checkServerIdentity: () => new Error('not the pinned key') }));
+
+// ws to a closed port: rejected with io_transport, no unhandled 'error' event.
+const closed = net.createServer();
+await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+const closedPort = closed.address().port;
+await new Promise((r) => closed.close(r));
+out.wsClosedPort = await code(connect({ transport: webSocketStream(new WebSocket('ws://127.0.0.1:' + closedPort + '/')), serverName: 'localhost', ca }));
+
+// A configuration error closes the transport it was given.
+const sock = net.connect({ host: '127.0.0.1', port });
+await new Promise((r) => sock.once('connect', r));
+const sockClosed = new Promise((r) => sock.once('close', () => r(true)));
+out.configError = await code(connect({ transport: nodeStream(sock), serverName: 'localhost', ca, cipherSuites: ['TLS_NOT_A_SUITE'] }));
+out.socketClosed = await Promise.race([sockClosed, new Promise((r) => setTimeout(() => r(false), 5000))]);
+
+for (let i = 0; i < 50 && out.clientErrors.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+server.close();
+console.log(JSON.stringify(out));
+process.exit(0);
+`,
+    );
+    const r = await run(process.execPath, ['node-api.mjs', pki.serverRsa.chainPath, pki.serverRsa.keyPath, pki.caPath, pki.caEcdsaPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({
+      // The refusing client's alert, then the pinning client's; the config-error socket ends without a handshake.
+      clientErrors: ['peer_alert_unknown_ca', 'peer_alert_bad_certificate', 'io_truncated'],
+      refusing: 'cert_untrusted',
+      served: 2,
+      fingerprintMatches: true,
+      version: 'TLSv1.2',
+      request: '200 ok',
+      pinned: 'cert_rejected',
+      wsClosedPort: 'io_transport',
+      configError: 'config_invalid',
+      socketClosed: true,
+    });
+  });
+});
+
 /** What each runtime's script prints: one JSON line. */
 interface Outcome {
   runtime: string;
