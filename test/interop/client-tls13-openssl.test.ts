@@ -139,6 +139,27 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 client ↔ openssl s_server', () =
       await srv.stop();
     }
   });
+
+  it('exportKeyingMaterial gives the bytes openssl exports for the same label (RFC 8446 §7.5)', async () => {
+    const srv = await startServer({
+      cert: pki.serverRsa.certPath,
+      key: pki.serverRsa.keyPath,
+      chain: pki.intermediatePath,
+      args: ['-tls1_3', '-keymatexport', 'EXPERIMENTAL-puretls', '-keymatexportlen', '40'],
+    });
+    const sock = await tcp(srv.port);
+    try {
+      const conn = await connect({ transport: nodeStream(sock), serverName: 'localhost', ca: pki.ca, maxVersion: 'TLSv1.3' });
+      const ours = await conn.exportKeyingMaterial('EXPERIMENTAL-puretls', 40);
+      await waitFor(() => /Keying material: [0-9A-F]+/i.test(srv.output()));
+      const theirs = /Keying material: ([0-9A-F]+)/i.exec(srv.output())![1]!.toLowerCase();
+      expect(Buffer.from(ours).toString('hex')).toBe(theirs);
+      await conn.close();
+    } finally {
+      sock.destroy();
+      await srv.stop();
+    }
+  });
 });
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
