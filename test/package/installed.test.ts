@@ -6,13 +6,16 @@
  * and Cloudflare's workerd (a Worker over `connect()` from `cloudflare:sockets`, bundled as wrangler bundles) each
  * make a verified handshake to openssl s_server with the project's test PKI. One pack and one install for the file.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, stopAll, opensslAvailable, freePort, waitForPort, type RunningServer } from '../helpers/openssl.js';
 import { pki, repoRoot } from '../helpers/pki.js';
+
+// Each step starts a tool (tsc, esbuild, a runtime) from scratch; on a loaded 2-core machine some take tens of seconds.
+vi.setConfig({ testTimeout: 180_000 });
 
 const hasOpenssl = opensslAvailable();
 const children = new Set<ChildProcess>();
@@ -175,7 +178,7 @@ export function kind(e: TlsError): number {
     const bad = await run(process.execPath, [tsc, ...common, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', 'misspelt.ts']);
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toMatch(/misspelt\.ts\(4,10\): error TS2678: Type '"cert_untrustd"' is not comparable/);
-  }, 120000);
+  }, 300_000);
 
   it('esbuild bundles the library for the browser, with no Node built-in in the graph', async () => {
     writeFileSync(path.join(app, 'bundle-me.js'), "import { connect, webSocketStream, request } from 'puretls';\nconsole.log(connect, webSocketStream, request);\n");
