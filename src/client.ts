@@ -159,6 +159,7 @@ export async function connect(input: ConnectOptions): Promise<TlsConnection> {
   const connecting = establish(transport, engine, (io) => clientHandshake(io, cfg), peerCertificateWithIssuers, {
     signal: timeouts.signal,
     ...(o.idleTimeout ? { idleTimeout: o.idleTimeout } : {}),
+    role: 'client',
   })
     .then((conn) => (o.checkServerIdentity && conn.resumed ? checkResumed(conn, o, serverName ?? '') : conn))
     .finally(() => timeouts.clear());

@@ -8,6 +8,7 @@ import { giveUp, type ByteStream } from './transport/types.js';
 import type { TlsVersion } from './crypto/suites.js';
 import { exportKeyingMaterial13 } from './crypto/keyschedule.js';
 import { unrefTimer } from './timeouts.js';
+import { channelBinding, exportKeyingMaterial, finishedOf, type ChannelBindingType } from './exporter.js';
 import { versionName } from './crypto/suites.js';
 import type { TlsSession } from './handshake/session.js';
 import type { HandshakeResult } from './handshake/io.js';
@@ -179,6 +180,44 @@ export class TlsConnection implements ByteStream {
   /** Certificate verification outcome: `{ ok: true }`, or why it failed (only seen with verify 'optional'/'none'). */
   get verification(): HandshakeResult['verification'] {
     return this.result.verification;
+  }
+
+  private side: 'client' | 'server' = 'client';
+  /** Which end of the connection this is. */
+  get role(): 'client' | 'server' {
+    return this.side;
+  }
+  /** Set once by establish() for connect() / accept(). */
+  setRole(role: 'client' | 'server'): void {
+    this.side = role;
+  }
+
+  /**
+   * Keying material: `length` bytes for `label`, with an optional `context`. TLS 1.0–1.2 by RFC 5705 (absent and
+   * empty contexts differ; refused with protocol_no_ems when extended master secret was not negotiated, as RFC 7627
+   * requires), TLS 1.3 by RFC 8446 §7.5. Equal to Node's tlsSocket.exportKeyingMaterial() on the other end.
+   * A promise, since TLS 1.3 derives through the (possibly asynchronous) crypto provider.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Promise<Uint8Array> {
+    return exportKeyingMaterial(this.result, this.engine.provider, length, label, context);
+  }
+
+  /**
+   * A channel binding: 'tls-unique' and 'tls-server-end-point' (RFC 5929, what SCRAM-SHA-256-PLUS uses with
+   * TLS 1.2), 'tls-exporter' (RFC 9266, the TLS 1.3 one).
+   */
+  getChannelBinding(type: ChannelBindingType): Promise<Uint8Array> {
+    return channelBinding(this.result, this.engine.provider, this.role, type);
+  }
+
+  /** The verify_data of the latest Finished we sent (Node's getFinished()). */
+  getFinished(): Uint8Array | undefined {
+    return finishedOf(this.result, this.role, 'mine');
+  }
+
+  /** The verify_data of the latest Finished the peer sent (Node's getPeerFinished()). */
+  getPeerFinished(): Uint8Array | undefined {
+    return finishedOf(this.result, this.role, 'peer');
   }
 
   /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
@@ -408,7 +447,7 @@ export async function establish(
   engine: Engine<HandshakeResult>,
   run: (io: HandshakeIO) => Promise<HandshakeResult>,
   toPeerCert: PeerCertificateLoader,
-  opts: { signal?: AbortSignal; timeoutMs?: number; idleTimeout?: number } = {},
+  opts: { signal?: AbortSignal; timeoutMs?: number; idleTimeout?: number; role?: 'client' | 'server' } = {},
 ): Promise<TlsConnection> {
   const reader = transport.readable.getReader();
   const writer = transport.writable.getWriter();
@@ -454,6 +493,7 @@ export async function establish(
     }
     const result = await engine.handshake;
     const conn = new TlsConnection(engine, result, reader, writer, toPeerCert, lateWriteFailure);
+    if (opts.role) conn.setRole(opts.role);
     if (opts.idleTimeout) conn.startIdleTimer(opts.idleTimeout);
     return conn;
   } catch (e) {

@@ -16,6 +16,7 @@ import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
 import { suiteByName } from './crypto/suites.js';
 import { cipherList } from './node-options.js';
 import { discardTransport } from './timeouts.js';
+import type { ChannelBindingType } from './exporter.js';
 
 export { cipherList };
 import type { PeerCertificate } from './x509/peercert.js';
@@ -117,6 +118,8 @@ export interface SSLSocket extends TlsConnection {
   /** [OpenSSL suite name, protocol version, secret bits], like Python's SSLSocket.cipher(). */
   cipher(): [string, TlsVersion, number];
   selectedAlpnProtocol(): string | undefined;
+  /** Python's get_channel_binding(cb_type='tls-unique'): the binding's bytes ('tls-unique' or 'tls-server-end-point'). */
+  get_channel_binding(cbType?: ChannelBindingType): Promise<Uint8Array>;
 }
 
 const VERSIONS: Record<number, [TlsVersion, TlsVersion]> = {
@@ -181,6 +184,7 @@ export function asSSLSocket(conn: TlsConnection): SSLSocket {
       },
     },
     selectedAlpnProtocol: { value: () => conn.alpnProtocol },
+    get_channel_binding: { value: (cbType: ChannelBindingType = 'tls-unique') => conn.getChannelBinding(cbType) },
   });
   return s;
 }

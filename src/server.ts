@@ -318,6 +318,7 @@ export async function accept(input: AcceptOptions): Promise<TlsConnection> {
   return establish(o.transport, engine, (io) => serverHandshake(io, hs), peerCertificateWithIssuers, {
     ...(o.signal ? { signal: o.signal } : {}),
     timeoutMs: handshakeTimeout,
+    role: 'server',
     ...(idleTimeout ? { idleTimeout } : {}),
   });
 }

@@ -7,6 +7,7 @@
 export { connect, type ConnectOptions } from './client.js';
 export { accept, createServerContext, ServerContext, type AcceptOptions, type ServerOptions, type ServerIdentityInput, type SniResult } from './server.js';
 export { TlsConnection, type HandshakeResult } from './connection.js';
+export type { ChannelBindingType } from './exporter.js';
 export { TlsError, CertificateError, AlertDescription, alertName, type TlsErrorCode, type AlertName } from './errors.js';
 export type { ByteStream } from './transport/types.js';
 export { memoryPair } from './transport/memory.js';

@@ -186,13 +186,13 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
   // ---- [ChangeCipherSpec] Finished
   const prot = await deriveProtections(io, 'client', version, suite, master, clientRandom, sh.random, encryptThenMac);
   await io.sendChangeCipherSpec(prot.write);
-  await sendFinished(io, 'client', version, suite, master);
+  const clientFinished = await sendFinished(io, 'client', version, suite, master);
 
   // ---- NewSessionTicket* [ChangeCipherSpec] Finished
   let ticket: M.NewSessionTicket | undefined;
   if (ticketAck) ticket = M.decodeNewSessionTicket((await io.expect(HT.new_session_ticket)).body);
   await io.expectChangeCipherSpec(prot.read);
-  await readFinished(io, 'server', version, suite, master);
+  const serverFinished = await readFinished(io, 'server', version, suite, master);
 
   const createdAt = io.now().getTime();
   // Built when asked for (most connections never are): its base64 strings would double the chain's memory.
@@ -223,6 +223,8 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
     serverName: cfg.serverName,
     ocspResponse,
     ...(group ? { group } : {}),
+    tls12: { master, clientRandom, serverRandom: sh.random, extendedMasterSecret: ems, clientFinished, serverFinished },
+    ...(identity ? { localChain: identity.chain } : {}),
   };
 }
 
@@ -247,9 +249,9 @@ async function resumeAbbreviated(
   if (s.ticketAck) ticket = M.decodeNewSessionTicket((await io.expect(HT.new_session_ticket)).body);
   const prot = await deriveProtections(io, 'client', version, suite, master, s.clientRandom, s.serverRandom, s.encryptThenMac);
   await io.expectChangeCipherSpec(prot.read);
-  await readFinished(io, 'server', version, suite, master);
+  const serverFinished = await readFinished(io, 'server', version, suite, master);
   await io.sendChangeCipherSpec(prot.write);
-  await sendFinished(io, 'client', version, suite, master);
+  const clientFinished = await sendFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(s.clientRandom, master));
   const peerChain = s.offer.peerChain.map(base64Decode);
   const session = (): TlsSession => ({
@@ -261,6 +263,14 @@ async function resumeAbbreviated(
     suite,
     alpnProtocol: s.alpnProtocol,
     resumed: true,
+    tls12: {
+      master,
+      clientRandom: s.clientRandom,
+      serverRandom: s.serverRandom,
+      extendedMasterSecret: s.offer.extendedMasterSecret,
+      clientFinished,
+      serverFinished,
+    },
     session,
     peerChain,
     // What the full handshake found; the session was only offered because that satisfies this connection's policy.

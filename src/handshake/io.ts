@@ -80,4 +80,22 @@ export interface HandshakeResult {
   group?: GroupName;
   /** TLS 1.3: the exporter_master_secret (RFC 8446 §7.5), for exportKeyingMaterial. */
   exporterSecret?: Uint8Array;
+  /**
+   * TLS 1.0–1.2: what the RFC 5705 exporter and the tls-unique binding (RFC 5929) are computed from. Secret: it
+   * stays inside the connection. (TLS 1.3 handshakes will hand back their exporter_master_secret instead.)
+   */
+  tls12?: Tls12Secrets;
+  /** Our own certificate chain, leaf first (a server's chosen identity), for tls-server-end-point. */
+  localChain?: readonly Uint8Array[];
+}
+
+export interface Tls12Secrets {
+  master: Uint8Array;
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  /** RFC 7627 extended master secret in use (for a resumed session: in the handshake that made it). */
+  extendedMasterSecret: boolean;
+  /** The verify_data of the client's and the server's Finished of this handshake. */
+  clientFinished: Uint8Array;
+  serverFinished: Uint8Array;
 }

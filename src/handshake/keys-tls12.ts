@@ -44,16 +44,17 @@ export async function deriveProtections(
   return role === 'client' ? { read: server, write: client } : { read: client, write: server };
 }
 
-/** Our Finished (RFC 5246 §7.4.9): verify_data over every handshake message so far. */
+/** Our Finished (RFC 5246 §7.4.9): verify_data over every handshake message so far; returns the verify_data. */
 export async function sendFinished(
   io: HandshakeIO,
   role: 'client' | 'server',
   version: ProtocolVersion,
   suite: Tls12Suite,
   master: Uint8Array,
-): Promise<void> {
+): Promise<Uint8Array> {
   const verifyData = finishedVerifyData(version, suite.prfHash, master, role, io.transcript.bytes());
   await io.send(HandshakeType.finished, encodeFinished({ verifyData }));
+  return verifyData;
 }
 
 /** The peer's Finished, which must match the transcript before it (compared in constant time). */
@@ -63,12 +64,13 @@ export async function readFinished(
   version: ProtocolVersion,
   suite: Tls12Suite,
   master: Uint8Array,
-): Promise<void> {
+): Promise<Uint8Array> {
   const expected = finishedVerifyData(version, suite.prfHash, master, peer, io.transcript.bytes());
   const fin = decodeFinished((await io.expect(HandshakeType.finished)).body);
   if (!equalBytes(fin.verifyData, expected)) {
     throw new TlsError('crypto_bad_finished', `the ${peer} Finished does not match the handshake (tampering, or a different key)`);
   }
+  return expected;
 }
 
 /** The NSS key log line (SSLKEYLOGFILE format) that lets Wireshark decrypt a TLS 1.0–1.2 connection. */

@@ -135,15 +135,16 @@ export async function resumeSessionTls12(
   const master = state.masterSecret;
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, state.encryptThenMac);
   await io.sendChangeCipherSpec(prot.write);
-  await sendFinished(io, 'server', version, suite, master);
+  const serverFinished = await sendFinished(io, 'server', version, suite, master);
   await io.expectChangeCipherSpec(prot.read);
-  await readFinished(io, 'client', version, suite, master);
+  const clientFinished = await readFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(ch.random, master));
   return {
     version,
     suite,
     ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
     resumed: true,
+    tls12: { master, clientRandom: ch.random, serverRandom, extendedMasterSecret: state.extendedMasterSecret, clientFinished, serverFinished },
     peerChain: state.peerChain.map((c) => c.slice()),
     // What the full handshake found (a sent chain is always verified, so a session never carries a failed one).
     verification: state.clientVerified
@@ -247,7 +248,7 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
   // ---- [ChangeCipherSpec] Finished from the client
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, encryptThenMac);
   await io.expectChangeCipherSpec(prot.read);
-  await readFinished(io, 'client', version, suite, master);
+  const clientFinished = await readFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(ch.random, master));
 
   // ---- NewSessionTicket* [ChangeCipherSpec] Finished from us
@@ -266,7 +267,7 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
   };
   if (issueTicket) await sendNewSessionTicket(io, cfg, state);
   await io.sendChangeCipherSpec(prot.write);
-  await sendFinished(io, 'server', version, suite, master);
+  const serverFinished = await sendFinished(io, 'server', version, suite, master);
   cfg.sessionCache?.set(sessionId, state);
 
   return {
@@ -277,6 +278,8 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
     resumed: false,
     peerChain,
     verification,
+    tls12: { master, clientRandom: ch.random, serverRandom, extendedMasterSecret: offer.ems, clientFinished, serverFinished },
+    localChain: identity.chain,
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
   };
 }

@@ -357,7 +357,13 @@ export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConf
 
   // ---- Abbreviated handshake, when the client offered a session we can still resume.
   const resumable = await findResumable(io, cfg, ch, offer, version);
-  if (resumable) return resumeSessionTls12(io, cfg, ch, offer, version, resumable, chooseAlpn(cfg, offer.alpn));
+  if (resumable) {
+    const r = await resumeSessionTls12(io, cfg, ch, offer, version, resumable, chooseAlpn(cfg, offer.alpn));
+    // The certificate a resumed connection stands for (tls-server-end-point): the one this name gets for the suite.
+    const suite = r.suite;
+    const own = suite.protocol === 'tls13' ? undefined : identitiesForName(cfg, offer.serverName).find((i) => identityFitsSuite(i, suite));
+    return own ? { ...r, localChain: own.chain } : r;
+  }
 
   const identities = identitiesForName(cfg, offer.serverName);
   const { suite, identity, scheme, ecGroup, dhGroup } = chooseSuite(cfg, ch.cipherSuites, offer, version, identities);
