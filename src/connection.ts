@@ -6,7 +6,6 @@ import { Engine, deferred, type Deferred, type HandshakeIO } from './engine.js';
 import { TlsError, asTlsError } from './errors.js';
 import { giveUp, type ByteStream } from './transport/types.js';
 import type { TlsVersion } from './crypto/suites.js';
-import { exportKeyingMaterial13 } from './crypto/keyschedule.js';
 import { unrefTimer } from './timeouts.js';
 import { channelBinding, exportKeyingMaterial, finishedOf, type ChannelBindingType } from './exporter.js';
 import { versionName } from './crypto/suites.js';
@@ -220,7 +219,6 @@ export class TlsConnection implements ByteStream {
     return finishedOf(this.result, this.role, 'peer');
   }
 
-  /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
   /**
    * TLS 1.3: change our sending key now (KeyUpdate, RFC 8446 §4.6.3) and, unless `requestPeer` is false, ask the
    * peer to change its own. The engine also does this by itself before a key reaches its record limit. Rejects on
@@ -232,24 +230,7 @@ export class TlsConnection implements ByteStream {
     await this.flush();
   }
 
-  /**
-   * Keying material for another protocol, bound to this connection: TLS-Exporter(label, context, length)
-   * (RFC 8446 §7.5; no context and an empty one give the same bytes in TLS 1.3). Available on TLS 1.3
-   * connections; on TLS 1.2 it rejects with config_invalid (the RFC 5705 exporter is not offered).
-   */
-  async exportKeyingMaterial(label: string, length: number, context?: Uint8Array): Promise<Uint8Array> {
-    const secret = this.result.exporterSecret;
-    const suite = this.result.suite;
-    if (!secret || suite.protocol !== 'tls13') {
-      throw new TlsError('config_invalid', 'exportKeyingMaterial needs a TLS 1.3 connection');
-    }
-    const max = 255 * (suite.hash === 'sha384' ? 48 : 32);
-    if (!Number.isInteger(length) || length < 1 || length > max) {
-      throw new TlsError('config_invalid', `exportKeyingMaterial length must be 1..${max}, got ${length}`);
-    }
-    return exportKeyingMaterial13(this.engine.provider, suite.hash, secret, label, context ?? null, length);
-  }
-
+  /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
   peerCertificate(): PeerCertificate | undefined {
     return this.toPeerCert(this.result.peerChain);
   }

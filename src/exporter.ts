@@ -33,6 +33,9 @@ export async function exportKeyingMaterial(
 ): Promise<Uint8Array> {
   checkExportArgs(length, label, context);
   if (result.exporterSecret && result.suite.protocol === 'tls13') {
+    // HKDF-Expand's limit: 255 blocks of the hash.
+    const max = 255 * (result.suite.hash === 'sha384' ? 48 : 32);
+    if (length > max) throw new TlsError('config_invalid', `length must be at most ${max} with this TLS 1.3 suite`);
     return exportKeyingMaterial13(provider, result.suite.hash, result.exporterSecret, label, context ?? null, length);
   }
   return exportKeyingMaterial12(result, length, label, context);

@@ -150,7 +150,7 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 client ↔ openssl s_server', () =
     const sock = await tcp(srv.port);
     try {
       const conn = await connect({ transport: nodeStream(sock), serverName: 'localhost', ca: pki.ca, maxVersion: 'TLSv1.3' });
-      const ours = await conn.exportKeyingMaterial('EXPERIMENTAL-puretls', 40);
+      const ours = await conn.exportKeyingMaterial(40, 'EXPERIMENTAL-puretls');
       await waitFor(() => /Keying material: [0-9A-F]+/i.test(srv.output()));
       const theirs = /Keying material: ([0-9A-F]+)/i.exec(srv.output())![1]!.toLowerCase();
       expect(Buffer.from(ours).toString('hex')).toBe(theirs);
