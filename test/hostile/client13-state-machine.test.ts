@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { clientVsScripted13 } from './server13.js';
 import { HandshakeType as HT } from '../../src/handshake/framer.js';
 import { GROUPS } from '../../src/crypto/kex.js';
+import type { Engine } from '../../src/engine.js';
+import type { HandshakeResult } from '../../src/handshake/io.js';
+import type { Protection } from '../../src/record/protection.js';
+import { encodeRecord } from '../../src/record/writer.js';
 
 describe('TLS 1.3 client against a hostile server', () => {
   it('the scripted server, unbent, completes a handshake (so each failure below has only its own cause)', async () => {
@@ -64,5 +68,51 @@ describe('TLS 1.3 client against a hostile server', () => {
   it('a TLS 1.2 ServerHello carrying the 1.3 downgrade sentinel, when 1.3 was offered: refused', async () => {
     const { client } = await clientVsScripted13({ downgradeTo12: true });
     expect(client.error?.code).toBe('protocol_downgrade');
+  });
+});
+
+/** Queue one raw record on an engine's wire (reaching into it, as scripted.ts does): sealed under its keys or not. */
+async function inject(e: Engine<HandshakeResult>, type: number, data: Uint8Array, sealed: boolean): Promise<void> {
+  const i = e as unknown as { writeProt: Protection; out: Uint8Array[] };
+  const body = sealed ? await i.writeProt.seal(type, 0x0303, data) : data;
+  i.out.push(encodeRecord(sealed ? (i.writeProt.outerType ?? type) : type, 0x0303, body));
+}
+
+async function deliver(from: Engine<HandshakeResult>, to: Engine<HandshakeResult>): Promise<void> {
+  const out = from.takeOutgoing();
+  if (out) await to.receive(out).catch(() => {});
+}
+
+describe('TLS 1.3 record and alert rules after the handshake (RFC 8446 §5, §6)', () => {
+  it('a ChangeCipherSpec after the handshake is unexpected_message (tolerated only during it)', async () => {
+    const { client, server } = await clientVsScripted13({});
+    expect(client.state).toBe('open');
+    await inject(server, 20, Uint8Array.of(1), false);
+    await deliver(server, client);
+    expect(client.error?.code).toBe('protocol_unexpected_message');
+  });
+
+  it('a warning-level alert other than close_notify/user_canceled ends a 1.3 connection', async () => {
+    const { client, server } = await clientVsScripted13({});
+    expect(client.state).toBe('open');
+    await inject(server, 21, Uint8Array.of(1, 42), true); // warning bad_certificate
+    await deliver(server, client);
+    expect(client.state).toBe('failed');
+    expect(client.error?.code).toBe('peer_alert_bad_certificate');
+  });
+
+  it('an unprotected alert after the keys changed is unexpected_message', async () => {
+    const { client, server } = await clientVsScripted13({});
+    await inject(server, 21, Uint8Array.of(2, 40), false);
+    await deliver(server, client);
+    expect(client.error?.code).toBe('protocol_unexpected_message');
+  });
+
+  it('application data still flows after the checks above pass (the injector itself is sound)', async () => {
+    const { client, server } = await clientVsScripted13({});
+    await inject(server, 23, new TextEncoder().encode('hello'), true);
+    await deliver(server, client);
+    expect(client.state).toBe('open');
+    expect(new TextDecoder().decode(client.takeReceived()!)).toBe('hello');
   });
 });

@@ -106,7 +106,10 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
     return M13.encodeCertificateVerify13({ scheme: scheme.id, signature });
   });
   if (!o.finishedFirst) await finished();
+  const app = await schedule.application(th());
+  await io.setWriteProtection(await prot(app.server));
   await io.expect(HT.finished);
+  io.setReadProtection(await prot(app.client));
   return { version: TLS13, suite: SUITE, resumed: false, peerChain: [], verification: { ok: true } };
 }
 
