@@ -6,6 +6,7 @@ import { identityFitsSuite, serverHandshake, type ClientAuthMode, type ServerHan
 import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
 import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
+import { TLS13 } from './crypto/suites.js';
 import type { SignatureSchemeName } from './crypto/sig.js';
 import type { GroupOptionName } from './config.js';
 import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
@@ -227,8 +228,10 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
   const dhGroup = o.dhGroup ?? 'ffdhe2048';
   if (!(dhGroup in FFDHE)) throw new TlsError('config_invalid', `dhGroup '${dhGroup}' is not an RFC 7919 group`);
   // A configuration that can never complete a handshake is a mistake to report now, not per client.
-  const usable = suites.some(
-    (s) => s.protocol === 'tls12' && s.minVersion <= maxVersion && s.maxVersion >= minVersion && identities.some((id) => identityFitsSuite(id, s)),
+  const usable = suites.some((s) =>
+    s.protocol === 'tls13'
+      ? maxVersion >= TLS13
+      : s.minVersion <= maxVersion && s.maxVersion >= minVersion && identities.some((id) => identityFitsSuite(id, s)),
   );
   if (!usable) throw new TlsError('config_invalid', 'no configured cipher suite fits the certificates and the version range');
   const now = o.now ?? (() => new Date());

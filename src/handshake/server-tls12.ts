@@ -37,11 +37,11 @@ import * as X from './extensions.js';
 import * as M from './messages.js';
 import { sealTicket, type ServerSessionState } from './tickets.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
-import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11 } from './downgrade.js';
+import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11, DOWNGRADE_TLS12 } from './downgrade.js';
 import { deriveMaster, deriveProtections, readFinished, sendFinished, keyLogLine } from './keys-tls12.js';
 import { EC_POINT_UNCOMPRESSED, serverEphemeral, serverParamsSignedData, serverRsaPremaster, type ServerEphemeral } from './key-agreement.js';
 import { peerSigAlg } from './signature-schemes.js';
-import { TLS10, TLS12, type Tls12Suite, type ProtocolVersion } from '../crypto/suites.js';
+import { TLS10, TLS12, TLS13, type Tls12Suite, type ProtocolVersion } from '../crypto/suites.js';
 import { signData, verifyData } from '../crypto/ops.js';
 import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
@@ -114,6 +114,8 @@ export async function resumeSessionTls12(
   const { state, suite } = r;
   const serverRandom = io.random(32);
   if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, DOWNGRADE_SENTINEL_OFFSET);
+  // ... and a 1.3-capable server marks 1.2 with DOWNGRD\x01, so a 1.3 client sees a downgrade to 1.2.
+  if (version === TLS12 && cfg.maxVersion >= TLS13) serverRandom.set(DOWNGRADE_TLS12, DOWNGRADE_SENTINEL_OFFSET);
   const limit = recordLimit(cfg, offer);
   const extra: Extension[] = [...(limit.ext ? [limit.ext] : [])];
   if (r.renewTicket) extra.push({ type: ET.session_ticket, data: X.encodeEmptyExtension() });
@@ -162,6 +164,8 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
   const serverRandom = io.random(32);
   // RFC 8446 §4.1.3: a server that can do TLS 1.2 marks a lower version, so a 1.2 client can see a downgrade.
   if (version < TLS12 && cfg.maxVersion >= TLS12) serverRandom.set(DOWNGRADE_TLS11, DOWNGRADE_SENTINEL_OFFSET);
+  // ... and a 1.3-capable server marks 1.2 with DOWNGRD\x01, so a 1.3 client sees a downgrade to 1.2.
+  if (version === TLS12 && cfg.maxVersion >= TLS13) serverRandom.set(DOWNGRADE_TLS12, DOWNGRADE_SENTINEL_OFFSET);
   // A session id only when the cache can resume it; an empty one tells the client not to try.
   const sessionId = cfg.sessionCache ? io.random(32) : new Uint8Array(0);
   const issueTicket = !!cfg.ticketKeys && offer.ticket !== null;

@@ -15,6 +15,9 @@ import { withinLifetime, type ServerSessionCache } from './session-cache.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { chooseOwnScheme } from './signature-schemes.js';
 import { resumeSessionTls12, serverHandshakeTls12 } from './server-tls12.js';
+import { serverHandshakeTls13 } from './server-tls13.js';
+import * as X13 from './extensions13.js';
+import { ExtensionType13 as ET13 } from './extensions13.js';
 import {
   TLS10,
   TLS12,
@@ -22,7 +25,9 @@ import {
   TLS_FALLBACK_SCSV,
   suiteAllowedIn,
   tls12SuiteById,
+  TLS13,
   type Tls12Suite,
+  type Tls13Suite,
   versionName,
   type CipherSuite,
   type ProtocolVersion,
@@ -338,22 +343,47 @@ function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionSta
   return cfg.clientAuth !== 'required' || (state.clientVerified && state.peerChain.length > 0);
 }
 
+/**
+ * The version (RFC 8446 §4.2.1): from supported_versions when the client sent one (legacy_version is then not
+ * used), the highest both sides support; otherwise from legacy_version, which cannot ask for more than 1.2.
+ */
+export function chooseVersion(ch: M.ClientHello, min: ProtocolVersion, max: ProtocolVersion): ProtocolVersion {
+  const sv = findExtension(ch.extensions, ET13.supported_versions);
+  if (!sv || max < TLS13) {
+    // A 1.2 server reads supported_versions only to see it is well formed.
+    if (sv) X13.decodeSupportedVersionsClient(sv.data);
+    return negotiateVersion(Math.min(ch.version, TLS12), min, Math.min(max, TLS12) as ProtocolVersion);
+  }
+  const offered = X13.decodeSupportedVersionsClient(sv.data);
+  for (let v: number = max; v >= min; v--) {
+    if (offered.includes(v)) return v as ProtocolVersion;
+  }
+  throw new TlsError('protocol_version', `the client offers ${offered.map(versionName).join(', ')}; we accept ${versionName(min)} to ${versionName(max)}`);
+}
+
 export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConfig): Promise<HandshakeResult> {
   // ---- ClientHello
   const ch = M.decodeClientHello((await io.expect(HT.client_hello)).body);
   // The virtual host first: its policy decides everything after, resumption included.
   const cfg = await configForName(base, ch);
-  // TLS 1.3 is not served yet (server-tls13.ts lands separately): the server negotiates at most 1.2.
-  const maxVersion = Math.min(cfg.maxVersion, TLS12) as ProtocolVersion;
-  const version = negotiateVersion(ch.version, cfg.minVersion, maxVersion);
-  io.setVersion(version);
-  if (ch.cipherSuites.includes(TLS_FALLBACK_SCSV) && ch.version < maxVersion) {
+  // TLS 1.3 needs one of its own suites: configured with 1.2 suites only, the server stops at 1.2.
+  const max = cfg.suites.some((s) => s.protocol === 'tls13') ? cfg.maxVersion : (Math.min(cfg.maxVersion, TLS12) as ProtocolVersion);
+  const version = chooseVersion(ch, cfg.minVersion, max);
+  if (ch.cipherSuites.includes(TLS_FALLBACK_SCSV) && version < max) {
     throw new TlsError(
       'protocol_inappropriate_fallback',
-      `the client retried with ${versionName(ch.version)} as a fallback, but ${versionName(maxVersion)} is available (RFC 7507)`,
+      `the client retried with ${versionName(version)} as a fallback, but ${versionName(max)} is available (RFC 7507)`,
     );
   }
   const offer = readOffer(ch, version);
+
+  if (version === TLS13) {
+    const identities = identitiesForName(cfg, offer.serverName);
+    const alpnProtocol = chooseAlpn(cfg, offer.alpn);
+    const suites = cfg.suites.filter((s): s is Tls13Suite => s.protocol === 'tls13');
+    return serverHandshakeTls13(io, cfg, { ch, offer, suites, identities, ...(alpnProtocol !== undefined ? { alpnProtocol } : {}) });
+  }
+  io.setVersion(version);
 
   // ---- Abbreviated handshake, when the client offered a session we can still resume.
   const resumable = await findResumable(io, cfg, ch, offer, version);
@@ -370,4 +400,3 @@ export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConf
   const alpnProtocol = chooseAlpn(cfg, offer.alpn);
   return serverHandshakeTls12(io, cfg, { ch, offer, version, suite, identity, scheme, ecGroup, dhGroup, alpnProtocol });
 }
-

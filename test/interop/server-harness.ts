@@ -9,6 +9,8 @@ import type { PeerCertificate } from '../../src/x509/peercert.js';
 export interface ServedConnection {
   version?: string;
   cipherSuite?: string;
+  /** connection.group: the key exchange group. */
+  group?: string;
   peerCn?: string;
   received?: string;
   error?: { code: string; message: string };
@@ -68,6 +70,7 @@ async function serve(sock: net.Socket, context: ReturnType<typeof createServerCo
     return {
       version: conn.version,
       cipherSuite: conn.cipherSuite,
+      ...(conn.group !== undefined ? { group: conn.group } : {}),
       received,
       ...(peer ? { peerCn: peer.subject.flat().find(([k]) => k === 'commonName')?.[1] } : {}),
     };

@@ -1,0 +1,397 @@
+/**
+ * The TLS 1.3 server handshake (RFC 8446 §2, §4), straight-line in the order of the full handshake:
+ *
+ *   ClientHello  (+key_share, +signature_algorithms, +supported_versions)  -->
+ *                         [HelloRetryRequest (+key_share group, +cookie)   <--   ClientHello2 -->]
+ *                                                            ServerHello (+key_share, +supported_versions)
+ *                                                               [ChangeCipherSpec: middlebox compatibility]
+ *                                                                                  {EncryptedExtensions}
+ *                                                                                  {CertificateRequest*}
+ *                                                                         {Certificate (+OCSP staple)}
+ *                                                                                  {CertificateVerify}
+ *                                                                                           {Finished}
+ *                                                                   <--   [Application Data*]
+ *   {Certificate*} {CertificateVerify*} {Finished}  -->
+ *
+ * {} is protected with the handshake traffic keys, [] with the application traffic keys. The version-neutral
+ * part (server.ts) has read the ClientHello, found TLS 1.3 in its supported_versions and read the offer.
+ */
+import { CertificateError, TlsError } from '../errors.js';
+import type { HandshakeIO, HandshakeResult, Verification } from './io.js';
+import type { Offer, ServerHandshakeConfig } from './server.js';
+import type { Identity } from '../config.js';
+import { HandshakeType as HT } from './framer.js';
+import { ExtensionType as ET, findExtension, type Extension } from './extensions.js';
+import * as X from './extensions.js';
+import * as X13 from './extensions13.js';
+import { ExtensionType13 as ET13 } from './extensions13.js';
+import * as M from './messages.js';
+import * as M13 from './messages13.js';
+import { HandshakeType13 as HT13, TLS13 } from './messages13.js';
+import { chooseOwnScheme13, peerSigAlg13 } from './signature-schemes.js';
+import { groupById, type GroupName } from '../crypto/kex.js';
+import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
+import { hash as digest, hashLen } from '../crypto/hash.js';
+import { hmac } from '../crypto/hash.js';
+import { KeySchedule13, checkFinished13, finishedVerifyData13, nextTrafficSecret, trafficKey } from '../crypto/keyschedule.js';
+import { nullProtection, type Protection } from '../record/protection.js';
+import { recordProtection13 } from '../record/protection13.js';
+import type { CryptoProvider } from '../crypto/types.js';
+import type { HandshakeMessage } from './framer.js';
+import { parseSpki } from '../crypto/keys.js';
+import type { PublicKey } from '../crypto/types.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { equalBytes, toHex, concat } from '../bytes.js';
+import { defaultRandom } from '../crypto/random.js';
+import { TLS12, type Tls13Suite } from '../crypto/suites.js';
+import { Writer, Reader } from './codec.js';
+
+/** What the version-neutral part hands over. */
+export interface Tls13Plan {
+  ch: M.ClientHello;
+  offer: Offer;
+  /** Our 1.3 suites, in preference order. */
+  suites: readonly Tls13Suite[];
+  identities: readonly Identity[];
+  alpnProtocol?: string;
+}
+
+/**
+ * The key for HelloRetryRequest cookies: one per process. A cookie binds the suite, the group asked for and
+ * Hash(ClientHello1), so a server that keeps no state between the two ClientHellos could rebuild the transcript
+ * from it; here it also proves the second ClientHello answers the HelloRetryRequest we sent.
+ */
+const COOKIE_KEY = defaultRandom(32);
+const COOKIE_MAC = 32;
+
+function makeCookie(suite: number, group: number, ch1Hash: Uint8Array): Uint8Array {
+  const body = new Writer().u16(suite).u16(group).vec(1, ch1Hash).finish();
+  return concat(body, hmac('sha256', COOKIE_KEY, body));
+}
+
+/** The Hash(ClientHello1) inside a cookie we made for this suite and group, or an illegal_parameter. */
+function openCookie(cookie: Uint8Array, suite: number, group: number): Uint8Array {
+  const bad = () => new TlsError('protocol_illegal_parameter', 'the second ClientHello carries a cookie we did not make');
+  if (cookie.length <= COOKIE_MAC) throw bad();
+  const body = cookie.subarray(0, cookie.length - COOKIE_MAC);
+  if (!equalBytes(hmac('sha256', COOKIE_KEY, body), cookie.subarray(cookie.length - COOKIE_MAC))) throw bad();
+  const r = new Reader(body, 0, body.length, 'cookie');
+  if (r.u16() !== suite || r.u16() !== group) throw bad();
+  const h = r.vec(1);
+  r.end();
+  return h;
+}
+
+const missing = (what: string) => new TlsError('protocol_missing_extension', `the TLS 1.3 ClientHello has no ${what} extension`);
+
+/** What a TLS 1.3 ClientHello must carry beyond the 1.2 offer: shares and groups (RFC 8446 §9.2). */
+interface Offer13 {
+  shares: X13.KeyShareEntry[];
+  groups: number[];
+  sigAlgs: number[];
+  sigAlgsCert: number[] | null;
+  cookie: Uint8Array | null;
+}
+
+function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
+  const get = (t: number) => findExtension(ch.extensions, t);
+  // §4.1.2: a 1.3 ClientHello offers exactly the null compression method.
+  if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
+    throw new TlsError('protocol_illegal_parameter', 'a TLS 1.3 ClientHello must offer only the null compression method');
+  }
+  // §9.2: without a PSK, signature_algorithms, supported_groups and key_share are mandatory.
+  const ks = get(ET13.key_share);
+  const sa = get(ET.signature_algorithms);
+  if (!offer.groups) throw missing('supported_groups');
+  if (!ks) throw missing('key_share');
+  if (!sa) throw missing('signature_algorithms');
+  const shares = X13.decodeKeyShareClient(ks.data);
+  // §4.2.8: each share must be for a group in supported_groups.
+  for (const s of shares) {
+    if (!offer.groups.includes(s.group)) throw new TlsError('protocol_illegal_parameter', `key_share for group ${s.group}, which supported_groups does not list`);
+  }
+  const sac = get(ET13.signature_algorithms_cert);
+  const ck = get(ET13.cookie);
+  const pha = get(ET13.post_handshake_auth);
+  if (pha) X13.decodePostHandshakeAuth(pha.data);
+  const modes = get(ET13.psk_key_exchange_modes);
+  if (modes) X13.decodePskKeyExchangeModes(modes.data);
+  const psk = get(ET13.pre_shared_key);
+  if (psk) {
+    X13.decodePreSharedKeyClient(psk.data);
+    // §4.2.9: a PSK offer without psk_key_exchange_modes is refused (we take no PSK, but the rule stands).
+    if (!modes) throw missing('psk_key_exchange_modes');
+    // §4.2.11: pre_shared_key must be the last extension.
+    if (ch.extensions![ch.extensions!.length - 1]!.type !== ET13.pre_shared_key) {
+      throw new TlsError('protocol_illegal_parameter', 'pre_shared_key is not the last ClientHello extension');
+    }
+  }
+  return {
+    shares,
+    groups: offer.groups,
+    sigAlgs: X.decodeSignatureAlgorithms(sa.data),
+    sigAlgsCert: sac ? X13.decodeSignatureAlgorithmsCert(sac.data) : null,
+    cookie: ck ? X13.decodeCookie(ck.data) : null,
+  };
+}
+
+/** Our first suite the client offers (its order when honorCipherOrder is off). */
+function chooseSuite13(cfg: ServerHandshakeConfig, suites: readonly Tls13Suite[], offered: readonly number[]): Tls13Suite {
+  const order = cfg.honorCipherOrder
+    ? suites.filter((s) => offered.includes(s.id))
+    : offered.map((id) => suites.find((s) => s.id === id)).filter((s): s is Tls13Suite => !!s);
+  const s = order[0];
+  if (!s) throw new TlsError('protocol_no_shared_cipher', 'no TLS 1.3 cipher suite in common with the client');
+  return s;
+}
+
+/**
+ * The group: our most preferred group the client sent a share for, so no round trip is spent; else our most
+ * preferred group it supports (a HelloRetryRequest asks for a share); else no group in common.
+ */
+function chooseGroup13(cfg: ServerHandshakeConfig, o: Offer13): { group: number; share?: X13.KeyShareEntry } {
+  const usable = cfg.groups.filter((g) => o.groups.includes(g) && groupById(g) !== undefined);
+  for (const g of usable) {
+    const share = o.shares.find((s) => s.group === g);
+    if (share) return { group: g, share };
+  }
+  if (!usable.length) throw new TlsError('protocol_no_shared_group', 'no key exchange group in common with the client');
+  return { group: usable[0]! };
+}
+
+/** The identity and its CertificateVerify scheme: the first identity that can sign a scheme the client accepts. */
+function chooseIdentity13(cfg: ServerHandshakeConfig, identities: readonly Identity[], o: Offer13) {
+  for (const identity of identities) {
+    try {
+      return { identity, scheme: chooseOwnScheme13(o.sigAlgs, cfg.signatureSchemes, identity.key) };
+    } catch {
+      continue;
+    }
+  }
+  throw new TlsError('protocol_no_shared_sigalg', 'no certificate of ours can sign a TLS 1.3 signature scheme the client accepts');
+}
+
+const th = (io: HandshakeIO, suite: Tls13Suite) => digest(suite.hash, io.transcript.bytes());
+
+export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshakeConfig, plan: Tls13Plan): Promise<HandshakeResult> {
+  io.enableTls13();
+  io.setRecordVersion(TLS12); // legacy_record_version, RFC 8446 §5.1
+  let { ch } = plan;
+  const { offer } = plan;
+  let o = readOffer13(ch, offer);
+  const suite = chooseSuite13(cfg, plan.suites, ch.cipherSuites);
+  const { identity, scheme } = chooseIdentity13(cfg, plan.identities, o);
+  let { group, share: clientShare } = chooseGroup13(cfg, o);
+  // Middlebox compatibility (Appendix D.4): a client that sent a session id gets one ChangeCipherSpec from us.
+  const compat = ch.sessionId.length > 0;
+  let sentCcs = false;
+
+  // ---- HelloRetryRequest, when the client sent no share for the group we take.
+  if (!clientShare) {
+    if (o.cookie) throw new TlsError('protocol_illegal_parameter', 'a first ClientHello carries a cookie');
+    const ch1Hash = th(io, suite);
+    io.transcript.replaceWithMessageHash(ch1Hash);
+    const hrrExts: Extension[] = [
+      { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
+      { type: ET13.key_share, data: X13.encodeKeyShareHrr(group) },
+      { type: ET13.cookie, data: X13.encodeCookie(makeCookie(suite.id, group, ch1Hash)) },
+    ];
+    await io.send(HT.server_hello, M.encodeServerHello(M13.helloRetryRequest(ch.sessionId, suite.id, hrrExts)));
+    if (compat) {
+      await io.sendChangeCipherSpec(nullProtection());
+      sentCcs = true;
+    }
+
+    // ---- ClientHello2: the same offer with one share, for the group asked for, and our cookie.
+    const ch2 = M.decodeClientHello((await io.expect(HT.client_hello)).body);
+    const sv = findExtension(ch2.extensions, ET13.supported_versions);
+    if (!sv || !X13.decodeSupportedVersionsClient(sv.data).includes(TLS13)) {
+      throw new TlsError('protocol_illegal_parameter', 'the second ClientHello no longer offers TLS 1.3');
+    }
+    if (!equalBytes(ch2.sessionId, ch.sessionId) || !ch2.cipherSuites.includes(suite.id)) {
+      throw new TlsError('protocol_illegal_parameter', 'the second ClientHello changed its session id or dropped the suite');
+    }
+    if (findExtension(ch2.extensions, ET13.early_data)) throw new TlsError('protocol_illegal_parameter', 'early_data after a HelloRetryRequest');
+    o = readOffer13(ch2, { ...offer, groups: ch2Groups(ch2) });
+    if (!o.cookie) throw missing('cookie');
+    if (!equalBytes(openCookie(o.cookie, suite.id, group), ch1Hash)) {
+      throw new TlsError('protocol_illegal_parameter', 'the cookie is from another handshake');
+    }
+    if (o.shares.length !== 1 || o.shares[0]!.group !== group) {
+      throw new TlsError('protocol_illegal_parameter', `the second ClientHello must carry exactly one key share, for group ${group}`);
+    }
+    clientShare = o.shares[0]!;
+    ch = ch2;
+  }
+
+  // ---- ServerHello
+  const groupName = groupById(group) as GroupName;
+  const ours: GroupShare = await keyShare13(io.provider, groupName, io.random);
+  const shared = await ours.agree(clientShare.keyExchange);
+  await io.send(
+    HT.server_hello,
+    M.encodeServerHello({
+      version: 0x0303,
+      random: io.random(32),
+      sessionId: ch.sessionId,
+      cipherSuite: suite.id,
+      compressionMethod: 0,
+      extensions: [
+        { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
+        { type: ET13.key_share, data: X13.encodeKeyShareServer({ group, keyExchange: ours.pub }) },
+      ],
+    }),
+  );
+  const ks = await KeySchedule13.start(io.provider, suite.hash);
+  const hs = await ks.handshake(shared, th(io, suite));
+  shared.fill(0);
+  const hsWrite = await protection(io.provider, suite, hs.server);
+  if (compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
+  else await io.setWriteProtection(hsWrite);
+  io.setReadProtection(await protection(io.provider, suite, hs.client));
+  cfg.keyLog?.(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.server)}`);
+  cfg.keyLog?.(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.client)}`);
+
+  // ---- {EncryptedExtensions}
+  const ee: Extension[] = [];
+  if (offer.serverName !== undefined) ee.push({ type: ET.server_name, data: X.encodeEmptyExtension() });
+  if (plan.alpnProtocol !== undefined) ee.push({ type: ET.application_layer_protocol_negotiation, data: X.encodeAlpnSelected(plan.alpnProtocol) });
+  ee.push({ type: ET.supported_groups, data: X.encodeSupportedGroups(cfg.groups) });
+  await io.send(HT13.encrypted_extensions, M13.encodeEncryptedExtensions({ extensions: ee }));
+
+  // ---- {CertificateRequest*}
+  if (cfg.clientAuth !== 'none') {
+    const cr: Extension[] = [{ type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms(schemesForCertificateVerify13(cfg.signatureSchemes)) }];
+    if (cfg.clientCaNames.length) cr.push({ type: ET13.certificate_authorities, data: X13.encodeCertificateAuthorities(cfg.clientCaNames) });
+    await io.send(HT.certificate_request, M13.encodeCertificateRequest13({ context: new Uint8Array(0), extensions: cr }));
+  }
+
+  // ---- {Certificate}: the OCSP staple rides in the leaf's entry (§4.4.2.1).
+  const staple = offer.statusRequest ? cfg.ocspResponseFor?.(identity) : undefined;
+  const entries: M13.CertificateEntry[] = identity.chain.map((certData, i) => ({
+    certData,
+    extensions: i === 0 && staple ? [{ type: ET.status_request, data: M.encodeCertificateStatus({ statusType: 1, ocspResponse: staple }) }] : [],
+  }));
+  await io.send(HT.certificate, M13.encodeCertificate13({ context: new Uint8Array(0), entries }));
+
+  // ---- {CertificateVerify}
+  const signed = M13.certificateVerifyContent('server', th(io, suite));
+  const signature = await signData(io.provider, scheme.alg, identity.key, signed, io.random);
+  await io.send(HT.certificate_verify, M13.encodeCertificateVerify13({ scheme: scheme.id, signature }));
+
+  // ---- {Finished}
+  await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.server, th(io, suite)) }));
+  const ap = await ks.application(th(io, suite));
+  await io.setWriteProtection(await protection(io.provider, suite, ap.server));
+  cfg.keyLog?.(`SERVER_TRAFFIC_SECRET_0 ${toHex(plan.ch.random)} ${toHex(ap.server)}`);
+  cfg.keyLog?.(`CLIENT_TRAFFIC_SECRET_0 ${toHex(plan.ch.random)} ${toHex(ap.client)}`);
+  cfg.keyLog?.(`EXPORTER_SECRET ${toHex(plan.ch.random)} ${toHex(ap.exporter)}`);
+
+  // ---- {Certificate*} {CertificateVerify*} from the client
+  let peerChain: Uint8Array[] = [];
+  let verification: Verification = { ok: false, code: 'not_verified', message: 'no client certificate was requested' };
+  if (cfg.clientAuth !== 'none') {
+    const cert = M13.decodeCertificate13((await io.expect(HT.certificate)).body);
+    if (cert.context.length !== 0) throw new TlsError('protocol_illegal_parameter', 'the client Certificate has a context; the CertificateRequest had none');
+    for (const e of cert.entries) {
+      for (const x of e.extensions) {
+        // §4.4.2: only extensions we asked for may appear; we asked for none in CertificateRequest.
+        throw new TlsError('protocol_unsupported_extension', `the client certificate entry carries extension ${x.type}, which was not requested`);
+      }
+    }
+    peerChain = cert.entries.map((e) => e.certData);
+    if (!peerChain.length) {
+      if (cfg.clientAuth === 'required') {
+        throw new CertificateError('cert_no_certificate', 'the client sent no certificate, and one is required', { alert: 116 });
+      }
+      verification = { ok: false, code: 'not_verified', message: 'the client sent no certificate' };
+    } else {
+      verification = await cfg.verifyClient(peerChain);
+      const clientKey = clientPublicKey(peerChain[0]!);
+      const toCert = th(io, suite);
+      const cv = M13.decodeCertificateVerify13((await io.expect(HT.certificate_verify)).body);
+      const alg = peerSigAlg13(cv.scheme, schemesForCertificateVerify13(cfg.signatureSchemes), clientKey);
+      if (!(await verifyData(io.provider, alg, clientKey, M13.certificateVerifyContent('client', toCert), cv.signature))) {
+        throw new TlsError('crypto_bad_signature', 'the client CertificateVerify signature does not verify with its certificate key');
+      }
+    }
+  }
+
+  // ---- {Finished} from the client
+  const beforeFinished = th(io, suite);
+  const fin = M13.decodeFinished13((await io.expect(HT.finished)).body, hashLen(suite.hash));
+  if (!(await checkFinished13(io.provider, suite.hash, hs.client, beforeFinished, fin.verifyData))) {
+    throw new TlsError('crypto_bad_finished', 'the client Finished does not match the handshake (tampering, or a different key)');
+  }
+  io.setReadProtection(await protection(io.provider, suite, ap.client));
+
+  // ---- After the handshake: KeyUpdate both ways.
+  installPostHandshake(io, suite, { ours: ap.server, peer: ap.client });
+
+  return {
+    version: TLS13,
+    suite,
+    ...(plan.alpnProtocol !== undefined ? { alpnProtocol: plan.alpnProtocol } : {}),
+    resumed: false,
+    peerChain,
+    verification,
+    ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
+    group: groupName,
+    exporterSecret: ap.exporter,
+  };
+}
+
+function ch2Groups(ch: M.ClientHello): number[] | null {
+  const g = findExtension(ch.extensions, ET.supported_groups);
+  return g ? X.decodeSupportedGroups(g.data) : null;
+}
+
+/** The schemes of ours that TLS 1.3 allows in CertificateVerify (no PKCS#1 v1.5, no SHA-1). */
+export function schemesForCertificateVerify13(ours: readonly number[]): number[] {
+  return ours.filter((id) => (id & 0xff) !== 0x01 && id !== 0x0203 && id !== 0x0201);
+}
+
+/** The client leaf's key. */
+function clientPublicKey(leafDer: Uint8Array): PublicKey {
+  try {
+    return parseSpki(parseCertificate(leafDer).spkiDer);
+  } catch (e) {
+    if (e instanceof TlsError) throw new CertificateError('cert_unsupported_key', `the client certificate key is not usable: ${e.message}`);
+    throw e;
+  }
+}
+
+async function protection(provider: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): Promise<Protection> {
+  const { key, iv } = await trafficKey(provider, suite.hash, secret, suite.keyLen);
+  return recordProtection13(provider, suite.cipher, key, iv);
+}
+
+/**
+ * Post-handshake messages (§4.6) a server accepts: KeyUpdate, both ways. NewSessionTicket and CertificateRequest
+ * come only from servers, so from a client they are unexpected_message. Our own key updates (asked for by the
+ * application or due at the record limit) share one chain with the answers, so two never interleave.
+ */
+function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { ours: Uint8Array; peer: Uint8Array }): void {
+  let chain: Promise<void> = Promise.resolve();
+  const serial = (fn: () => Promise<void>): Promise<void> => {
+    const p = chain.then(fn);
+    chain = p.catch(() => {});
+    return p;
+  };
+  const updateWrite = async (requestPeer: boolean) => {
+    await io.send(HT13.key_update, M13.encodeKeyUpdate({ requestUpdate: requestPeer }));
+    secrets.ours = await nextTrafficSecret(io.provider, suite.hash, secrets.ours);
+    await io.setWriteProtection(await protection(io.provider, suite, secrets.ours));
+  };
+  io.setKeyUpdater((requestPeer) => serial(() => updateWrite(requestPeer)));
+  io.setPostHandshake(async (m: HandshakeMessage) => {
+    if (m.type !== HT13.key_update) {
+      throw new TlsError('protocol_unexpected_message', `handshake message ${m.type} from a client after the TLS 1.3 handshake`);
+    }
+    const ku = M13.decodeKeyUpdate(m.body);
+    secrets.peer = await nextTrafficSecret(io.provider, suite.hash, secrets.peer);
+    io.setReadProtection(await protection(io.provider, suite, secrets.peer));
+    // §4.6.3: answer update_requested with our own update, not requesting one back.
+    if (ku.requestUpdate) await serial(() => updateWrite(false));
+  });
+}
