@@ -147,7 +147,12 @@ describe('reports', () => {
     const base = buildMatrix({ peers: ['openssl'], roles: ['server'], clientAuth: false, resumption: false });
     expect(base.filter((c) => c.version === 'TLSv1.2')).toHaveLength(27);
     expect(base.filter((c) => c.version === 'TLSv1')).toHaveLength(8);
-    expect(base.every((c) => c.keyType === c.suite.auth)).toBe(true);
+    expect(base.filter((c) => c.version !== 'TLSv1.3').every((c) => c.suite.protocol === 'tls12' && c.keyType === c.suite.auth)).toBe(true);
+    // TLS 1.3: the three suites, each with an RSA and an ECDSA leaf.
+    expect(base.filter((c) => c.version === 'TLSv1.3').map((c) => `${c.suite.name}/${c.keyType}${c.hrr ? '/hrr' : ''}`).sort()).toEqual([
+      'TLS_AES_128_GCM_SHA256/ECDSA', 'TLS_AES_128_GCM_SHA256/ECDSA/hrr', 'TLS_AES_128_GCM_SHA256/RSA', 'TLS_AES_128_GCM_SHA256/RSA/hrr',
+      'TLS_AES_256_GCM_SHA384/ECDSA', 'TLS_AES_256_GCM_SHA384/RSA', 'TLS_CHACHA20_POLY1305_SHA256/ECDSA', 'TLS_CHACHA20_POLY1305_SHA256/RSA',
+    ]);
     expect(buildMatrix({ peers: ['openssl'], roles: ['server'] }).filter((c) => c.clientAuth).length).toBeGreaterThan(0);
     expect(buildMatrix({ peers: ['openssl'], resumption: false }).some((c) => c.resumption)).toBe(false);
     const resumed = buildMatrix({ peers: ['openssl'] }).filter((c) => c.resumption);

@@ -57,7 +57,14 @@ function checkNegotiated(conn: TlsConnection, cell: Cell): void {
   if (conn.version !== cell.version || conn.cipherSuite !== cell.suite.name) {
     throw new CellFailure('conformance_negotiated_other', `negotiated ${conn.version} ${conn.cipherSuite}, expected ${cell.version} ${cell.suite.name}`);
   }
+  // A HelloRetryRequest cell ends on the only group the server takes.
+  if (cell.hrr && conn.group !== HRR_GROUP) {
+    throw new CellFailure('conformance_negotiated_other', `negotiated group ${conn.group ?? 'none'}, expected ${HRR_GROUP} after a HelloRetryRequest`);
+  }
 }
+
+/** The one group a server takes in HelloRetryRequest cells; the client's first key share is for another. */
+const HRR_GROUP = 'secp384r1';
 
 function openSocket(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -200,6 +207,7 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
     minVersion: cell.version,
     maxVersion: cell.version,
     cipherSuites: [cell.suite.name],
+    ...(cell.hrr ? { groups: [HRR_GROUP] as const } : {}),
     ...(cell.clientAuth ? { requestCert: 'required' as const, ca: pki.ca } : {}),
     // Leave the client exactly one way to resume, so a pass proves that one.
     ...(resume ? (resumeBy(cell) === 'ticket' ? { sessionCacheSize: 0 } : { sessionTickets: false }) : {}),

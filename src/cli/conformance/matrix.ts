@@ -2,12 +2,12 @@
  * The matrix: peer × role × version × suite, the leaf key type following the suite (ECDSA for ECDHE_ECDSA,
  * RSA otherwise), plus client authentication and session resumption on a subset of suites.
  */
-import { CIPHER_SUITES, suiteAllowedIn, tls12SuiteByName, versionFromName, type Tls12Suite, type TlsVersion } from '../../crypto/suites.js';
+import { ALL_CIPHER_SUITES, suiteAllowedIn, suiteByName, versionFromName, type CipherSuite, type TlsVersion } from '../../crypto/suites.js';
 import { DRIVERS } from './peers/index.js';
 import type { Cell, PeerName, PeerRole } from './types.js';
 import { PEER_NAMES } from './types.js';
 
-export const VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2'];
+export const VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 /**
  * Client authentication runs on one suite per key-exchange family that each version allows: ECDHE with either
@@ -19,7 +19,12 @@ export const CLIENT_AUTH_SUITES: readonly string[] = [
   'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
   'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
   'TLS_RSA_WITH_AES_128_CBC_SHA',
+  // TLS 1.3: authentication is apart from the suite; both leaf types sign CertificateVerify on this one.
+  'TLS_AES_128_GCM_SHA256',
 ];
+
+/** TLS 1.3 HelloRetryRequest cells run on this suite, with both leaf types (see Cell.hrr). */
+export const HRR_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
 
 /** Resumption runs on these (one per key exchange and leaf type), in every version that allows them. */
 export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'];
@@ -29,14 +34,14 @@ export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128
  * by RFC 5077 ticket on the ECDHE ones (session cache off), so each mechanism is the only one that can succeed.
  */
 export function resumeBy(cell: Pick<Cell, 'suite'>): 'id' | 'ticket' {
-  return cell.suite.kx === 'RSA' ? 'id' : 'ticket';
+  return cell.suite.protocol === 'tls12' && cell.suite.kx === 'RSA' ? 'id' : 'ticket';
 }
 
 export interface MatrixFilter {
   peers?: PeerName[];
   roles?: PeerRole[];
   versions?: TlsVersion[];
-  suites?: Tls12Suite[];
+  suites?: CipherSuite[];
   /** Add the client-authentication cells (default true). */
   clientAuth?: boolean;
   /**
@@ -53,12 +58,16 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
     for (const peerRole of f.roles ?? (['server', 'client'] as const)) {
       if (!(peerRole === 'server' ? driver.server : driver.client)) continue;
       for (const version of f.versions ?? VERSIONS) {
-        for (const suite of f.suites ?? CIPHER_SUITES) {
+        for (const suite of f.suites ?? ALL_CIPHER_SUITES) {
           if (!suiteAllowedIn(suite, versionFromName(version)!)) continue;
-          const base: Cell = { peer, peerRole, version, suite, keyType: suite.auth, clientAuth: false, resumption: false };
-          cells.push(base);
-          if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) cells.push({ ...base, clientAuth: true });
-          if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
+          // A 1.2 suite names its leaf type; a 1.3 suite runs with each.
+          for (const keyType of suite.protocol === 'tls12' ? [suite.auth] : (['RSA', 'ECDSA'] as const)) {
+            const base: Cell = { peer, peerRole, version, suite, keyType, clientAuth: false, resumption: false };
+            cells.push(base);
+            if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) cells.push({ ...base, clientAuth: true });
+            if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
+            if (HRR_SUITES.includes(suite.name)) cells.push({ ...base, hrr: true });
+          }
         }
       }
     }
@@ -67,19 +76,19 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
 }
 
 /** The identity of a cell in expectation files: peer/role/version/suite/keyType[/clientAuth][/resumption]. */
-export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption'> & { suite: { name: string } | string }): string {
+export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption' | 'hrr'> & { suite: { name: string } | string }): string {
   const suite = typeof c.suite === 'string' ? c.suite : c.suite.name;
-  return [c.peer, c.peerRole, c.version, suite, c.keyType, ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : [])].join('/');
+  return [c.peer, c.peerRole, c.version, suite, c.keyType, ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : []), ...(c.hrr ? ['hrr'] : [])].join('/');
 }
 
 /** Parse --suite values: IANA names (TLS_ prefix optional), OpenSSL names, or substrings like CHACHA20 or DHE_RSA. */
-export function parseSuites(list: string[]): Tls12Suite[] {
-  const out = new Set<Tls12Suite>();
+export function parseSuites(list: string[]): CipherSuite[] {
+  const out = new Set<CipherSuite>();
   for (const item of list) {
-    const exact = tls12SuiteByName(item);
-    const matches = exact ? [exact] : CIPHER_SUITES.filter((s) => s.name.includes(item.toUpperCase()));
+    const exact = suiteByName(item);
+    const matches = exact ? [exact] : ALL_CIPHER_SUITES.filter((s) => s.name.includes(item.toUpperCase()));
     if (matches.length === 0) throw new Error(`--suite ${item}: no such suite`);
     for (const s of matches) out.add(s);
   }
-  return CIPHER_SUITES.filter((s) => out.has(s));
+  return ALL_CIPHER_SUITES.filter((s) => out.has(s));
 }

@@ -2,7 +2,7 @@
  * Reports: the result table, the summary line, the JSON report of ../shared/CONTRACT.md, and the comparison
  * with the committed expectations (conformance/expected.json).
  */
-import { CIPHER_SUITES, suiteAllowedIn, versionFromName } from '../../crypto/suites.js';
+import { ALL_CIPHER_SUITES, suiteAllowedIn, versionFromName } from '../../crypto/suites.js';
 import { cellKey, VERSIONS } from './matrix.js';
 import type { CellResult, JsonCell, Outcome } from './types.js';
 
@@ -18,6 +18,7 @@ export function toJson(results: readonly CellResult[]): { cells: JsonCell[] } {
       keyType: r.cell.keyType,
       clientAuth: r.cell.clientAuth,
       resumption: r.cell.resumption,
+      ...(r.cell.hrr ? { hrr: true } : {}),
       result: r.result,
       ...(r.code ? { code: r.code } : {}),
     })),
@@ -42,28 +43,32 @@ export function table(results: readonly CellResult[]): string {
     if (!columns.some((c) => c.peer === r.cell.peer && c.role === r.cell.peerRole)) columns.push({ peer: r.cell.peer, role: r.cell.peerRole });
   }
   const variants = [
-    { clientAuth: false, resumption: false, tag: '' },
-    { clientAuth: true, resumption: false, tag: ' +auth' },
-    { clientAuth: false, resumption: true, tag: ' +resume' },
+    { clientAuth: false, resumption: false, hrr: false, tag: '' },
+    { clientAuth: true, resumption: false, hrr: false, tag: ' +auth' },
+    { clientAuth: false, resumption: true, hrr: false, tag: ' +resume' },
+    { clientAuth: false, resumption: false, hrr: true, tag: ' +hrr' },
   ];
   const rows: string[][] = [];
-  for (const suite of CIPHER_SUITES) {
-    for (const v of variants) {
-      const marks = columns.map((c) =>
-        VERSIONS.map((version) => {
-          if (!suiteAllowedIn(suite, versionFromName(version)!)) return ' ';
-          const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType: suite.auth, clientAuth: v.clientAuth, resumption: v.resumption }));
-          return r ? MARK[r.result] : ' ';
-        }).join(''),
-      );
-      if (marks.every((m) => m.trim() === '')) continue;
-      rows.push([`${suite.name.replace(/^TLS_/, '')}${v.tag}`, suite.auth === 'ECDSA' ? 'E' : 'R', ...marks]);
+  for (const suite of ALL_CIPHER_SUITES) {
+    // A 1.2 suite names its leaf type; a 1.3 suite has a row per leaf type.
+    for (const keyType of suite.protocol === 'tls12' ? [suite.auth] : (['RSA', 'ECDSA'] as const)) {
+      for (const v of variants) {
+        const marks = columns.map((c) =>
+          VERSIONS.map((version) => {
+            if (!suiteAllowedIn(suite, versionFromName(version)!)) return ' ';
+            const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType, clientAuth: v.clientAuth, resumption: v.resumption, hrr: v.hrr }));
+            return r ? MARK[r.result] : ' ';
+          }).join(''),
+        );
+        if (marks.every((m) => m.trim() === '')) continue;
+        rows.push([`${suite.name.replace(/^TLS_/, '')}${v.tag}`, keyType === 'ECDSA' ? 'E' : 'R', ...marks]);
+      }
     }
   }
   const header = ['suite', 'key', ...columns.map((c) => `${c.peer}:${c.role === 'server' ? 's' : 'c'}`)];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const legend = 'marks per column: TLSv1 TLSv1.1 TLSv1.2; ✓ pass, ✗ fail, · not offered by the peer; key: R RSA leaf, E ECDSA leaf; peer:s = peer is the server, peer:c = peer is the client';
+  const legend = 'marks per column: TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; ✓ pass, ✗ fail, · not offered by the peer; key: R RSA leaf, E ECDSA leaf; peer:s = peer is the server, peer:c = peer is the client';
   return [legend, '', line(header), ...rows.map(line)].join('\n');
 }
 

@@ -1,5 +1,5 @@
 /** The shapes shared by the conformance harness: a cell of the matrix, its outcome, and a peer driver. */
-import type { Tls12Suite, TlsVersion } from '../../crypto/suites.js';
+import type { CipherSuite, TlsVersion } from '../../crypto/suites.js';
 
 export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node';
 export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node'];
@@ -13,10 +13,15 @@ export interface Cell {
   peer: PeerName;
   peerRole: PeerRole;
   version: TlsVersion;
-  suite: Tls12Suite;
+  suite: CipherSuite;
   keyType: KeyType;
   clientAuth: boolean;
   resumption: boolean;
+  /**
+   * TLS 1.3: the server takes only secp384r1 while the client sends its first share for another group, so the
+   * handshake goes through a HelloRetryRequest (RFC 8446 §4.1.4).
+   */
+  hrr?: boolean;
 }
 
 export interface CellResult {
@@ -38,6 +43,7 @@ export interface JsonCell {
   keyType: KeyType;
   clientAuth?: boolean;
   resumption?: boolean;
+  hrr?: boolean;
   result: Outcome;
   code?: string;
 }

@@ -22,6 +22,7 @@ const MAC = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384' } as const;
 /** Botan's TLS policy text format (key=value lines); see Botan's Text_Policy. */
 export function botanPolicy(cell: Cell): string {
   const s = cell.suite;
+  if (s.protocol !== 'tls12') throw new Error('Botan 2 has no TLS 1.3');
   const kx = s.kx === 'ECDHE' ? 'ECDH' : s.kx === 'DHE' ? 'DH' : 'RSA';
   // Static RSA suites authenticate implicitly; the certificate's own signature method stays allowed so a client
   // still sends signature_algorithms (OpenSSL refuses a TLS 1.2 hello without one it can use).
@@ -41,7 +42,11 @@ export function botanPolicy(cell: Cell): string {
 }
 
 const noClientCerts = (cell: Cell): string | null =>
-  cell.clientAuth ? 'botan tls_server/tls_client (2.19 CLI) have no client-certificate options' : null;
+  cell.version === 'TLSv1.3'
+    ? 'Botan 2 has no TLS 1.3 (it came in Botan 3)'
+    : cell.clientAuth
+      ? 'botan tls_server/tls_client (2.19 CLI) have no client-certificate options'
+      : null;
 
 function policyFile(cell: Cell, work: WorkDir): string {
   return work.file('botan-policy.txt', botanPolicy(cell));

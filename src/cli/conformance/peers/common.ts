@@ -85,7 +85,18 @@ export function serverOf(p: Proc, port: number, app: PeerServer['app'], path?: s
 
 /** TLS 1.0 and 1.1 need security level 0 in OpenSSL 3 (SHA-1 and MD5+SHA-1 signatures). */
 export function opensslCipherString(cell: Cell): string {
-  return cell.version === 'TLSv1.2' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`;
+  return cell.version === 'TLSv1.2' || cell.version === 'TLSv1.3' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`;
+}
+
+/**
+ * s_server / s_client arguments pinning the cell's suite: -cipher for TLS 1.0–1.2, -ciphersuites for 1.3 (OpenSSL
+ * keeps the two lists apart); in HelloRetryRequest cells the server takes only secp384r1 and the client sends its
+ * first share for X25519.
+ */
+export function opensslSuiteArgs(cell: Cell, side: 'server' | 'client'): string[] {
+  const suite = cell.suite.protocol === 'tls13' ? ['-ciphersuites', cell.suite.openssl] : ['-cipher', opensslCipherString(cell)];
+  const groups = cell.hrr ? ['-groups', side === 'server' ? 'secp384r1' : 'X25519:secp384r1'] : [];
+  return [...suite, ...groups];
 }
 
 export const OPENSSL_VERSION_FLAG = { TLSv1: '-tls1', 'TLSv1.1': '-tls1_1', 'TLSv1.2': '-tls1_2', 'TLSv1.3': '-tls1_3' } as const;

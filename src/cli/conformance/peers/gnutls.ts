@@ -3,12 +3,12 @@
  * allows exactly one version, cipher, MAC and key exchange, which together name one suite.
  */
 import type { Cell, PeerDriver } from '../types.js';
-import type { Tls12Suite } from '../../../crypto/suites.js';
+import type { CipherSuite, Tls12Suite } from '../../../crypto/suites.js';
 import { commandExists, firstLine, HOST } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
 import { processClient, serverOnFreePort } from './common.js';
 
-const CIPHER: Record<Tls12Suite['cipher'], string> = {
+const CIPHER: Record<CipherSuite['cipher'], string> = {
   AES_128_GCM: 'AES-128-GCM',
   AES_256_GCM: 'AES-256-GCM',
   CHACHA20_POLY1305: 'CHACHA20-POLY1305',
@@ -23,8 +23,18 @@ function kx(s: Tls12Suite): string {
   return s.kx === 'DHE' ? 'DHE-RSA' : `ECDHE-${s.auth}`;
 }
 
-export function gnutlsPriority(cell: Cell): string {
+/** TLS 1.3 groups: the HelloRetryRequest cells pin the server to secp384r1 and let the client start elsewhere. */
+function groups13(cell: Cell, side: 'server' | 'client'): string[] {
+  if (!cell.hrr) return [];
+  return side === 'server' ? ['-GROUP-ALL', '+GROUP-SECP384R1'] : ['-GROUP-ALL', '+GROUP-X25519', '+GROUP-SECP384R1'];
+}
+
+export function gnutlsPriority(cell: Cell, side: 'server' | 'client' = 'server'): string {
   const s = cell.suite;
+  if (s.protocol === 'tls13') {
+    // A 1.3 suite is its AEAD and hash; key exchange and signatures are negotiated apart.
+    return ['NORMAL', '-VERS-ALL', '+VERS-TLS1.3', '-CIPHER-ALL', `+${CIPHER[s.cipher]}`, '-MAC-ALL', '+AEAD', ...groups13(cell, side)].join(':');
+  }
   return [
     'NORMAL', '-VERS-ALL', `+${VERSION[cell.version]}`, '-CIPHER-ALL', `+${CIPHER[s.cipher]}`,
     '-MAC-ALL', `+${s.mac ? MAC[s.mac] : 'AEAD'}`, '-KX-ALL', `+${kx(s)}`,
@@ -73,7 +83,7 @@ function clientArgs(cell: Cell, port: number): string[] {
   const pki = loadPki();
   const id = pki.client[cell.keyType];
   return [
-    HOST, '-p', String(port), '--priority', gnutlsPriority(cell), '--x509cafile', pki.caPath,
+    HOST, '-p', String(port), '--priority', gnutlsPriority(cell, 'client'), '--x509cafile', pki.caPath,
     '--sni-hostname', SERVER_NAME, '--verify-hostname', SERVER_NAME,
     ...(cell.clientAuth ? ['--x509certfile', id.chainPath, '--x509keyfile', id.keyPath] : []),
   ];

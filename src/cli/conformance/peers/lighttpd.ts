@@ -88,8 +88,14 @@ export const mbedtls = driver({
   },
   // mbedTLS names suites like IANA with dashes: TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256.
   suiteName: (cell) => cell.suite.name.replace(/_/g, '-'),
-  unsupported: () => null,
+  unsupported: (cell) => (cell.version === 'TLSv1.3' ? 'mbedTLS 2.28 has no TLS 1.3 server (it came in 3.x)' : null),
 });
+
+const WOLFSSL_TLS13: Record<string, string> = {
+  TLS_AES_128_GCM_SHA256: 'TLS13-AES128-GCM-SHA256',
+  TLS_AES_256_GCM_SHA384: 'TLS13-AES256-GCM-SHA384',
+  TLS_CHACHA20_POLY1305_SHA256: 'TLS13-CHACHA20-POLY1305-SHA256',
+};
 
 export const wolfssl = driver({
   name: 'wolfssl',
@@ -98,13 +104,16 @@ export const wolfssl = driver({
   get library() {
     return `wolfSSL ${debVersion('libwolfssl35')}`;
   },
-  suiteName: (cell) => cell.suite.openssl,
+  // wolfSSL names its TLS 1.3 suites TLS13-AES128-GCM-SHA256 and so on, in the same cipher list.
+  suiteName: (cell) => (cell.suite.protocol === 'tls13' ? WOLFSSL_TLS13[cell.suite.name] ?? cell.suite.openssl : cell.suite.openssl),
   // Both gaps are wolfSSL's build defaults, kept by Debian: lighttpd refuses to start with either setting, and the
   // library's suite-name table has no static-RSA entries (AES128-SHA, AES128-GCM-SHA256, ...).
   unsupported: (cell) =>
-    cell.version === 'TLSv1'
+    cell.hrr
+      ? "lighttpd's mod_wolfssl cannot narrow wolfSSL's TLS 1.3 groups (its Groups setting was tried: the server still takes an X25519 share), so no HelloRetryRequest can be forced"
+      : cell.version === 'TLSv1'
       ? "Debian's wolfSSL is built without TLS 1.0 (wolfSSL's default); lighttpd rejects MinProtocol TLSv1.0"
-      : cell.suite.kx === 'RSA'
+      : cell.suite.protocol === 'tls12' && cell.suite.kx === 'RSA'
         ? "Debian's wolfSSL is built without static-RSA key exchange suites (WOLFSSL_STATIC_RSA unset, wolfSSL's default)"
         : null,
 });

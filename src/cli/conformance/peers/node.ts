@@ -8,12 +8,15 @@ import { HOST } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
 import { oneAfterOther, secondConnectionOutput } from './common.js';
 
-function options(cell: Cell) {
+function options(cell: Cell, side: 'server' | 'client') {
   return {
     minVersion: cell.version,
     maxVersion: cell.version,
-    // TLS 1.0/1.1 need security level 0 in OpenSSL 3 (SHA-1 and MD5+SHA-1 signatures).
-    ciphers: cell.version === 'TLSv1.2' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`,
+    // TLS 1.0/1.1 need security level 0 in OpenSSL 3 (SHA-1 and MD5+SHA-1 signatures). Node takes TLS 1.3 suites
+    // (TLS_ names) in the same list, and keeps its default 1.3 suites when none is named.
+    ciphers: cell.version === 'TLSv1.2' || cell.version === 'TLSv1.3' ? cell.suite.openssl : `${cell.suite.openssl}:@SECLEVEL=0`,
+    // HelloRetryRequest cells: the server takes only secp384r1, the client sends its first share for X25519.
+    ...(cell.hrr ? { ecdhCurve: side === 'server' ? 'secp384r1' : 'X25519:secp384r1' } : {}),
     ca: loadPki().ca,
   } satisfies tls.CommonConnectionOptions & tls.SecureContextOptions;
 }
@@ -29,7 +32,7 @@ export const node: PeerDriver = {
       let log = '';
       const server = tls.createServer(
         // dhparam 'auto': without it Node's server offers no DHE suite at all.
-        { ...options(cell), cert: id.chain, key: id.key, dhparam: 'auto', requestCert: cell.clientAuth, rejectUnauthorized: cell.clientAuth },
+        { ...options(cell, 'server'), cert: id.chain, key: id.key, dhparam: 'auto', requestCert: cell.clientAuth, rejectUnauthorized: cell.clientAuth },
         (sock) => {
         sock.on('data', (d: Buffer) => sock.write(d));
         sock.on('end', () => sock.end());
@@ -68,7 +71,7 @@ function nodeClient(cell: Cell, port: number, line: string, resume: { session?: 
   const id = pki.client[cell.keyType];
   let log = '';
   const sock = tls.connect({
-    ...options(cell),
+    ...options(cell, 'client'),
     host: HOST,
     port,
     servername: SERVER_NAME,

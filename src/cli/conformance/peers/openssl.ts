@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Cell, PeerDriver } from '../types.js';
 import { commandExists, firstLine, HOST, start } from '../proc.js';
 import { loadPki, SERVER_NAME } from '../pki.js';
-import { oneAfterOther, OPENSSL_VERSION_FLAG, opensslCipherString, processClient, secondConnectionOutput, serverOf } from './common.js';
+import { oneAfterOther, OPENSSL_VERSION_FLAG, opensslSuiteArgs, processClient, secondConnectionOutput, serverOf } from './common.js';
 
 const OPENSSL = process.env.OPENSSL ?? 'openssl';
 
@@ -22,7 +22,7 @@ export const openssl: PeerDriver = {
     async start(cell) {
       const pki = loadPki();
       // -accept HOST:0 binds an ephemeral port and prints "ACCEPT host:port" once listening.
-      const args = ['s_server', '-accept', `${HOST}:0`, '-www', OPENSSL_VERSION_FLAG[cell.version], '-cipher', opensslCipherString(cell), ...identityArgs(cell, 'server')];
+      const args = ['s_server', '-accept', `${HOST}:0`, '-www', OPENSSL_VERSION_FLAG[cell.version], ...opensslSuiteArgs(cell, 'server'), ...identityArgs(cell, 'server')];
       if (cell.clientAuth) args.push('-Verify', '3', '-CAfile', pki.caPath, '-verify_return_error');
       const p = start(OPENSSL, args);
       try {
@@ -59,7 +59,7 @@ export function opensslClientArgs(cell: Cell, port: number): string[] {
   return [
     's_client', '-connect', `${HOST}:${port}`, '-servername', SERVER_NAME, '-verify_hostname', SERVER_NAME,
     '-CAfile', pki.caPath, '-verify_return_error',
-    OPENSSL_VERSION_FLAG[cell.version], '-cipher', opensslCipherString(cell),
+    OPENSSL_VERSION_FLAG[cell.version], ...opensslSuiteArgs(cell, 'client'),
     ...(cell.clientAuth ? identityArgs(cell, 'client') : []),
   ];
 }
