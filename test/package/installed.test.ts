@@ -192,10 +192,11 @@ export function kind(e: TlsError): number {
 });
 
 describe('the Node API from the installed package', () => {
-  it('createServer outlives a refusing client; connect({ host, port }) and request(url) open their own TCP; fingerprint256 is Node\'s; checkServerIdentity refuses; ws to a closed port and a config error end cleanly', async () => {
+  it('createServer outlives a refusing client; connect({ host, port }) and request(url) open their own TCP; fingerprint256 and exportKeyingMaterial are Node\'s; checkServerIdentity refuses; ws to a closed port and a config error end cleanly', async () => {
     writeFileSync(
       path.join(app, 'node-api.mjs'),
       `import net from 'node:net';
+import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
@@ -260,6 +261,17 @@ out.socketClosed = await Promise.race([sockClosed, new Promise((r) => setTimeout
 
 for (let i = 0; i < 50 && out.clientErrors.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
 server.close();
+
+// exportKeyingMaterial (RFC 5705) equals what Node's TLS computes on the other end.
+const nodeServer = tls.createServer({ cert: readFileSync(chainPath), key: readFileSync(keyPath), maxVersion: 'TLSv1.2' });
+const nodeSide = new Promise((resolve) =>
+  nodeServer.once('secureConnection', (s) => resolve(s.exportKeyingMaterial(32, 'EXPORTER-puretls-test', Buffer.from('context')).toString('hex'))),
+);
+await new Promise((r) => nodeServer.listen(0, '127.0.0.1', r));
+const ekmConn = await connect({ host: 'localhost', port: nodeServer.address().port, ca });
+const ours = Buffer.from(await ekmConn.exportKeyingMaterial(32, 'EXPORTER-puretls-test', new TextEncoder().encode('context'))).toString('hex');
+out.ekmMatches = ours === (await nodeSide) && ours.length === 64;
+nodeServer.close();
 console.log(JSON.stringify(out));
 process.exit(0);
 `,
@@ -278,6 +290,7 @@ process.exit(0);
       wsClosedPort: 'io_transport',
       configError: 'config_invalid',
       socketClosed: true,
+      ekmMatches: true,
     });
   });
 });
