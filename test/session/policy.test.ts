@@ -111,6 +111,21 @@ describe('client: a session is offered only where its verification satisfies the
     const a = await done(await run(ctx, { ...trusted, minRsaBits: 1024 }));
     const b = await done(await run(ctx, { ...trusted, session: a.client.session! }));
     expect(b.client.resumed).toBe(false);
+    const dhe = { ...trusted, cipherSuites: ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'] };
+    const c = await done(await run(ctx, { ...dhe, minDhBits: 1024 }));
+    const d = await done(await run(ctx, { ...dhe, session: c.client.session! }));
+    expect(d.client.resumed).toBe(false);
+    // Equal floors: resumed.
+    const e = await done(await run(ctx, { ...dhe, session: d.client.session! }));
+    expect(e.client.resumed).toBe(true);
+  });
+
+  it('a connection that checks no name may resume a session that checked one (the stronger check covers it)', async () => {
+    const ctx = context();
+    const a = await done(await run(ctx, trusted));
+    expect(a.client.session?.checkedName).toBe('localhost');
+    const b = await done(await run(ctx, { ...trusted, checkHostname: false, session: a.client.session! }));
+    expect(b.client.resumed).toBe(true);
   });
 
   it('a session made with one client certificate is not offered by a connection with another (or none)', async () => {
@@ -131,6 +146,11 @@ describe('client: a session is offered only where its verification satisfies the
     const { verifyMode: _m, verification: _v, checkedName: _n, trustAnchors: _t, ...legacy } = a.client.session!;
     const b = await done(await run(ctx, { ...trusted, session: legacy }));
     expect(b.client.resumed).toBe(false);
+    // A session that says verify 'none' is not taken for verified, whatever else it claims.
+    const claims = await done(await run(ctx, { ...trusted, session: { ...a.client.session!, verifyMode: 'none' } }));
+    expect(claims.client.resumed).toBe(false);
+    const none = await done(await run(ctx, { ...trusted, verify: 'none', session: legacy }));
+    expect(none.client.resumed).toBe(true);
   });
 });
 
