@@ -111,7 +111,7 @@ describe('client: a session is offered only where its verification satisfies the
     const a = await done(await run(ctx, { ...trusted, minRsaBits: 1024 }));
     const b = await done(await run(ctx, { ...trusted, session: a.client.session! }));
     expect(b.client.resumed).toBe(false);
-    const dhe = { ...trusted, cipherSuites: ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'] };
+    const dhe: ClientOpts = { ...trusted, cipherSuites: ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'] };
     const c = await done(await run(ctx, { ...dhe, minDhBits: 1024 }));
     const d = await done(await run(ctx, { ...dhe, session: c.client.session! }));
     expect(d.client.resumed).toBe(false);
