@@ -351,14 +351,22 @@ export function schemesForCertificateVerify13(ours: readonly number[]): number[]
   return ours.filter((id) => (id & 0xff) !== 0x01 && id !== 0x0203 && id !== 0x0201);
 }
 
-/** The client leaf's key. */
+/** The client leaf's key, which must be allowed to sign (RFC 5280 §4.2.1.3 keyUsage, when present). */
 function clientPublicKey(leafDer: Uint8Array): PublicKey {
+  let key: PublicKey;
+  let keyUsage: Set<string> | undefined;
   try {
-    return parseSpki(parseCertificate(leafDer).spkiDer);
+    const leaf = parseCertificate(leafDer);
+    keyUsage = leaf.extensions.keyUsage;
+    key = parseSpki(leaf.spkiDer);
   } catch (e) {
     if (e instanceof TlsError) throw new CertificateError('cert_unsupported_key', `the client certificate key is not usable: ${e.message}`);
     throw e;
   }
+  if (keyUsage && !keyUsage.has('digitalSignature')) {
+    throw new CertificateError('cert_bad_key_usage', "the client certificate's keyUsage does not allow digitalSignature, which CertificateVerify needs");
+  }
+  return key;
 }
 
 async function protection(provider: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): Promise<Protection> {

@@ -81,4 +81,14 @@ describe('client certificate keyUsage (RFC 5280 §4.2.1.3)', () => {
     expect(ok(good.server).verification).toEqual({ ok: true });
     await exchange(ok(good.client), ok(good.server));
   });
+
+  it('the same in TLS 1.3', async () => {
+    const server = { ...rsaServer, requestCert: 'required' as const, ca: pki.ca, maxVersion: 'TLSv1.3' as const };
+    const bad = await handshake({ ...issue('no-digital-signature-13', 'keyAgreement'), maxVersion: 'TLSv1.3' }, server);
+    expect(errCode(bad.server)).toBe('cert_bad_key_usage');
+    const good = await handshake({ ...issue('digital-signature-13', 'digitalSignature'), maxVersion: 'TLSv1.3' }, server);
+    expect(ok(good.server).version).toBe('TLSv1.3');
+    expect(ok(good.server).verification).toEqual({ ok: true });
+    await exchange(ok(good.client), ok(good.server));
+  });
 });
