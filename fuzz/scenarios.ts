@@ -108,6 +108,19 @@ export function scenarios(pki: Pki): Scenario[] {
       server: serverConfig(pki, { ecdsa: true, requestCert: 'required', ca: pki.ca }),
     },
     {
+      name: 'tls13-x25519-aes128gcm',
+      weight: 4,
+      client: clientConfig(pki, { maxVersion: 'TLSv1.3', cipherSuites: ['TLS_AES_128_GCM_SHA256'] }),
+      server: serverConfig(pki, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }),
+    },
+    {
+      // A HelloRetryRequest (the client's first share is x25519, the server takes only secp384r1), client auth.
+      name: 'tls13-hrr-client-auth',
+      weight: 2,
+      client: clientConfig(pki, { maxVersion: 'TLSv1.3', groups: ['x25519', 'secp384r1'], withClientCert: true }),
+      server: serverConfig(pki, { ecdsa: true, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', groups: ['secp384r1'], requestCert: 'required', ca: pki.ca }),
+    },
+    {
       name: 'tls11-dhe-rsa-cbc',
       weight: 1,
       client: clientConfig(pki, { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', cipherSuites: ['TLS_DHE_RSA_WITH_AES_128_CBC_SHA'], groups: ['ffdhe2048'] }),

@@ -42,7 +42,6 @@ import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { equalBytes, toHex, concat } from '../bytes.js';
-import { defaultRandom } from '../crypto/random.js';
 import { TLS12, type Tls13Suite } from '../crypto/suites.js';
 import { Writer, Reader } from './codec.js';
 
@@ -57,24 +56,24 @@ export interface Tls13Plan {
 }
 
 /**
- * The key for HelloRetryRequest cookies: one per process. A cookie binds the suite, the group asked for and
- * Hash(ClientHello1), so a server that keeps no state between the two ClientHellos could rebuild the transcript
- * from it; here it also proves the second ClientHello answers the HelloRetryRequest we sent.
+ * HelloRetryRequest cookies bind the suite, the group asked for and Hash(ClientHello1) under an HMAC key drawn
+ * for the connection from its random source: a server keeping no state between the two ClientHellos could
+ * rebuild the transcript from the cookie alone (with a longer-lived key); here it also proves the second
+ * ClientHello answers the HelloRetryRequest of this connection, and a seeded source keeps runs reproducible.
  */
-const COOKIE_KEY = defaultRandom(32);
 const COOKIE_MAC = 32;
 
-function makeCookie(suite: number, group: number, ch1Hash: Uint8Array): Uint8Array {
+function makeCookie(key: Uint8Array, suite: number, group: number, ch1Hash: Uint8Array): Uint8Array {
   const body = new Writer().u16(suite).u16(group).vec(1, ch1Hash).finish();
-  return concat(body, hmac('sha256', COOKIE_KEY, body));
+  return concat(body, hmac('sha256', key, body));
 }
 
 /** The Hash(ClientHello1) inside a cookie we made for this suite and group, or an illegal_parameter. */
-function openCookie(cookie: Uint8Array, suite: number, group: number): Uint8Array {
+function openCookie(key: Uint8Array, cookie: Uint8Array, suite: number, group: number): Uint8Array {
   const bad = () => new TlsError('protocol_illegal_parameter', 'the second ClientHello carries a cookie we did not make');
   if (cookie.length <= COOKIE_MAC) throw bad();
   const body = cookie.subarray(0, cookie.length - COOKIE_MAC);
-  if (!equalBytes(hmac('sha256', COOKIE_KEY, body), cookie.subarray(cookie.length - COOKIE_MAC))) throw bad();
+  if (!equalBytes(hmac('sha256', key, body), cookie.subarray(cookie.length - COOKIE_MAC))) throw bad();
   const r = new Reader(body, 0, body.length, 'cookie');
   if (r.u16() !== suite || r.u16() !== group) throw bad();
   const h = r.vec(1);
@@ -190,11 +189,12 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   if (!clientShare) {
     if (o.cookie) throw new TlsError('protocol_illegal_parameter', 'a first ClientHello carries a cookie');
     const ch1Hash = th(io, suite);
+    const cookieKey = io.random(32);
     io.transcript.replaceWithMessageHash(ch1Hash);
     const hrrExts: Extension[] = [
       { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
       { type: ET13.key_share, data: X13.encodeKeyShareHrr(group) },
-      { type: ET13.cookie, data: X13.encodeCookie(makeCookie(suite.id, group, ch1Hash)) },
+      { type: ET13.cookie, data: X13.encodeCookie(makeCookie(cookieKey, suite.id, group, ch1Hash)) },
     ];
     await io.send(HT.server_hello, M.encodeServerHello(M13.helloRetryRequest(ch.sessionId, suite.id, hrrExts)));
     if (compat) {
@@ -214,7 +214,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     if (findExtension(ch2.extensions, ET13.early_data)) throw new TlsError('protocol_illegal_parameter', 'early_data after a HelloRetryRequest');
     o = readOffer13(ch2, { ...offer, groups: ch2Groups(ch2) });
     if (!o.cookie) throw missing('cookie');
-    if (!equalBytes(openCookie(o.cookie, suite.id, group), ch1Hash)) {
+    if (!equalBytes(openCookie(cookieKey, o.cookie, suite.id, group), ch1Hash)) {
       throw new TlsError('protocol_illegal_parameter', 'the cookie is from another handshake');
     }
     if (o.shares.length !== 1 || o.shares[0]!.group !== group) {
