@@ -36,6 +36,9 @@ export interface RelayOptions {
   log?: (line: string) => void;
 }
 
+/** Connections still sending their upgrade request (or being refused) kept beside the tunnels' own. */
+const MAX_PENDING = 32;
+
 /** The default origins: pages served from this machine. */
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$/;
 
@@ -123,13 +126,18 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   const stats: RelayStats = { connections: 0, active: 0, refused: 0, bytesUp: 0, bytesDown: 0 };
   const sockets = new Set<net.Socket>();
 
-  const server = http.createServer((_req, res) => {
+  // A client that never finishes its request head does not hold a socket for long (checked every second).
+  const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000 }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end('puretls relay: connect with a WebSocket to /<host>:<port>\n');
   });
-  // A client that never finishes its request head does not hold a socket for long.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
+  // Sockets from clients at once: the tunnels', and MAX_PENDING more still sending their request (or being refused).
+  // Beyond that new connections are dropped at once, so a flood of idle connections cannot take every descriptor.
+  server.maxConnections = maxTunnels + MAX_PENDING;
+  server.on('drop', (d?: { remoteAddress?: string }) => {
+    stats.refused++;
+    log(`refused ${d?.remoteAddress ?? 'a client'}: ${server.maxConnections} connections open`);
+  });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
   let upgrading = 0;
 

@@ -40,7 +40,8 @@ function open(url: string, origin?: string): Promise<{ status: number; ws?: WebS
     const ws = new WebSocket(url, origin !== undefined ? { origin } : {});
     ws.on('unexpected-response', (_q, res) => resolve({ status: res.statusCode! }));
     ws.on('open', () => resolve({ status: 101, ws }));
-    ws.on('error', () => {});
+    // A connection dropped before any answer (see the connection cap) is 0.
+    ws.on('error', () => resolve({ status: 0 }));
   });
 }
 
@@ -153,6 +154,32 @@ describe('relay: limits', () => {
     expect(code).toBe(1011);
     expect(lines.some((l) => /did not answer within 300 ms/.test(l))).toBe(true);
     expect(relay.stats().active).toBe(0);
+  });
+
+  it('drops connections beyond the tunnels and 32 pending ones (logged), so idle sockets cannot take every descriptor', async () => {
+    const { relay, target, lines } = await relayFor({ maxTunnels: 1 });
+    const idle: net.Socket[] = [];
+    cleanup.push(() => idle.forEach((s) => s.destroy()));
+    for (let i = 0; i < 33; i++) {
+      const s = net.connect(relay.port, '127.0.0.1');
+      s.on('error', () => {});
+      idle.push(s);
+      await new Promise((r) => s.once('connect', r));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const dropped = await new Promise<string>((resolve) => {
+      const s = net.connect(relay.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.once('close', () => resolve('closed'));
+      setTimeout(() => {
+        s.destroy();
+        resolve('kept');
+      }, 3000);
+    });
+    expect(dropped, lines.join('\n')).toBe('closed');
+    expect(lines.some((l) => /refused .*: 33 connections open/.test(l))).toBe(true);
+    idle.forEach((s) => s.destroy());
+    await expect.poll(async () => (await open(relay.urlFor(target))).status, { timeout: 3000 }).toBe(101);
   });
 
   it('closes a refused socket even when the client keeps its side open', async () => {
