@@ -8,7 +8,9 @@ import { describe, it, expect } from 'vitest';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { opensslAvailable, runClient } from '../helpers/openssl.js';
-import { pki } from '../helpers/pki.js';
+import { pki, repoRoot } from '../helpers/pki.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { listenTls, GREETING, type ServedConnection } from './server-harness.js';
 import { accept, createServerContext, nodeStream, type ServerOptions } from '../../src/index.js';
 
@@ -76,6 +78,17 @@ describe.skipIf(!opensslAvailable())('openssl s_client -tls1_3 → accept()', ()
     expect(out).toContain('echo: ping from s_client');
   });
 
+  it('OCSP staple in the leaf\'s CertificateEntry (RFC 8446 §4.4.2.1): s_client -status sees the response', async () => {
+    const good = new Uint8Array(readFileSync(path.join(repoRoot, 'vectors/ocsp/good.der')));
+    const { out, served } = await run({ identities: [{ ...rsa, ocspResponse: good }], maxVersion: 'TLSv1.3' }, ['-tls1_3', '-status']);
+    expect(served.error).toBeUndefined();
+    expect(served.version).toBe('TLSv1.3');
+    expect(out).toMatch(/OCSP Response Status: successful/);
+    expect(out).toMatch(/Cert Status: good/);
+    const none = await run({ identities: [rsa], maxVersion: 'TLSv1.3' }, ['-tls1_3', '-status']);
+    expect(none.out).toMatch(/OCSP response: no response sent/);
+  });
+
   it('1.3 is what a default s_client and a server allowing 1.3 agree on', async () => {
     const { served } = await run({ identities: [rsa], maxVersion: 'TLSv1.3' }, []);
     expect(served).toMatchObject({ version: 'TLSv1.3' });
@@ -83,7 +96,7 @@ describe.skipIf(!opensslAvailable())('openssl s_client -tls1_3 → accept()', ()
 
   it('a 1.2-only s_client still gets 1.2 from a 1.3 server', async () => {
     const { served, out } = await run({ identities: [rsa], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }, ['-tls1_2', '-msg']);
-    expect(served).toMatchObject({ version: 'TLSv1.2' });
+    expect(served).toMatchObject({ version: 'TLSv1.2', group: 'x25519' });
     // RFC 8446 §4.1.3: a 1.3-capable server marks a 1.2 ServerHello.random with DOWNGRD\x01 (bytes 6..37 of the
     // hello as -msg dumps it: type, length, version, then the random).
     const sh = /<<< TLS 1.2, Handshake \[length [0-9a-f]+\], ServerHello\s+([0-9a-f ]+(?:\n\s+[0-9a-f ]+)*)/.exec(out)![1]!.replace(/\s+/g, '');
