@@ -27,11 +27,13 @@ export type OcspStaple = Uint8Array | (() => Uint8Array | undefined);
 
 /** A certificate chain (leaf first) with its private key. */
 export interface ServerIdentityInput {
+  /** Certificate chain, leaf first. */
   cert: PemInput;
+  /** Its private key. */
   key: PemInput;
-  /** For an encrypted PKCS#8 key. */
+  /** For an encrypted PKCS#8 key. Omitted: the context's passphrase. */
   passphrase?: string;
-  /** OCSP response for this certificate, stapled when the client asks (status_request). */
+  /** OCSP response for this certificate, stapled when the client asks (status_request). Omitted: none. */
   ocspResponse?: OcspStaple;
 }
 
@@ -43,10 +45,16 @@ export type SniResult = ServerContext | ServerIdentityInput | undefined;
 
 /** Everything about a server except the transport and per-connection controls. */
 export interface ServerOptions {
-  /** Certificate chain (leaf first) and key; or `identities` for several at once (RSA and ECDSA side by side). */
+  /**
+   * Certificate chain (leaf first); or `identities` for several at once (RSA and ECDSA side by side). One of the two
+   * is required (omitting both is a configuration error).
+   */
   cert?: PemInput;
+  /** The private key of `cert` (they go together). */
   key?: PemInput;
+  /** Passphrase for encrypted PKCS#8 keys. Omitted: keys must not be encrypted. */
   passphrase?: string;
+  /** Several certificate/key pairs, chosen per client by suite and signature algorithms. Omitted: only `cert`/`key`. */
   identities?: ServerIdentityInput[];
   /**
    * Client authentication (CERT_NONE / CERT_OPTIONAL / CERT_REQUIRED). Omitted: 'none'. Node's booleans work too:
@@ -55,9 +63,9 @@ export interface ServerOptions {
   requestCert?: ClientAuthMode | boolean;
   /** Node's companion of requestCert: true (Node's default) or false. Only with a boolean requestCert. */
   rejectUnauthorized?: boolean;
-  /** Node's name for alpnProtocols. */
+  /** Node's name for alpnProtocols. Omitted: alpnProtocols. */
   ALPNProtocols?: string[];
-  /** An OpenSSL-style list of suite names, colon-separated (Node's name); keywords like HIGH are refused. */
+  /** An OpenSSL-style list of suite names, colon-separated (Node's name); keywords like HIGH are refused. Omitted: cipherSuites. */
   ciphers?: string;
   /**
    * Trust anchors for client certificates; their names go into CertificateRequest. Required when requestCert is
@@ -65,23 +73,26 @@ export interface ServerOptions {
    * holds public web CAs, which vouch for server names, not for your clients).
    */
   ca?: PemInput | PemInput[];
-  /** Default: TLS 1.2 only. */
+  /** Lowest version accepted. Omitted: TLS 1.2 (or maxVersion when only that is given). */
   minVersion?: TlsVersion;
+  /** Highest version accepted. Omitted: TLS 1.2. */
   maxVersion?: TlsVersion;
-  /** IANA names, in our preference order. */
+  /** IANA (or OpenSSL) names, in our preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];
-  /** Pick the suite by our order (default true) or the client's (false). */
+  /** Pick the suite by our order (true) or the client's (false). Omitted: true. */
   honorCipherOrder?: boolean;
+  /** ALPN protocols we speak, in preference order. Omitted: ALPN is not answered (no protocol is selected). */
   alpnProtocols?: string[];
-  /** Named groups in preference order (ECDHE curves and RFC 7919 groups). */
+  /** Named groups in preference order (ECDHE curves and RFC 7919 groups). Omitted: x25519, P-256, P-384, ffdhe2048/3072/4096. */
   groups?: GroupOptionName[];
-  /** TLS 1.2 signature schemes we sign with and accept for client CertificateVerify. */
+  /** TLS 1.2 signature schemes we sign with and accept for client CertificateVerify. Omitted: all but SHA-1 and MD5 ones. */
   signatureAlgorithms?: SignatureSchemeName[];
-  /** RFC 7919 group for DHE when the client names none. Default 'ffdhe2048'. */
+  /** RFC 7919 group for DHE when the client names none. Omitted: 'ffdhe2048'. */
   dhGroup?: FfdheGroupName;
   /**
    * Virtual hosts: called with the client's SNI name on every handshake, before resumption or anything else is
    * decided. A returned context is used whole (its client authentication, CAs, versions, suites, ALPN, sessions).
+   * Omitted: every client gets this context's identities.
    */
   sniCallback?: (serverName: string) => SniResult | Promise<SniResult>;
   /**
@@ -96,39 +107,47 @@ export interface ServerOptions {
    * written for this many milliseconds. Omitted or 0: no limit.
    */
   idleTimeout?: number;
-  /** Injected randomness, clock and crypto provider (tests, special platforms). */
+  /** Injected randomness (tests, special platforms). Omitted: the platform's CSPRNG. */
   random?: RandomSource;
+  /** Injected clock (session lifetimes, client certificate validity). Omitted: the system clock. */
   now?: () => Date;
+  /** Crypto provider. Omitted: WebCrypto for AES where the platform has it, noble otherwise. */
   provider?: CryptoProvider;
+  /** Size limits (records, messages, chains, buffers). Omitted: the defaults in EngineLimits. */
   limits?: EngineLimits;
-  /** Sessions remembered for resumption by session id (least recently used out). Default 1024; 0: none. */
+  /** Sessions remembered for resumption by session id (least recently used out). Omitted: 1024; 0: none. */
   sessionCacheSize?: number;
-  /** How long a session can be resumed, in seconds, by id or by ticket. Default 7200. */
+  /** How long a session can be resumed, in seconds, by id or by ticket. Omitted: 7200. */
   sessionTimeout?: number;
-  /** Issue and accept RFC 5077 session tickets. Default true. */
+  /** Issue and accept RFC 5077 session tickets. Omitted: true. */
   sessionTickets?: boolean;
   /**
-   * Resume sessions made without extended master secret. Default false: RFC 7627 §5.3 says a server SHOULD NOT
+   * Resume sessions made without extended master secret. Omitted: false: RFC 7627 §5.3 says a server SHOULD NOT
    * (their master secret is not bound to the handshake: triple handshake); such clients get a full handshake.
    */
   allowNonEmsResumption?: boolean;
   /**
    * Ticket keys, newest first: `name` 16 bytes, `key` 32 bytes (AES-256-GCM). New tickets use the first; all of them
-   * open tickets. Default: a random key per context. Share them across servers that should resume each other's sessions.
+   * open tickets. Omitted: a random key per context. Share them across servers that should resume each other's sessions.
    */
   ticketKeys?: TicketKey[];
-  /** OCSP response for `cert`, stapled when the client asks (status_request). See also identities[].ocspResponse. */
+  /** OCSP response for `cert`, stapled when the client asks (status_request). Omitted: none. See also identities[].ocspResponse. */
   ocspResponse?: OcspStaple;
-  /** record_size_limit announced to clients that send one (RFC 8449): 64..16384. Default 16384. */
+  /** record_size_limit announced to clients that send one (RFC 8449): 64..16384. Omitted: 16384. */
   recordSizeLimit?: number;
-  /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. */
+  /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. Omitted: nothing is logged. */
   keyLog?: (line: string) => void;
 }
 
 export interface AcceptOptions extends ServerOptions {
+  /** The byte stream to run TLS over; closed on any failure, configuration errors included. */
   transport: ByteStream;
-  /** Shared server state from createServerContext(); the options above are then taken from it. */
+  /**
+   * Shared server state from createServerContext(); the options above are then taken from it (handshakeTimeout,
+   * idleTimeout, keyLog and the injections given here still win). Omitted: a context is built from these options.
+   */
   context?: ServerContext;
+  /** Aborting it fails the handshake with io_timeout and closes the transport. Omitted: only the timeout does. */
   signal?: AbortSignal;
 }
 
