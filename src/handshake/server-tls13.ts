@@ -208,8 +208,9 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     if (!sv || !X13.decodeSupportedVersionsClient(sv.data).includes(TLS13)) {
       throw new TlsError('protocol_illegal_parameter', 'the second ClientHello no longer offers TLS 1.3');
     }
-    if (!equalBytes(ch2.sessionId, ch.sessionId) || !ch2.cipherSuites.includes(suite.id)) {
-      throw new TlsError('protocol_illegal_parameter', 'the second ClientHello changed its session id or dropped the suite');
+    // §4.1.2: the same ClientHello but for key_share, cookie, early_data and pre_shared_key.
+    if (!equalBytes(ch2.random, ch.random) || !equalBytes(ch2.sessionId, ch.sessionId) || !ch2.cipherSuites.includes(suite.id)) {
+      throw new TlsError('protocol_illegal_parameter', 'the second ClientHello changed its random or session id, or dropped the suite');
     }
     if (findExtension(ch2.extensions, ET13.early_data)) throw new TlsError('protocol_illegal_parameter', 'early_data after a HelloRetryRequest');
     o = readOffer13(ch2, { ...offer, groups: ch2Groups(ch2) });

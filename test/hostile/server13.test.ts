@@ -201,6 +201,21 @@ describe('TLS 1.3 server: hostile clients', () => {
       expect(code(d.server)).toBe('protocol_illegal_parameter');
     });
 
+    it('a second ClientHello with another random: illegal_parameter', async () => {
+      let n = 0;
+      const d = await duel({
+        client: hrrClient(),
+        server: hrrServer(),
+        clientScript: (s) => {
+          if (s.kind !== 'msg' || s.type !== HT.client_hello || n++ !== 1) return;
+          const ch = M.decodeClientHello(s.body);
+          return M.encodeClientHello({ ...ch, random: ch.random.map((b) => b ^ 0xff) });
+        },
+      });
+      await d.pump();
+      expect(code(d.server)).toBe('protocol_illegal_parameter');
+    });
+
     it('a second ClientHello that drops TLS 1.3 from supported_versions: illegal_parameter', async () => {
       const d = await duel({
         client: hrrClient(),
