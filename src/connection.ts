@@ -439,7 +439,9 @@ export async function establish(
   let lateWriteFailure: unknown;
   const flushAfterReceive = () =>
     flush().catch((e: unknown) => {
-      if (engine.state !== 'open' && engine.state !== 'closed') throw e;
+      // Only once the peer has said close_notify: it finished the handshake and is done. A peer that went without
+      // it may not have received our last flight, and the handshake fails as before.
+      if ((engine.state !== 'open' && engine.state !== 'closed') || !engine.peerClosed) throw e;
       lateWriteFailure ??= e;
     });
   let timer: ReturnType<typeof setTimeout> | undefined;
