@@ -9,7 +9,7 @@ import type { CipherSuiteOption, TlsVersion } from './crypto/suites.js';
 import type { SignatureSchemeName } from './crypto/sig.js';
 import type { GroupOptionName } from './config.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
-import { defaultProvider } from './crypto/provider.js';
+import { resolveProvider, type ProviderName } from './crypto/provider.js';
 import { normalizeCheckedName, type SessionPolicy, type TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makePathVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
@@ -127,8 +127,12 @@ export interface ConnectOptions extends NodeClientAliases {
   random?: RandomSource;
   /** Injected clock for certificate validity. Omitted: the system clock. */
   now?: () => Date;
-  /** Crypto provider. Omitted: WebCrypto for AES where the platform has it, noble otherwise. */
-  provider?: CryptoProvider;
+  /**
+   * Where the primitives come from: 'auto' (omitted: node:crypto on Node through the Node entry, WebCrypto where
+   * the platform has it and noble for the rest elsewhere), 'noble' (pure JavaScript everywhere), 'webcrypto',
+   * 'node', or a provider object.
+   */
+  provider?: CryptoProvider | ProviderName;
   /** Size limits (records, messages, chains, buffers). Omitted: the defaults in EngineLimits. */
   limits?: EngineLimits;
 }
@@ -268,7 +272,7 @@ function prepare(input: ConnectOptions): Prepared {
     ...(o.random ? { random: o.random } : {}),
     now,
     // WebCrypto for AES where the platform has it, noble otherwise (both pass the same record tests).
-    provider: o.provider ?? defaultProvider(),
+    provider: resolveProvider(o.provider),
     ...(o.limits ? { limits: o.limits } : {}),
   });
   return { o, cfg, engine, storeKey, stored, handshakeTimeout, serverName };

@@ -11,7 +11,7 @@ import type { SignatureSchemeName } from './crypto/sig.js';
 import type { GroupOptionName } from './config.js';
 import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
-import { defaultProvider } from './crypto/provider.js';
+import { resolveProvider, type ProviderName } from './crypto/provider.js';
 import { loadCertificates } from './x509/certificate.js';
 import { certificateSetId, cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
 import { peerCertificateWithIssuers } from './peer.js';
@@ -111,8 +111,12 @@ export interface ServerOptions {
   random?: RandomSource;
   /** Injected clock (session lifetimes, client certificate validity). Omitted: the system clock. */
   now?: () => Date;
-  /** Crypto provider. Omitted: WebCrypto for AES where the platform has it, noble otherwise. */
-  provider?: CryptoProvider;
+  /**
+   * Where the primitives come from: 'auto' (omitted: node:crypto on Node through the Node entry, WebCrypto where
+   * the platform has it and noble for the rest elsewhere), 'noble' (pure JavaScript everywhere), 'webcrypto',
+   * 'node', or a provider object.
+   */
+  provider?: CryptoProvider | ProviderName;
   /** Size limits (records, messages, chains, buffers). Omitted: the defaults in EngineLimits. */
   limits?: EngineLimits;
   /** Sessions remembered for resumption by session id (least recently used out). Omitted: 1024; 0: none. */
@@ -326,7 +330,7 @@ export async function accept(input: AcceptOptions): Promise<TlsConnection> {
   const random = o.random ?? opts.random;
   const now = o.now ?? opts.now;
   // WebCrypto for AES where the platform has it, noble otherwise (both pass the same record tests).
-  const provider = o.provider ?? opts.provider ?? defaultProvider();
+  const provider = resolveProvider(o.provider ?? opts.provider);
   const limits = o.limits ?? opts.limits;
   const engine = new Engine<HandshakeResult>({
     role: 'server',

@@ -3,7 +3,9 @@ import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { md5 } from '@noble/hashes/legacy.js';
 import { sha1 } from './sha1.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
-import type { HashName } from './types.js';
+import type { HashName, HashProvider, IncrementalMac } from './types.js';
+
+export type { IncrementalMac };
 
 const HASHES = { md5, sha1, sha224, sha256, sha384, sha512 } as const;
 
@@ -31,11 +33,6 @@ export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Ar
   return nobleHmac(hashFn(name), key, data);
 }
 
-/** An incremental HMAC: update() any number of times, then digest(). */
-export interface IncrementalMac {
-  update(data: Uint8Array): IncrementalMac;
-  digest(): Uint8Array;
-}
 export function hmacCreate(name: HashName, key: Uint8Array): IncrementalMac {
   return nobleHmac.create(hashFn(name), key);
 }
@@ -51,4 +48,12 @@ export function md5sha1(data: Uint8Array): Uint8Array {
   out.set(md5(data), 0);
   out.set(sha1(data), 16);
   return out;
+}
+
+/** The noble hashes, as a HashProvider (what a provider without its own `hashes` gets). */
+export const nobleHashes: HashProvider = { hash, hmac, hashCreate, hmacCreate };
+
+/** The hashes a provider brings, or noble's. */
+export function hashesOf(p: { readonly hashes?: HashProvider } | undefined): HashProvider {
+  return p?.hashes ?? nobleHashes;
 }

@@ -10,14 +10,14 @@
 import { TlsError } from '../errors.js';
 import { FFDHE, checkFfdheShare, checkPeerShare, checkX25519Secret, dhKeyPair, dhShared, ecdheKeyPair, ecdheShared, isFfdheGroup, type GroupName } from './kex.js';
 import { defaultRandom } from './random.js';
-import { MIN_RSA_BITS } from './rsa.js';
+import { MIN_RSA_BITS, premasterFromBlock, rsaDecryptPremaster, type RsaPrivateKey } from './rsa.js';
 import { sign, verifySignature } from './sig.js';
 import type { CryptoProvider, EcdheGroup, EcdheShare, PrivateKey, PublicKey, RandomSource, SigAlg } from './types.js';
 
 const ownRandom = (rng: RandomSource) => rng === defaultRandom;
 
 /** Wraps a provider's share so the peer's share is checked and a low-order X25519 result refused, as on the noble path. */
-function checked(group: EcdheGroup, share: EcdheShare): EcdheShare {
+export function checkedShare(group: EcdheGroup, share: EcdheShare): EcdheShare {
   return {
     pub: share.pub,
     async agree(peerPub) {
@@ -38,7 +38,7 @@ function checked(group: EcdheGroup, share: EcdheShare): EcdheShare {
 export async function ecdheShare(provider: CryptoProvider, group: EcdheGroup, rng: RandomSource): Promise<EcdheShare> {
   if (provider.ecdhe && ownRandom(rng)) {
     const native = await provider.ecdhe(group).catch(() => null);
-    if (native) return checked(group, native);
+    if (native) return checkedShare(group, native);
   }
   const kp = ecdheKeyPair(group, rng);
   return { pub: kp.pub, agree: async (peerPub) => ecdheShared(group, kp.priv, peerPub) };
@@ -93,4 +93,19 @@ export async function verifyData(provider: CryptoProvider, alg: SigAlg, key: Pub
     if (native !== null) return native;
   }
   return verifySignature(alg, key, data, sig);
+}
+
+/**
+ * The RSA key exchange's premaster secret (RFC 5246 §7.4.7.1): the provider's raw private operation when it has
+ * one, else BigInt; either way the padding and version checks and the fallback to a random premaster are the
+ * constant-time code of rsa.ts, so nothing about the padding reaches the peer (Bleichenbacher / ROBOT).
+ */
+export async function decryptPremaster(provider: CryptoProvider, key: RsaPrivateKey, ct: Uint8Array, clientVersion: number, rng: RandomSource): Promise<Uint8Array> {
+  if (provider.rsaDecryptRaw && ownRandom(rng) && !belowPolicy(key)) {
+    const fallback = rng(48);
+    // A provider failure (not a bad ciphertext, which gives null) is not padding-dependent: BigInt takes over.
+    const block = await provider.rsaDecryptRaw(key, ct).catch(() => undefined);
+    if (block !== undefined) return premasterFromBlock(key, block, clientVersion, fallback);
+  }
+  return rsaDecryptPremaster(key, ct, clientVersion, rng);
 }

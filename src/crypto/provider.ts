@@ -13,6 +13,7 @@ import { CURVES } from './keys.js';
 import { verifySignature } from './sig.js';
 import type { CryptoProvider } from './types.js';
 import { equalBytes } from '../bytes.js';
+import { TlsError } from '../errors.js';
 
 /** Which provider serves each family (pk: ECDHE and signatures; noble's absent operations mean the noble functions). */
 export interface ProviderSelection {
@@ -93,13 +94,48 @@ export async function selectProvider(subtle?: SubtleCrypto | null): Promise<Cryp
 }
 
 let platformChoice: Promise<CryptoProvider> | null = null;
+/** A provider the platform's entry registered (Node: node:crypto), used instead of probing WebCrypto. */
+let platformProvider: CryptoProvider | null = null;
 
 /**
- * The provider connect() and accept() use unless told otherwise. It is usable at once: the platform
- * is probed on first use (once per process) and every call is then forwarded to the chosen provider.
+ * Registers the provider of the platform the library runs on. The Node entry registers the node:crypto provider
+ * (src/crypto/provider-node.ts) here, so that module stays out of every other platform's graph; without a
+ * registration (browsers, workers, Deno), WebCrypto is probed and noble fills the gaps.
+ */
+export function setPlatformProvider(p: CryptoProvider | null): void {
+  platformProvider = p;
+}
+
+/** Which providers a `provider` option may name instead of giving an object. */
+export type ProviderName = 'auto' | 'noble' | 'webcrypto' | 'node';
+
+/**
+ * The provider for a `provider` option: an object is used as given; 'noble' forces pure JavaScript (the browser
+ * and edge fallback); 'webcrypto' probes crypto.subtle, noble for the rest; 'node' is node:crypto (only where the
+ * Node entry registered it); 'auto' or nothing is the platform's default.
+ */
+export function resolveProvider(p: CryptoProvider | ProviderName | undefined): CryptoProvider {
+  if (p === undefined || p === 'auto') return defaultProvider();
+  if (typeof p !== 'string') return p;
+  switch (p) {
+    case 'noble':
+      return nobleProvider;
+    case 'webcrypto':
+      return webCryptoDefault;
+    case 'node':
+      if (platformProvider?.name === 'node') return platformProvider;
+      throw new TlsError('config_invalid', "provider 'node' needs Node.js and puretls's Node entry (node:crypto is not available here)");
+    default:
+      throw new TlsError('config_invalid', `unknown provider ${JSON.stringify(p)} (expected 'auto', 'noble', 'webcrypto' or 'node')`);
+  }
+}
+
+/**
+ * The provider connect() and accept() use unless told otherwise: the registered platform provider (Node), or
+ * one usable at once that probes WebCrypto on first use (once per process) and forwards every call to the choice.
  */
 export function defaultProvider(): CryptoProvider {
-  return platformDefault;
+  return platformProvider ?? webCryptoDefault;
 }
 
 function chosen(): Promise<CryptoProvider> {
@@ -107,7 +143,7 @@ function chosen(): Promise<CryptoProvider> {
   return platformChoice;
 }
 
-const platformDefault: CryptoProvider = {
+const webCryptoDefault: CryptoProvider = {
   name: 'auto',
   aead: async (cipher, key) => (await chosen()).aead(cipher, key),
   cbc: async (cipher, key) => (await chosen()).cbc(cipher, key),

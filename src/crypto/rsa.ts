@@ -136,7 +136,11 @@ function ctGe(a: number, b: number): number {
 export function rsaDecryptPkcs1(priv: RsaPrivateKey, ct: Uint8Array, rng: RandomSource = defaultRandom): Uint8Array | null {
   checkPrivateSize(priv);
   const em = decryptBlock(priv, ct, rng);
-  if (em === null) return null;
+  return em === null ? null : pkcs1Type2Message(em);
+}
+
+/** The message inside a decrypted PKCS#1 v1.5 type-2 block (a raw private operation's output), or null. */
+export function pkcs1Type2Message(em: Uint8Array): Uint8Array | null {
   const { good, msgStart } = scanPkcs1Type2(em);
   return good ? em.slice(msgStart) : null;
 }
@@ -155,9 +159,19 @@ export function rsaDecryptPremaster(
 ): Uint8Array {
   checkPrivateSize(priv);
   const fallback = rng(48);
+  return premasterFromBlock(priv, decryptBlock(priv, ct, rng), clientVersion, fallback);
+}
+
+/**
+ * The second half of rsaDecryptPremaster, for a block computed elsewhere (a native RSA private operation with no
+ * padding): the constant-time PKCS#1 type-2 and version checks, and the choice between the block's premaster and
+ * `fallback` (48 random bytes drawn before the decryption) by a mask. A null block (ciphertext of the wrong
+ * length or not below n) goes through the same steps as a zero block, which fails the padding check.
+ */
+export function premasterFromBlock(priv: RsaPrivateKey, block: Uint8Array | null, clientVersion: number, fallback: Uint8Array): Uint8Array {
   const k = modLen(priv);
-  // A wrong-length ciphertext still goes through the same steps on a zero block, which fails the padding check.
-  const em = decryptBlock(priv, ct, rng) ?? new Uint8Array(k);
+  if (fallback.length !== 48) throw new TlsError('internal_error', 'the fallback premaster must be 48 bytes');
+  const em = block !== null && block.length === k ? block : new Uint8Array(k);
   const { good: padOk, msgStart } = scanPkcs1Type2(em);
   let good = padOk & ctEq(msgStart, k - 48);
   const pm = em.subarray(k - 48);

@@ -42,12 +42,35 @@ export type EcdheGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'x448';
 export interface AeadCipher {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * The same two operations without a promise, offered by a provider whose primitives are synchronous
+   * (node:crypto): the record layer then seals and opens without a microtask per record. Both or neither.
+   */
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 
 /** Raw AES-CBC with no padding: data is a multiple of 16 bytes. */
 export interface CbcCipher {
   encrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
   decrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  /** Synchronous forms (see AeadCipher.sealSync). Both or neither. */
+  encryptSync?(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  decryptSync?(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+/** An incremental hash or HMAC: update() any number of times, then digest() once. */
+export interface IncrementalMac {
+  update(data: Uint8Array): IncrementalMac;
+  digest(): Uint8Array;
+}
+
+/** Synchronous hashes and HMAC from a native implementation; every method gives exactly what noble gives. */
+export interface HashProvider {
+  hash(name: HashName, data: Uint8Array): Uint8Array;
+  hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hashCreate(name: HashName): IncrementalMac;
+  hmacCreate(name: HashName, key: Uint8Array): IncrementalMac;
 }
 
 /** One side's ephemeral ECDHE key: its wire share, and agreement with the peer's (already checked) share. */
@@ -77,4 +100,12 @@ export interface CryptoProvider {
    * or a failure means src/crypto/keyschedule.ts computes it with noble.
    */
   hmac?(hash: HashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * The raw RSA private operation for the RSA key exchange: c^d mod n as k bytes (no padding removed), or null
+   * when declined or when c is out of range. The PKCS#1 type-2 check stays in src/crypto/rsa.ts (constant time,
+   * with the Bleichenbacher counter-measure), whatever computes the block.
+   */
+  rsaDecryptRaw?(key: Extract<PrivateKey, { kind: 'rsa' }>, ct: Uint8Array): Promise<Uint8Array | null>;
+  /** Hashes and HMAC for the PRF, the transcript and CBC record MACs; absent: noble. */
+  readonly hashes?: HashProvider;
 }

@@ -174,7 +174,7 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
     await io.send(HT.certificate, M.encodeCertificate({ certificates: identity?.chain ?? [] }));
   }
   await io.send(HT.client_key_exchange, M.encodeClientKeyExchange(cke));
-  const master = deriveMaster(version, suite, premaster, clientRandom, sh.random, ems, io.transcript.bytes());
+  const master = deriveMaster(version, suite, premaster, clientRandom, sh.random, ems, io.transcript.bytes(), io.provider.hashes);
   premaster.fill(0);
   if (identity && certRequest) {
     const { id, alg } = chooseOwnScheme(version, certRequest.signatureAlgorithms, cfg.signatureSchemes, identity.key);

@@ -6,8 +6,8 @@ import { TlsError } from '../errors.js';
 import { concat } from './codec.js';
 import type { HandshakeIO } from './io.js';
 import * as M from './messages.js';
-import { ecdheShare } from '../crypto/ops.js';
-import { rsaEncryptPkcs1, rsaDecryptPremaster } from '../crypto/rsa.js';
+import { decryptPremaster, ecdheShare } from '../crypto/ops.js';
+import { rsaEncryptPkcs1 } from '../crypto/rsa.js';
 import { bigIntToMinBytes, bytesToBigInt } from '../crypto/bigint.js';
 import { FFDHE, GROUPS, checkDhGroup, dhKeyPair, dhShared, groupById, type FfdheGroupName, type GroupName } from '../crypto/kex.js';
 import type { EcdheGroup, PrivateKey, PublicKey } from '../crypto/types.js';
@@ -83,7 +83,8 @@ export async function serverEphemeral(
  * Server, RSA key exchange (RFC 5246 §7.4.7.1): any decryption, padding or version failure silently becomes a
  * random premaster, so the client only ever learns "Finished did not match" (Bleichenbacher / ROBOT).
  */
-export function serverRsaPremaster(io: HandshakeIO, key: PrivateKey, cke: M.ClientKeyExchange, clientVersion: number): Uint8Array {
+export function serverRsaPremaster(io: HandshakeIO, key: PrivateKey, cke: M.ClientKeyExchange, clientVersion: number): Promise<Uint8Array> {
   const rsaKey = key as Extract<PrivateKey, { kind: 'rsa' }>;
-  return rsaDecryptPremaster(rsaKey, (cke as Extract<M.ClientKeyExchange, { kind: 'RSA' }>).encryptedPreMasterSecret, clientVersion, io.random);
+  // The provider's raw RSA operation where it has one (node:crypto); the padding check is rsa.ts's either way.
+  return decryptPremaster(io.provider, rsaKey, (cke as Extract<M.ClientKeyExchange, { kind: 'RSA' }>).encryptedPreMasterSecret, clientVersion, io.random);
 }

@@ -10,6 +10,7 @@ import { decodeFinished, encodeFinished } from './messages.js';
 import { createProtection, type Protection } from '../record/protection.js';
 import { keyBlock, masterSecret, extendedMasterSecret, handshakeHash, finishedVerifyData } from '../crypto/prf.js';
 import type { Tls12Suite, ProtocolVersion } from '../crypto/suites.js';
+import type { HashProvider } from '../crypto/types.js';
 
 /** The master secret, extended (RFC 7627, bound to the transcript through ClientKeyExchange) or classic. */
 export function deriveMaster(
@@ -20,10 +21,12 @@ export function deriveMaster(
   serverRandom: Uint8Array,
   ems: boolean,
   transcriptThroughCke: Uint8Array,
+  /** The provider's hashes (native on Node); noble's when absent. */
+  hashes?: HashProvider,
 ): Uint8Array {
   return ems
-    ? extendedMasterSecret(version, suite.prfHash, premaster, handshakeHash(version, suite.prfHash, transcriptThroughCke))
-    : masterSecret(version, suite.prfHash, premaster, clientRandom, serverRandom);
+    ? extendedMasterSecret(version, suite.prfHash, premaster, handshakeHash(version, suite.prfHash, transcriptThroughCke, hashes), hashes)
+    : masterSecret(version, suite.prfHash, premaster, clientRandom, serverRandom, hashes);
 }
 
 /** Record protection for both directions from the master secret. */
@@ -37,7 +40,7 @@ export async function deriveProtections(
   serverRandom: Uint8Array,
   encryptThenMac: boolean,
 ): Promise<{ read: Protection; write: Protection }> {
-  const kb = keyBlock(version, suite, master, clientRandom, serverRandom);
+  const kb = keyBlock(version, suite, master, clientRandom, serverRandom, io.provider.hashes);
   const common = { suite, version, provider: io.provider, random: io.random, encryptThenMac };
   const client = await createProtection({ ...common, key: kb.clientKey, macKey: kb.clientMacKey, iv: kb.clientIv });
   const server = await createProtection({ ...common, key: kb.serverKey, macKey: kb.serverMacKey, iv: kb.serverIv });
@@ -52,7 +55,7 @@ export async function sendFinished(
   suite: Tls12Suite,
   master: Uint8Array,
 ): Promise<Uint8Array> {
-  const verifyData = finishedVerifyData(version, suite.prfHash, master, role, io.transcript.bytes());
+  const verifyData = finishedVerifyData(version, suite.prfHash, master, role, io.transcript.bytes(), io.provider.hashes);
   await io.send(HandshakeType.finished, encodeFinished({ verifyData }));
   return verifyData;
 }
@@ -65,7 +68,7 @@ export async function readFinished(
   suite: Tls12Suite,
   master: Uint8Array,
 ): Promise<Uint8Array> {
-  const expected = finishedVerifyData(version, suite.prfHash, master, peer, io.transcript.bytes());
+  const expected = finishedVerifyData(version, suite.prfHash, master, peer, io.transcript.bytes(), io.provider.hashes);
   const fin = decodeFinished((await io.expect(HandshakeType.finished)).body);
   if (!equalBytes(fin.verifyData, expected)) {
     throw new TlsError('crypto_bad_finished', `the ${peer} Finished does not match the handshake (tampering, or a different key)`);

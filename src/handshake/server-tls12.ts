@@ -235,9 +235,9 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
 
   // ---- ClientKeyExchange
   const cke = M.decodeClientKeyExchange((await io.expect(HT.client_key_exchange)).body, suite.kx);
-  const premaster = ephemeral ? await ephemeral.agree(cke) : serverRsaPremaster(io, identity.key, cke, ch.version);
+  const premaster = ephemeral ? await ephemeral.agree(cke) : await serverRsaPremaster(io, identity.key, cke, ch.version);
   const throughCke = io.transcript.bytes();
-  const master = deriveMaster(version, suite, premaster, ch.random, serverRandom, offer.ems, throughCke);
+  const master = deriveMaster(version, suite, premaster, ch.random, serverRandom, offer.ems, throughCke, io.provider.hashes);
   premaster.fill(0);
 
   // ---- CertificateVerify*: required whenever the client sent a certificate, in every version.

@@ -8,10 +8,10 @@
  */
 import { TlsError } from '../errors.js';
 import { concat, equalBytes } from '../bytes.js';
-import { hashBlockLen, hashCreate, hmacCreate, type IncrementalMac } from '../crypto/hash.js';
+import { hashBlockLen, hashesOf, type IncrementalMac } from '../crypto/hash.js';
 import { keyBlockIvLen } from '../crypto/prf.js';
 import { TLS10, type Tls12Suite } from '../crypto/suites.js';
-import type { AeadCipher, CbcCipher, CryptoProvider, RandomSource } from '../crypto/types.js';
+import type { AeadCipher, CbcCipher, CryptoProvider, HashProvider, RandomSource } from '../crypto/types.js';
 import { ContentType, MAX_PLAINTEXT } from './constants.js';
 
 export interface Protection {
@@ -304,6 +304,8 @@ class CbcState implements ProtectionState {
   /** TLS 1.0: the IV for the next record (the key block's, then the previous record's last block). */
   private chainIv: Uint8Array | null;
   private readonly random: RandomSource;
+  /** The provider's hashes (native HMAC on Node), noble's otherwise. */
+  private readonly hashes: HashProvider;
   private readonly hdr = new Uint8Array(PSEUDO_HEADER_LEN);
   private readonly hdrView = new DataView(this.hdr.buffer);
   private readonly zeroIv = new Uint8Array(AES_BLOCK);
@@ -326,16 +328,17 @@ class CbcState implements ProtectionState {
     this.macLen = o.suite.macLen;
     this.chainIv = o.version === TLS10 ? o.iv.slice() : null;
     this.random = o.random;
+    this.hashes = hashesOf(o.provider);
     this.blockLen = hashBlockLen(this.macName);
     this.mdOverhead = 1 + this.blockLen / 8;
-    this.dummy = hashCreate(this.macName);
+    this.dummy = this.hashes.hashCreate(this.macName);
     // The most compression calls a short MAC input can save against the longest one: 255 bytes
     // of padding plus one block of MD-padding slack.
     this.zeros = new Uint8Array((Math.ceil(256 / this.blockLen) + 1) * this.blockLen);
   }
 
   private mac(seq: bigint, type: number, version: number, length: number, ...parts: Uint8Array[]): Uint8Array {
-    const m = hmacCreate(this.macName, this.macKey).update(pseudoHeader(this.hdr, this.hdrView, seq, type, version, length));
+    const m = this.hashes.hmacCreate(this.macName, this.macKey).update(pseudoHeader(this.hdr, this.hdrView, seq, type, version, length));
     for (const p of parts) m.update(p);
     return m.digest();
   }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
+import { nodeProvider } from '../../src/crypto/provider-node.js';
 import { composeProvider, defaultProvider, selectProvider, selectProviders } from '../../src/crypto/provider.js';
 import { CIPHER_SUITES, TLS10, type Tls12Suite } from '../../src/crypto/suites.js';
 import type { CryptoProvider, PrivateKey, PublicKey, SigAlg } from '../../src/crypto/types.js';
@@ -29,6 +30,7 @@ const providers: [string, CryptoProvider][] = [
   ['noble', nobleProvider],
   ['webcrypto', webCryptoProvider()],
   ['default', defaultProvider()],
+  ['node', nodeProvider],
 ];
 
 /** Each distinct (cipher, mac) pair once, in every version it is defined for: covers every record format. */

@@ -9,8 +9,10 @@ import { hmac } from '../../src/crypto/hash.js';
 import { parseSpki, parsePrivateKey } from '../../src/crypto/keys.js';
 import { verifySignature } from '../../src/crypto/sig.js';
 import { ecdheShared } from '../../src/crypto/kex.js';
-import { rsaDecryptPkcs1, type RsaPrivateKey } from '../../src/crypto/rsa.js';
-import type { EcdheGroup, HashName } from '../../src/crypto/types.js';
+import { pkcs1Type2Message, rsaDecryptPkcs1, type RsaPrivateKey } from '../../src/crypto/rsa.js';
+import { nodeEcdheShare, nodeHashes, nodeProvider } from '../../src/crypto/provider-node.js';
+import { checkedShare } from '../../src/crypto/ops.js';
+import type { EcdheGroup, HashName, PublicKey, SigAlg } from '../../src/crypto/types.js';
 import { haveWycheproof, wycheproof, hex, toHex } from './helpers.js';
 
 type Test = { tcId: number; result: 'valid' | 'invalid' | 'acceptable'; flags: string[]; comment: string; [k: string]: any };
@@ -182,3 +184,101 @@ describe.skipIf(!haveWycheproof)('Wycheproof', () => {
     });
   });
 });
+
+/**
+ * The same files through the node:crypto provider, by the paths a handshake takes: src/crypto/ops.ts (peer share
+ * checks, the X25519 zero check, signature dispatch) over node:crypto, and the raw RSA operation followed by our
+ * PKCS#1 check.
+ */
+describe.skipIf(!haveWycheproof)('Wycheproof through the node:crypto provider', () => {
+  it.each([
+    ['aes_gcm_test.json', 'gcm'],
+    ['chacha20_poly1305_test.json', 'chacha'],
+  ] as const)('%s', async (file, kind) => {
+    await runFile(file, async (g, t) => {
+      if (g.ivSize !== 96) return { skip: `${g.ivSize}-bit nonce (TLS uses 96)` };
+      if (g.tagSize !== 128) return { skip: `${g.tagSize}-bit tag` };
+      if (kind === 'gcm' && g.keySize === 192) return { skip: 'AES-192 (no TLS suite)' };
+      const cipher = kind === 'chacha' ? 'CHACHA20_POLY1305' : g.keySize === 128 ? 'AES_128_GCM' : 'AES_256_GCM';
+      const aead = await nodeProvider.aead(cipher, hex(t.key));
+      const opened = aead.openSync!(hex(t.iv), hex(t.aad), hex(t.ct + t.tag));
+      if (opened === null || toHex(opened) !== t.msg) return false;
+      if ((await aead.open(hex(t.iv), hex(t.aad), hex(t.ct + t.tag))) === null) return false;
+      return toHex(aead.sealSync!(hex(t.iv), hex(t.aad), hex(t.msg))) === t.ct + t.tag && toHex(await aead.seal(hex(t.iv), hex(t.aad), hex(t.msg))) === t.ct + t.tag;
+    });
+  });
+  it.each([
+    ['hmac_sha1_test.json', 'sha1'],
+    ['hmac_sha256_test.json', 'sha256'],
+    ['hmac_sha384_test.json', 'sha384'],
+  ] as const)('%s', async (file, h) => {
+    await runFile(file, (g, t) => toHex(nodeHashes.hmac(h, hex(t.key), hex(t.msg)).subarray(0, g.tagSize / 8)) === t.tag);
+  });
+
+  const GROUP: Record<string, EcdheGroup> = { secp256r1: 'secp256r1', secp384r1: 'secp384r1' };
+  const SCALAR_LEN: Record<string, number> = { secp256r1: 32, secp384r1: 48 };
+  const scalar = (curve: string, h: string) => hex(BigInt(`0x${h || '0'}`).toString(16).padStart(SCALAR_LEN[curve]! * 2, '0'));
+  const agree = async (group: EcdheGroup, priv: Uint8Array, peer: Uint8Array) => toHex(await checkedShare(group, nodeEcdheShare(group, priv)!).agree(peer));
+  it.each(['ecdh_secp256r1_ecpoint_test.json', 'ecdh_secp384r1_ecpoint_test.json'])('%s (raw points)', async (file) => {
+    await runFile(
+      file,
+      async (g, t) => {
+        // Scalars out of [1, n-1] are refused by OpenSSL's key import, as by noble's.
+        return (await agree(GROUP[g.curve]!, scalar(g.curve, t.private), hex(t.public))) === t.shared;
+      },
+      (t, ok) => (t.flags.includes('CompressedPoint') && ok ? 'compressed point accepted' : null),
+    );
+  });
+  it('x25519_test.json', async () => {
+    await runFile(
+      'x25519_test.json',
+      async (_g, t) => (await agree('x25519', hex(t.private), hex(t.public))) === t.shared,
+      (t, ok) => {
+        if (/^0+$/.test(t.shared)) return ok ? 'all-zero shared secret accepted' : null;
+        return ok ? null : `refused a non-low-order input (${t.flags})`;
+      },
+    );
+  });
+
+  it.each([
+    'rsa_signature_2048_sha256_test.json',
+    'rsa_signature_2048_sha384_test.json',
+    'rsa_signature_2048_sha512_test.json',
+    'rsa_signature_3072_sha256_test.json',
+    'rsa_signature_4096_sha384_test.json',
+  ])('%s', async (file) => {
+    await runFile(file, (g, t) => nodeVerified({ kind: 'rsa-pkcs1', hash: HASHES[g.sha]! }, parseSpki(hex(g.publicKeyDer)), hex(t.msg), hex(t.sig)));
+  });
+  it('rsa_pss_2048_sha256_mgf1_32_test.json', async () => {
+    await runFile('rsa_pss_2048_sha256_mgf1_32_test.json', (g, t) => {
+      if (g.mgf !== 'MGF1' || g.mgfSha !== g.sha) return { skip: 'MGF hash differs from the message hash' };
+      return nodeVerified({ kind: 'rsa-pss', hash: HASHES[g.sha]!, saltLength: g.sLen }, parseSpki(hex(g.publicKeyDer)), hex(t.msg), hex(t.sig));
+    });
+  });
+  it.each([
+    'ecdsa_secp256r1_sha256_test.json',
+    'ecdsa_secp256r1_sha512_test.json',
+    'ecdsa_secp384r1_sha256_test.json',
+    'ecdsa_secp384r1_sha384_test.json',
+  ])('%s', async (file) => {
+    await runFile(file, (g, t) => nodeVerified({ kind: 'ecdsa', hash: HASHES[g.sha]! }, parseSpki(hex(g.publicKeyDer)), hex(t.msg), hex(t.sig)));
+  });
+
+  it.each(['rsa_pkcs1_2048_test.json', 'rsa_pkcs1_3072_test.json', 'rsa_pkcs1_4096_test.json'])('%s (raw private operation, our padding check)', async (file) => {
+    const keys = new Map<string, RsaPrivateKey>();
+    await runFile(file, async (g, t) => {
+      let k = keys.get(g.privateKeyPkcs8);
+      if (!k) keys.set(g.privateKeyPkcs8, (k = parsePrivateKey(hex(g.privateKeyPkcs8)) as RsaPrivateKey));
+      const block = await nodeProvider.rsaDecryptRaw!(k, hex(t.ct));
+      const m = block === null ? null : pkcs1Type2Message(block);
+      return m !== null && toHex(m) === t.msg;
+    });
+  });
+});
+
+/** The provider's own answer: a signature check the node provider declines would silently test noble instead. */
+async function nodeVerified(alg: SigAlg, key: PublicKey, data: Uint8Array, sig: Uint8Array): Promise<boolean> {
+  const r = await nodeProvider.verify!(alg, key, data, sig);
+  if (r === null) throw new Error('the node provider declined');
+  return r;
+}
