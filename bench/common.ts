@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Impl = 'puretls-noble' | 'puretls-webcrypto' | 'forge' | 'native';
+export type Impl = 'puretls-node' | 'puretls-noble' | 'puretls-webcrypto' | 'forge' | 'native';
+/** The protocol version of a row (CONTRACT.md: no version means TLS 1.2; forge's rows, TLS 1.1, carry none). */
+export type Version = 'TLSv1.2' | 'TLSv1.3';
 export type Metric = 'full_handshakes_per_s' | 'resumed_handshakes_per_s' | 'bulk_mb_per_s' | 'heap_bytes_per_idle_connection';
 export type Kex = 'ECDHE_RSA' | 'ECDHE_ECDSA' | 'RSA';
 export type Family = 'AES_GCM' | 'CHACHA20' | 'CBC';
@@ -15,6 +17,7 @@ export interface Row {
   kex?: Kex;
   family?: Family;
   suite?: string;
+  version?: Version;
   value: number;
 }
 

@@ -6,6 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { nobleProvider } from '../src/crypto/provider-noble.js';
 import { selectProvider } from '../src/crypto/provider.js';
+import { nodeProvider } from '../src/crypto/provider-node.js';
+import type { CryptoProvider } from '../src/crypto/types.js';
 import { canGc, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
 import { forgeRows } from './forge.js';
 import { nativeRows } from './native.js';
@@ -54,10 +56,10 @@ async function main(): Promise<void> {
   const budget: Budget = args.quick ? { seconds: 0.25, idleConnections: 8 } : { seconds: 3, idleConnections: 200 };
   if (!canGc) console.log('note: run with node --expose-gc (npm run bench does) for steadier memory figures');
   const results = new Map<Impl, ImplResult>();
-  const run = async (impl: Impl, phase: Phase, f: (phase: Phase) => Promise<ImplResult>) => {
+  const run = async (impl: Impl, phase: Phase, f: (phase: Phase) => Promise<ImplResult>, provider?: string) => {
     if (args.only && !args.only.includes(impl)) return;
     const t = performance.now();
-    process.stdout.write(`measuring ${impl} (${phase}) ... `);
+    process.stdout.write(`measuring ${impl} (${phase}${provider ? `, provider "${provider}"` : ''}) ... `);
     const r = await f(phase);
     const prev = results.get(impl);
     results.set(
@@ -74,17 +76,24 @@ async function main(): Promise<void> {
     console.log(`${((performance.now() - t) / 1000).toFixed(1)} s`);
   };
   const web = await selectProvider();
+  // Which provider each puretls row uses, by name in the output: node:crypto, pure JS, and what a browser gets.
+  const puretls: [Impl, CryptoProvider][] = [
+    ['puretls-node', nodeProvider],
+    ['puretls-noble', nobleProvider],
+    ['puretls-webcrypto', web],
+  ];
   // Every throughput section first, then every memory section (see Phase).
   for (const phase of ['speed', 'memory'] as const) {
     await run('forge', phase, (ph) => forgeRows(budget, ph));
     await run('native', phase, (ph) => nativeRows(budget, SUITES, ph));
-    await run('puretls-noble', phase, (ph) => puretlsRows(budget, { impl: 'puretls-noble', provider: nobleProvider, suites: SUITES }, ph));
-    await run('puretls-webcrypto', phase, (ph) => puretlsRows(budget, { impl: 'puretls-webcrypto', provider: web, suites: SUITES }, ph));
+    for (const [impl, provider] of puretls) {
+      await run(impl, phase, (ph) => puretlsRows(budget, { impl, provider, version: 'TLSv1.2', suites: SUITES }, ph), provider.name);
+    }
   }
 
   const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
   console.log('');
-  console.log(renderReport(results, { quick: args.quick, webProvider: web.name }));
+  console.log(renderReport(results, { quick: args.quick, providers: Object.fromEntries(puretls.map(([i, p]) => [i, p.name])) }));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify({ rows }, null, 2) + '\n');
     console.log(`\nwrote ${rows.length} rows to ${args.json}`);

@@ -79,13 +79,13 @@ export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; 
           await Promise.all(held.map(closeSocket));
         },
       );
-      rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA, value: mem.heap });
+      rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA, version: 'TLSv1.2', value: mem.heap });
       out.rssPerIdleConnection = mem.rss;
       return out;
     }
     for (const [kex, suite] of Object.entries(suites.kex) as [Kex, string][]) {
       const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite)));
-      rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, value });
+      rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, version: 'TLSv1.2', value });
     }
     // Resumption: a TLS 1.2 session ticket from a first connection, offered again and again.
     const resumeSuite = suites.kex.ECDHE_RSA;
@@ -97,10 +97,10 @@ export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; 
       if (!s.isSessionReused()) throw new Error('native: the session was not resumed');
       await closeSocket(s);
     });
-    rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, value });
+    rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version: 'TLSv1.2', value });
 
     for (const [family, suite] of Object.entries(suites.bulk) as [Family, string][]) {
-      rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, value: await bulk(srv, suite, b.seconds) });
+      rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, version: 'TLSv1.2', value: await bulk(srv, suite, b.seconds) });
     }
   } finally {
     await srv.close();

@@ -2,7 +2,7 @@
 import { accept, connect, createServerContext, memoryPair, type ServerContext, type TlsConnection } from '../src/index.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
 import type { CipherSuiteOption } from '../src/crypto/suites.js';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase } from './common.js';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 interface Pair {
   client: TlsConnection;
@@ -12,6 +12,8 @@ interface Pair {
 export interface PuretlsSetup {
   impl: Impl;
   provider: CryptoProvider;
+  /** The version both ends are held to. */
+  version: Version;
   suites: { kex: Record<Kex, string>; bulk: Record<Family, string> };
 }
 
@@ -19,7 +21,7 @@ const contexts = new Map<Impl, ServerContext>();
 
 export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
-  const { impl, provider } = o;
+  const { impl, provider, version } = o;
   const ca = pki('ca.pem');
   // One server per implementation across both phases, as a long-running server: the memory phase then sees its
   // session cache in the steady state the throughput phase left it in, not filling up from empty.
@@ -80,7 +82,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
       },
     );
     const kb = (x: number) => `${(x / 1024).toFixed(1)} KB`;
-    out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA, value: Math.max(0, mem.heap - pipe.heap) });
+    out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA, version, value: Math.max(0, mem.heap - pipe.heap) });
     out.rssPerIdleConnection = mem.rss;
     out.notes = [
       `${impl}: heap per idle connection excludes the memoryPair transport (${kb(pipe.heap)} of ${kb(mem.heap)}); ` +
@@ -91,7 +93,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
 
   for (const [kex, suite] of Object.entries(o.suites.kex) as [Kex, string][]) {
     const value = await opsPerSecond(b.seconds, async () => close(await open(suite)));
-    out.rows.push({ impl, metric: 'full_handshakes_per_s', kex, suite, value });
+    out.rows.push({ impl, metric: 'full_handshakes_per_s', kex, suite, version, value });
   }
 
   const resumeSuite = o.suites.kex.ECDHE_RSA;
@@ -112,11 +114,11 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
       if (!p.client.resumed) throw new Error(`${impl}: the session was not resumed`);
       await close(p);
     });
-    out.rows.push({ impl, metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, value });
+    out.rows.push({ impl, metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version, value });
   }
 
   for (const [family, suite] of Object.entries(o.suites.bulk) as [Family, string][]) {
-    out.rows.push({ impl, metric: 'bulk_mb_per_s', family, suite, value: await bulk(await open(suite), b.seconds) });
+    out.rows.push({ impl, metric: 'bulk_mb_per_s', family, suite, version, value: await bulk(await open(suite), b.seconds) });
   }
   return out;
 }

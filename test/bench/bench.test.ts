@@ -10,7 +10,7 @@ import { renderReport } from '../../bench/report.js';
 import type { Impl, ImplResult, Row } from '../../bench/common.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const IMPLS = ['puretls-noble', 'puretls-webcrypto', 'forge', 'native'];
+const IMPLS = ['puretls-node', 'puretls-noble', 'puretls-webcrypto', 'forge', 'native'];
 const METRICS = ['full_handshakes_per_s', 'resumed_handshakes_per_s', 'bulk_mb_per_s', 'heap_bytes_per_idle_connection'];
 const KEX = ['ECDHE_RSA', 'ECDHE_ECDSA', 'RSA'];
 const FAMILIES = ['AES_GCM', 'CHACHA20', 'CBC'];
@@ -25,7 +25,10 @@ describe('npm run bench -- --quick --json FILE', () => {
       const report = JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] };
       expect(Object.keys(report)).toEqual(['rows']);
       for (const r of report.rows) {
-        expect(Object.keys(r).every((k) => ['impl', 'metric', 'kex', 'family', 'suite', 'value'].includes(k))).toBe(true);
+        expect(Object.keys(r).every((k) => ['impl', 'metric', 'kex', 'family', 'suite', 'version', 'value'].includes(k))).toBe(true);
+        if (r.version !== undefined) expect(['TLSv1.2', 'TLSv1.3']).toContain(r.version);
+        // Every row but forge's (TLS 1.1) says its version.
+        if (r.impl !== 'forge') expect(r.version).toBeDefined();
         expect(IMPLS).toContain(r.impl);
         expect(METRICS).toContain(r.metric);
         if (r.kex !== undefined) expect(KEX).toContain(r.kex);
@@ -35,7 +38,10 @@ describe('npm run bench -- --quick --json FILE', () => {
       }
       const has = (impl: string, metric: string, sub?: string) =>
         report.rows.some((r) => r.impl === impl && r.metric === metric && (sub === undefined || r.kex === sub || r.family === sub));
-      for (const impl of ['puretls-noble', 'puretls-webcrypto', 'native']) {
+      // Which provider each puretls row used is printed.
+      expect(stdout).toMatch(/measuring puretls-node \(speed, provider "node"\)/);
+      expect(stdout).toMatch(/measuring puretls-noble \(speed, provider "noble"\)/);
+      for (const impl of ['puretls-node', 'puretls-noble', 'puretls-webcrypto', 'native']) {
         for (const k of KEX) expect(has(impl, 'full_handshakes_per_s', k), `${impl} ${k}`).toBe(true);
         for (const f of FAMILIES) expect(has(impl, 'bulk_mb_per_s', f), `${impl} ${f}`).toBe(true);
       }
@@ -54,11 +60,15 @@ describe('report', () => {
     const rows = (impl: Impl, list: Omit<Row, 'impl'>[]): ImplResult => ({ rows: list.map((r) => ({ impl, ...r })), missing: [] });
     const results = new Map<Impl, ImplResult>([
       ['forge', rows('forge', [{ metric: 'full_handshakes_per_s', kex: 'RSA', value: 10 }, { metric: 'bulk_mb_per_s', family: 'CBC', value: 10 }])],
-      ['puretls-noble', rows('puretls-noble', [{ metric: 'full_handshakes_per_s', kex: 'ECDHE_RSA', value: 31 }, { metric: 'bulk_mb_per_s', family: 'CBC', value: 24 }])],
+      ['native', rows('native', [{ metric: 'bulk_mb_per_s', family: 'AES_GCM', value: 100 }])],
+      ['puretls-noble', rows('puretls-noble', [{ metric: 'full_handshakes_per_s', kex: 'ECDHE_RSA', value: 36 }, { metric: 'bulk_mb_per_s', family: 'CBC', value: 24 }])],
+      ['puretls-node', rows('puretls-node', [{ metric: 'bulk_mb_per_s', family: 'AES_GCM', value: 69 }])],
     ]);
-    const text = renderReport(results, { quick: false, webProvider: 'x' });
-    expect(text).toMatch(/\[met \] noble full ECDHE-RSA handshakes ≥ 3× forge full handshakes: 3\.10/);
+    const text = renderReport(results, { quick: false, providers: { 'puretls-node': 'node', 'puretls-noble': 'noble' } });
+    expect(text).toMatch(/\[met \] noble full ECDHE-RSA handshakes ≥ 3\.5× forge full handshakes: 3\.60/);
     expect(text).toMatch(/\[MISS\] noble CBC bulk ≥ 2\.5× forge: 2\.40/);
-    expect(text).toMatch(/\[n\/a \] WebCrypto AES-GCM bulk/);
+    expect(text).toMatch(/\[MISS\] node-provider AES-GCM bulk ≥ 0\.7× native: 0\.69/);
+    expect(text).toMatch(/\[n\/a \] WebCrypto full ECDHE-RSA handshakes/);
+    expect(text).toContain('node = "node"');
   });
 });
