@@ -284,7 +284,8 @@ async function openTransport(o: ConnectOptions, signal: AbortSignal): Promise<By
   if (!openTcp) {
     throw new TlsError('config_invalid', 'no transport: pass transport, or use the Node entry (import from puretls on Node) for host and port');
   }
-  return openTcp({ host: o.host ?? 'localhost', port: o.port!, signal });
+  // '[::1]' as in a URL: the brackets are not part of the address.
+  return openTcp({ host: (o.host ?? 'localhost').replace(/^\[(.*)\]$/, '$1'), port: o.port!, signal });
 }
 
 /**

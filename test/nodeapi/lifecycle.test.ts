@@ -155,3 +155,25 @@ describe('connect({ host, port })', () => {
     expect((await failure(connect({ host: 'x', port: 70000 }))).code).toBe('config_invalid');
   });
 });
+
+describe('connect({ host }) with an IPv6 literal', () => {
+  it("'[::1]' and '::1' both connect, and the certificate's IP address SAN is checked", async () => {
+    const tls6 = await import('node:tls');
+    const server = tls6.createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key }, (s) => {
+      s.on('error', () => {});
+      s.end('v6');
+    });
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) return; // no IPv6 loopback on this machine
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as net.AddressInfo).port;
+    for (const host of ['[::1]', '::1']) {
+      const conn = await connect({ host, port, ca: pki.ca });
+      expect(conn.verification.ok).toBe(true);
+      await conn.destroy();
+    }
+  });
+});
