@@ -25,7 +25,7 @@ export { stopAll } from './proc.js';
 export type { Cell, CellResult, JsonCell, PeerDriver, PeerName, PeerRole, ResumingClient } from './types.js';
 
 export const USAGE = `usage: conformance [options]
-  Runs puretls against OpenSSL, GnuTLS, Botan, mbedTLS, wolfSSL and Node's tls on 127.0.0.1, both directions.
+  Runs puretls against OpenSSL, GnuTLS, Botan, mbedTLS, wolfSSL, Node's tls and Python's ssl on 127.0.0.1, both directions.
   --peer LIST            peers to run (${PEER_NAMES.join(',')}); default all
   --role LIST            server,client: the role of the peer; default both
   --version LIST         TLSv1,TLSv1.1,TLSv1.2,TLSv1.3; default all

@@ -1,8 +1,8 @@
 /** The shapes shared by the conformance harness: a cell of the matrix, its outcome, and a peer driver. */
 import type { CipherSuite, TlsVersion } from '../../crypto/suites.js';
 
-export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node';
-export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node'];
+export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node' | 'python';
+export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node', 'python'];
 /** The role the independent implementation plays; puretls plays the other one. */
 export type PeerRole = 'server' | 'client';
 export type KeyType = 'RSA' | 'ECDSA';

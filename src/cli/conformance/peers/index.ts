@@ -5,5 +5,6 @@ import { gnutls } from './gnutls.js';
 import { botan } from './botan.js';
 import { mbedtls, wolfssl } from './lighttpd.js';
 import { node } from './node.js';
+import { python } from './python.js';
 
-export const DRIVERS: Record<PeerName, PeerDriver> = { openssl, gnutls, botan, mbedtls, wolfssl, node };
+export const DRIVERS: Record<PeerName, PeerDriver> = { openssl, gnutls, botan, mbedtls, wolfssl, node, python };
