@@ -50,6 +50,9 @@ export interface ConnectOptions extends NodeClientAliases {
    * check (unlike Node's, which replaces it): to skip that, set checkHostname: false. Omitted: no extra check.
    */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined | void;
+  /** Certificate profile: 'webpki' (CA/B rules) or 'rfc5280' (private PKIs). Omitted: 'webpki' with the system
+   * bundle, 'rfc5280' with `ca`. */
+  profile?: 'webpki' | 'rfc5280';
   /** Omitted: TLS 1.2 (the lowest version offered is maxVersion when only that is given). */
   minVersion?: TlsVersion;
   /** Omitted: TLS 1.2. */
@@ -238,6 +241,7 @@ function prepare(input: ConnectOptions): Prepared {
   const verifyPath = makePathVerifier({
     mode,
     ca: o.ca,
+    profile: o.profile,
     purpose: 'server',
     ...(checkHostname && serverName ? { peerName: peerNameOf(serverName) } : {}),
     now,

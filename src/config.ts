@@ -21,7 +21,7 @@ import { schemeByName } from './crypto/sig.js';
 import { parsePrivateKey, keysMatch } from './crypto/keys.js';
 import type { PrivateKey } from './crypto/types.js';
 import { parseCertificate, loadCertificates, type Certificate } from './x509/certificate.js';
-import { verifyChain } from './x509/verify.js';
+import { verifyChain, DEFAULT_PROFILE_FOR_USER_ANCHORS, type VerifyProfile } from './x509/verify.js';
 import { parseIPv4, parseIPv6, type PeerName } from './hostname/index.js';
 import { DEFAULT_SIGNATURE_SCHEMES } from './handshake/signature-schemes.js';
 import type { Verification } from './handshake/client.js';
@@ -203,6 +203,8 @@ export function makeVerifier(o: VerifierOptions): (chain: Uint8Array[]) => Promi
 interface VerifierOptions {
   mode: VerifyMode;
   ca: PemInput | PemInput[] | undefined;
+  /** Default: 'webpki' for the system bundle, 'rfc5280' for anchors the caller supplies (see the README). */
+  profile?: VerifyProfile | undefined;
   purpose: 'server' | 'client';
   peerName?: PeerName;
   now: () => Date;
@@ -217,6 +219,10 @@ export function makePathVerifier(o: VerifierOptions): (chain: Uint8Array[]) => P
   if (o.mode === 'none') {
     return async () => ({ verification: { ok: false, code: 'not_verified', message: 'certificate verification was disabled' } });
   }
+  if (o.profile !== undefined && o.profile !== 'webpki' && o.profile !== 'rfc5280') {
+    throw new TlsError('config_invalid', `profile must be 'webpki' or 'rfc5280'`);
+  }
+  const profile: VerifyProfile = o.profile ?? (o.ca === undefined ? 'webpki' : DEFAULT_PROFILE_FOR_USER_ANCHORS);
   let anchors: Promise<Certificate[]> | undefined;
   return async (chain) => {
     anchors ??= loadTrustAnchors(o.ca);
@@ -235,7 +241,7 @@ export function makePathVerifier(o: VerifierOptions): (chain: Uint8Array[]) => P
           // An unparseable extra certificate cannot be part of a valid path; path building goes on without it.
         }
       }
-      const r = verifyChain({ leaf, intermediates, roots, time: o.now(), purpose: o.purpose, ...(o.peerName ? { peerName: o.peerName } : {}) });
+      const r = verifyChain({ leaf, intermediates, roots, time: o.now(), purpose: o.purpose, profile, ...(o.peerName ? { peerName: o.peerName } : {}) });
       result = r.ok ? { ok: true } : { ok: false, code: r.code, message: r.message };
       if (r.ok) path = r.chain;
     } catch (e) {

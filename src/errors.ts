@@ -120,11 +120,15 @@ export const ERROR_ALERTS = {
   cert_name_constraints: 'bad_certificate',
   cert_path_length: 'bad_certificate',
   cert_not_ca: 'bad_certificate',
+  /** A CA certificate in the end-entity position (webpki profile, CA/B BR 7.1.2.7.8). */
+  cert_ca_as_leaf: 'unsupported_certificate',
   cert_unknown_critical_extension: 'unsupported_certificate',
   cert_malformed: 'bad_certificate',
   cert_revoked: 'certificate_revoked',
   cert_rejected: 'bad_certificate', // the application's checkServerIdentity refused the certificate (pinning)
   cert_chain_too_long: 'bad_certificate',
+  /** Path building or name-constraint checking ran out of its work budget (a hostile or pathological chain). */
+  cert_too_complex: 'bad_certificate',
   cert_no_certificate: 'certificate_required_compat',
   cert_unsupported_key: 'unsupported_certificate',
   cert_key_mismatch: 'illegal_parameter',

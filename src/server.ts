@@ -73,6 +73,8 @@ export interface ServerOptions {
    * holds public web CAs, which vouch for server names, not for your clients).
    */
   ca?: PemInput | PemInput[];
+  /** Client-certificate profile: 'webpki' or 'rfc5280'. Omitted: 'webpki' with the system bundle, 'rfc5280' with `ca`. */
+  profile?: 'webpki' | 'rfc5280';
   /** Lowest version accepted. Omitted: TLS 1.2 (or maxVersion when only that is given). */
   minVersion?: TlsVersion;
   /** Highest version accepted. Omitted: TLS 1.2. */
@@ -298,7 +300,7 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     clientAuthPolicy: clientAuth === 'none' ? 'none' : `${clientAuth}:${certificateSetId(caCerts)}`,
     ...(o.allowNonEmsResumption ? { allowNonEmsResumption: true } : {}),
     // A certificate the client chose to send is always checked, also when it was optional (Python's CERT_OPTIONAL).
-    verifyClient: makeVerifier({ mode: 'required', ca: o.ca, purpose: 'client', now }),
+    verifyClient: makeVerifier({ mode: 'required', ca: o.ca, profile: o.profile, purpose: 'client', now }),
     ...sessionConfig(o),
     ocspResponseFor: stapleFor,
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),

@@ -8,6 +8,7 @@ import type { Certificate } from '../x509/certificate.js';
 import { commonNames } from '../x509/certificate.js';
 import type { PeerCertificate } from '../x509/peercert.js';
 import { toAscii } from './punycode.js';
+import { getPublicSuffix } from 'tldts';
 
 export { toAscii, punycodeEncode } from './punycode.js';
 
@@ -112,26 +113,29 @@ export function canonicalDnsName(name: string, allowWildcard: boolean): string |
 }
 
 /**
- * Two-label public suffixes under country TLDs (co.uk, com.au, ...): a wildcard directly above one of these
- * would cover unrelated registrants. A short heuristic in place of the full Public Suffix List.
+ * Whether `name` (canonical, no wildcard) is a public suffix in the ICANN section of the Public Suffix List, as CA/B
+ * BR §3.2.2.6 asks (the PRIVATE section is not consulted). tldts ships the list and is refreshed with it; a TLD that
+ * the list does not know is treated as a suffix (its "*" default rule), so '*.internal' covers no registrable domain.
  */
-const SECOND_LEVEL = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'ne', 'or', 'go', 'gob', 'mil', 'ltd', 'plc', 'nom', 'sch', 'nhs']);
-function isPublicSuffixLike(labels: string[]): boolean {
-  if (labels.length === 1) return true;
-  return labels.length === 2 && labels[1]!.length === 2 && SECOND_LEVEL.has(labels[0]!);
+export function isPublicSuffix(name: string): boolean {
+  if (!name.includes('.')) return true;
+  return getPublicSuffix(name, { allowPrivateDomains: false, validateHostname: false }) === name;
 }
 
 /**
  * Does the presented DNS name (from a SAN or CN) cover the reference name? A wildcard is only the whole leftmost
- * label, needs at least two labels after it, and stands for exactly one label.
+ * label, needs at least two labels after it, and stands for exactly one label (RFC 9525 §6.3, RFC 6125 §6.4.3).
+ * A wildcard directly above a public suffix ('*.co.uk') is refused unless `publicSuffixWildcards: true` (the rfc5280
+ * profile, as OpenSSL and Go, which consult no suffix list).
  */
-export function dnsNameMatches(presented: string, reference: string): boolean {
+export function dnsNameMatches(presented: string, reference: string, opts: { publicSuffixWildcards?: boolean } = {}): boolean {
   const p = canonicalDnsName(presented, true);
   const r = canonicalDnsName(reference, false);
   if (!p || !r) return false;
   if (!p.startsWith('*.')) return p === r;
   const suffix = p.slice(2);
-  if (isPublicSuffixLike(suffix.split('.'))) return false;
+  if (!suffix.includes('.')) return false;
+  if (opts.publicSuffixWildcards !== true && isPublicSuffix(suffix)) return false;
   const dot = r.indexOf('.');
   return dot > 0 && r.slice(dot + 1) === suffix;
 }
@@ -148,36 +152,48 @@ function emailMatches(presented: string, reference: string): boolean {
  * Whether the certificate is valid for the name. SANs only, like webpki and browsers; `commonNameFallback`
  * consults the subject CN when there is no SAN extension at all (Python's match_hostname behaviour).
  */
-export function matchesPeerName(cert: Certificate, name: PeerName, opts: { commonNameFallback?: boolean } = {}): boolean {
+export function matchesPeerName(cert: Certificate, name: PeerName,
+  opts: { commonNameFallback?: boolean; publicSuffixWildcards?: boolean } = {}): boolean {
+  const dnsOpts = { publicSuffixWildcards: !!opts.publicSuffixWildcards };
   const sans = cert.extensions.subjectAltName?.names;
   if (name.kind === 'IP') {
     const ip = parseIp(name.value);
     return !!ip && !!sans?.some((g) => g.kind === 'IP' && equalBytes(g.bytes, ip));
   }
   if (name.kind === 'RFC822') return !!sans?.some((g) => g.kind === 'email' && emailMatches(g.value, name.value));
-  if (!sans) return !!opts.commonNameFallback && commonNames(cert.subject).some((cn) => dnsNameMatches(cn, name.value));
-  return sans.some((g) => g.kind === 'DNS' && dnsNameMatches(g.value, name.value));
+  if (!sans) return !!opts.commonNameFallback && commonNames(cert.subject).some((cn) => dnsNameMatches(cn, name.value, dnsOpts));
+  return sans.some((g) => g.kind === 'DNS' && dnsNameMatches(g.value, name.value, dnsOpts));
+}
+
+/** A name with an internationalized label: a U-label (non-ASCII) or an A-label ('xn--'). */
+function isIdn(name: string): boolean {
+  return /[^\x00-\x7f]/.test(name) || name.split('.').some((l) => /^xn--/i.test(l));
 }
 
 /**
- * CA/B BR 7.1.4.3: a subject CN must repeat one of the SANs. Enforced where it cannot be mistaken: an address-like
- * CN must be in canonical text form (dotted decimal, RFC 5952), and a host-name-like CN beside DNS SANs must be
- * in the SANs' form (no U-label for an A-label). Returns why the CN is unacceptable, or null.
+ * CA/B BR §7.1.4.3 (subject commonName of a subscriber certificate): the CN must be "one of the values contained in
+ * the Certificate's subjectAltName extension", an IP address "in its canonical text form" and a domain name "a
+ * character-for-character copy of the dNSName entry". Enforced where a stale CN can mislead a reader or a CN-based
+ * client: an address-like CN must be in canonical text (dotted decimal, RFC 5952), and an internationalized CN must
+ * copy a dNSName byte for byte (no U-label for an A-label, no homograph). An ASCII host name or address CN absent
+ * from the SANs is not refused: RFC 9525 §6.3 ignores the CN whenever SANs exist, and x509-limbo's BetterTLS cases
+ * (thousands of real-world-shaped chains) expect such certificates to validate on their SANs.
+ * Returns why the CN is unacceptable, or null. Only meaningful beside a SAN extension.
  */
 export function commonNameProblem(cert: Certificate): string | null {
   const sans = cert.extensions.subjectAltName?.names;
   if (!sans) return null;
-  for (const cn of commonNames(cert.subject)) {
-    if (/^0x[0-9a-f]+$/i.test(cn) || /^[\d.]+$/.test(cn) || /^[0-9a-f:.]+$/i.test(cn) && cn.includes(':')) {
+  const cns = commonNames(cert.subject);
+  for (const cn of cns) {
+    const addressLike = /^0x[0-9a-f]+$/i.test(cn) || /^[\d.]+$/.test(cn) || (/^[0-9a-f:.]+$/i.test(cn) && cn.includes(':'));
+    if (addressLike) {
       const ip = parseIp(cn);
       const canonical = ip && (ip.length === 4 ? formatIp(ip) : formatIpv6Canonical(ip));
       if (canonical !== cn) return `subject commonName '${cn}' is not an address in canonical form`;
       continue;
     }
-    // A U-label CN beside its A-label SAN repeats no SAN byte for byte. (A CN naming a host absent from the
-    // SANs is not refused: BetterTLS expects such certificates to validate on their SANs.)
-    if (/[^\x00-\x7f]/.test(cn) && sans.some((g) => g.kind === 'DNS' && g.value.toLowerCase() === toAscii(cn))) {
-      return `subject commonName '${cn}' is not in the form of its subjectAltName entry`;
+    if (isIdn(cn) && !sans.some((g) => g.kind === 'DNS' && g.value.toLowerCase() === cn.toLowerCase())) {
+      return `subject commonName '${cn}' is not a character-for-character copy of a subjectAltName entry`;
     }
   }
   return null;

@@ -11,8 +11,17 @@ export function malformed(what: string): TlsError {
   return new TlsError('cert_malformed', `malformed certificate data: ${what}`);
 }
 
-/** Parse one DER element that must fill `der` exactly. */
-export function parseDer(der: Uint8Array, what: string): Node {
+/**
+ * Parse one DER element that must fill `der` exactly. `strict`: refuse every BER-only encoding first (X.690 §10:
+ * definite minimal lengths, primitive strings, minimal INTEGERs, DER BOOLEANs, zero padding bits), so that what
+ * was signed and what we read are the same bytes and a certificate has exactly one encoding (one fingerprint).
+ */
+export function parseDer(der: Uint8Array, what: string, strict = false): Node {
+  if (strict) {
+    const why = derProblem(der);
+    if (why === TOO_MANY) throw new TlsError('cert_too_complex', `${what} has more than ${MAX_DER_ELEMENTS} ASN.1 elements`);
+    if (why) throw malformed(`${what} is not DER: ${why}`);
+  }
   const res = asn1js.fromBER(der);
   if (res.offset === -1 || res.result.error) throw malformed(`${what} (${res.result.error || 'bad encoding'})`);
   if (res.offset !== der.length) throw malformed(`${what} has trailing data`);
@@ -59,9 +68,92 @@ export function contentBytes(n: Node): Uint8Array {
   return new Uint8Array(vb.valueHexView);
 }
 
-/** The full DER encoding of a node, as it appeared in the input. */
+/** The full encoding of a node exactly as it appeared in the input (never a re-encoding). */
 export function encoded(n: Node): Uint8Array {
-  return new Uint8Array(n.toBER(false));
+  const raw = (n as unknown as { valueBeforeDecodeView?: Uint8Array }).valueBeforeDecodeView;
+  return raw && raw.length ? new Uint8Array(raw) : new Uint8Array(n.toBER(false));
+}
+
+const TOO_MANY = 'too many elements';
+
+/** Universal types that DER requires to be primitive (X.690 §10.2: strings, INTEGER, OID, times...). */
+const PRIMITIVE_ONLY = new Set([1, 2, 3, 4, 5, 6, 10, 12, 13, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30]);
+const MAX_DER_DEPTH = 64;
+/**
+ * Elements (TLVs) one certificate or extension may hold. Real certificates hold a few hundred at most (a thousand
+ * SANs is ~2,000); the decoder costs ~0.1 ms per element, so this bounds a hostile certificate (thousands of name
+ * constraints or SANs) to a fraction of a second before any decoding starts.
+ */
+export const MAX_DER_ELEMENTS = 2048;
+
+/**
+ * Why `b` is not a single, complete DER encoding (X.690 §10 and §8), or null when it is. Walks every TLV:
+ * definite lengths in the minimal form, high tag numbers in the minimal form, constructed only where DER allows,
+ * and the per-type rules for BOOLEAN, INTEGER, BIT STRING and NULL. Bounded by the input size and a nesting depth.
+ */
+export function derProblem(b: Uint8Array): string | null {
+  let elements = 0;
+  const walk = (start: number, end: number, depth: number): string | null => {
+    if (depth > MAX_DER_DEPTH) return 'nested too deeply';
+    let i = start;
+    while (i < end) {
+      if (++elements > MAX_DER_ELEMENTS) return TOO_MANY;
+      const id = b[i++]!;
+      const cls = id >> 6;
+      const constructed = (id & 0x20) !== 0;
+      let tag = id & 0x1f;
+      if (tag === 0x1f) {
+        if (i >= end) return 'truncated tag';
+        if (b[i] === 0x80) return 'non-minimal tag number';
+        tag = 0;
+        let n = 0;
+        for (;;) {
+          if (i >= end || ++n > 4) return 'bad tag number';
+          const x = b[i++]!;
+          tag = tag * 128 + (x & 0x7f);
+          if (!(x & 0x80)) break;
+        }
+        if (tag < 31) return 'non-minimal tag number';
+      }
+      if (i >= end) return 'truncated length';
+      let len = b[i++]!;
+      if (len === 0x80) return 'indefinite length';
+      if (len > 0x80) {
+        const n = len & 0x7f;
+        if (n > 4 || i + n > end) return 'bad length';
+        if (b[i] === 0) return 'non-minimal length';
+        len = 0;
+        for (let k = 0; k < n; k++) len = len * 256 + b[i++]!;
+        if (len < 0x80) return 'non-minimal length';
+      }
+      if (i + len > end) return 'length beyond the data';
+      const c0 = i;
+      i += len;
+      if (cls === 0) {
+        if (constructed && PRIMITIVE_ONLY.has(tag)) return `constructed encoding of universal type ${tag}`;
+        if (!constructed && (tag === 16 || tag === 17)) return 'primitive SEQUENCE/SET';
+        if (tag === 0) return 'end-of-contents octets';
+        if (tag === 1 && (len !== 1 || (b[c0] !== 0 && b[c0] !== 0xff))) return 'BOOLEAN not 00/FF';
+        if (tag === 5 && len !== 0) return 'NULL with content';
+        if ((tag === 2 || tag === 10) && len > 1 &&
+          ((b[c0] === 0 && !(b[c0 + 1]! & 0x80)) || (b[c0] === 0xff && b[c0 + 1]! & 0x80))) return 'non-minimal INTEGER';
+        if ((tag === 2 || tag === 10) && len === 0) return 'empty INTEGER';
+        if (tag === 3) {
+          if (len === 0) return 'empty BIT STRING';
+          const unused = b[c0]!;
+          if (unused > 7 || (len === 1 && unused !== 0)) return 'bad BIT STRING padding';
+          if (unused && b[c0 + len - 1]! & ((1 << unused) - 1)) return 'BIT STRING padding bits not zero';
+        }
+      }
+      if (constructed) {
+        const why = walk(c0, i, depth + 1);
+        if (why) return why;
+      }
+    }
+    return null;
+  };
+  if (b.length === 0) return 'empty';
+  return walk(0, b.length, 0);
 }
 
 export function oid(n: Node | undefined, what: string): string {

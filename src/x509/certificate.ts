@@ -63,6 +63,12 @@ export interface Certificate {
   extensions: Extensions;
   /** The tbsCertificate signature AlgorithmIdentifier equals the outer one (RFC 5280 §4.1.1.2). */
   signatureAlgorithmsMatch: boolean;
+  /** Validity dates through 2049 as UTCTime, from 2050 as GeneralizedTime (RFC 5280 §4.1.2.5). */
+  validityEncodingOk: boolean;
+  /** The SubjectPublicKeyInfo AlgorithmIdentifier, as encoded (CA/B BR §7.1.3.1 lists the permitted encodings). */
+  spkiAlgorithmDer: Uint8Array;
+  /** The outer signatureAlgorithm, as encoded (CA/B BR §7.1.3.2 lists the permitted encodings). */
+  signatureAlgorithmDer: Uint8Array;
 }
 
 export const ATTRIBUTE_NAMES: Record<string, string> = {
@@ -227,7 +233,7 @@ function parseExtensions(node: Node | undefined): Extensions {
       if (!critical) throw malformed('critical=FALSE must be omitted in DER');
       i = 2;
     } else if (f.length !== 2) throw malformed('Extension');
-    const value = parseDer(octets(f[i], 'extnValue'), `extension ${o}`);
+    const value = parseDer(octets(f[i], 'extnValue'), `extension ${o}`, true);
     switch (o) {
       case OID.basicConstraints: {
         const b = seq(value, 'basicConstraints');
@@ -368,7 +374,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
 }
 
 function parseCertificateInner(der: Uint8Array): Certificate {
-  const root = parseDer(der, 'certificate');
+  const root = parseDer(der, 'certificate', true);
   const [tbs, sigAlgNode, sigNode, ...extra] = seq(root, 'Certificate');
   if (!tbs || !sigAlgNode || !sigNode || extra.length) throw malformed('Certificate must have three fields');
   const t = seq(tbs, 'TBSCertificate');
@@ -386,6 +392,7 @@ function parseCertificateInner(der: Uint8Array): Certificate {
   if (validity.length !== 2) throw malformed('Validity');
   const notBefore = time(validity[0], 'notBefore');
   const notAfter = time(validity[1], 'notAfter');
+  const encodedAsUtc = (n: Node | undefined, d: Date) => isTag(n, UNIVERSAL, 23) === (d.getUTCFullYear() < 2050);
   const subject = parseName(t[k++]!);
   const spkiNode = t[k++];
   seq(spkiNode, 'SubjectPublicKeyInfo');
@@ -426,6 +433,9 @@ function parseCertificateInner(der: Uint8Array): Certificate {
     publicKey,
     extensions: parseExtensions(extNode),
     signatureAlgorithmsMatch: bytesEqual(encoded(innerSigAlg), encoded(sigAlgNode)),
+    validityEncodingOk: encodedAsUtc(validity[0], notBefore) && encodedAsUtc(validity[1], notAfter),
+    spkiAlgorithmDer: encoded(seq(spkiNode, 'SubjectPublicKeyInfo')[0]!),
+    signatureAlgorithmDer: encoded(sigAlgNode),
   };
 }
 

@@ -4,23 +4,57 @@
  */
 import type { Certificate, GeneralName, Name } from './certificate.js';
 import { canonicalDnsName } from '../hostname/index.js';
+import { commonNames } from './certificate.js';
+import { TlsError } from '../errors.js';
 
-/** The names a certificate asserts: SAN entries, plus its subject DN (and emailAddress when there is no SAN). */
-export function certificateNames(cert: Certificate): GeneralName[] {
+/**
+ * The names a certificate asserts: SAN entries, plus its subject DN (and emailAddress when there is no SAN).
+ * `endEntity`: a leaf with neither a dNSName nor an iPAddress SAN is also bound by its host-name-like subject CNs,
+ * as OpenSSL does ("permitted subtree violation"): a client that falls back to the CN exactly then (Python's
+ * match_hostname) must never see a CN that the constraints were not applied to. Beside an IP SAN the CN is left
+ * alone, as BetterTLS expects (no identity check consults it there).
+ */
+export function certificateNames(cert: Certificate, endEntity = false): GeneralName[] {
   const out: GeneralName[] = [...(cert.extensions.subjectAltName?.names ?? [])];
   if (cert.subject.rdns.length > 0) out.push({ kind: 'dirName', name: cert.subject });
   if (!cert.extensions.subjectAltName) {
     for (const a of cert.subject.rdns.flat()) if (a.oid === '1.2.840.113549.1.9.1') out.push({ kind: 'email', value: a.value });
   }
+  if (endEntity && !out.some((n) => n.kind === 'DNS' || n.kind === 'IP')) {
+    for (const cn of commonNames(cert.subject)) if (hostNameLike(cn)) out.push({ kind: 'DNS', value: cn });
+  }
   return out;
 }
 
-/** Why the names break the constraints, or null when they satisfy them. */
+/** A CN that reads as a DNS host name: valid LDH labels and a top-level label that is not all digits (not an address). */
+function hostNameLike(cn: string): boolean {
+  const n = canonicalDnsName(cn, true);
+  return !!n && !/^\d+$/.test(n.slice(n.lastIndexOf('.') + 1));
+}
+
+/** Name-versus-constraint comparisons allowed for one validation (all CAs and certificates of all paths tried). */
+export const NAME_CONSTRAINT_BUDGET = 1 << 16;
+export interface Budget { left: number }
+
+function spend(budget: Budget | undefined, n: number): void {
+  if (!budget) return;
+  budget.left -= n;
+  if (budget.left < 0) {
+    throw new TlsError('cert_too_complex', `name constraint checking gave up after ${NAME_CONSTRAINT_BUDGET} comparisons`);
+  }
+}
+
+/**
+ * Why the names break the constraints, or null when they satisfy them. Every comparison is charged to `budget`;
+ * running out throws TlsError cert_too_complex.
+ */
 export function checkNameConstraints(
   nc: NonNullable<Certificate['extensions']['nameConstraints']>,
   names: GeneralName[],
+  budget?: Budget,
 ): string | null {
   for (const name of names) {
+    spend(budget, 1 + (nc.permitted?.length ?? 0) + (nc.excluded?.length ?? 0));
     const permitted = (nc.permitted ?? []).filter((c) => c.kind === name.kind);
     const excluded = (nc.excluded ?? []).filter((c) => c.kind === name.kind);
     if (permitted.length === 0 && excluded.length === 0) continue;
