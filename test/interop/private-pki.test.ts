@@ -52,4 +52,16 @@ describe.skipIf(!opensslAvailable())('private PKIs with the default verification
     expect(strict.verification).toEqual({ ok: true });
     await s.stop();
   });
+
+  it('name constraints bind the CN of a SAN-less leaf, so a chain-only check never passes an unconstrained name', async () => {
+    // The Python porting path: no name to check in the handshake (checkHostname: false, as wrapSocket without
+    // serverHostname), then match_hostname on the CN. The chain itself must already fail.
+    const ca = readFileSync(file('root.pem'), 'utf8');
+    for (const [leaf, want] of [['cn-victim', 'cert_name_constraints'], ['cn-inside', 'ok']] as const) {
+      const s = await startServer({ cert: file(`${leaf}.pem`), key: file(`${leaf}-key.pem`), chain: file('ncinter.pem'), args: ['-tls1_2', '-www'] });
+      const got = await handshake(s.port, { ca, checkHostname: false }).then(() => 'ok', (e) => e.code);
+      expect(got, leaf).toBe(want);
+      await s.stop();
+    }
+  });
 });
