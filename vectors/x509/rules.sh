@@ -56,5 +56,24 @@ i=0; san=""
 while [ $i -lt 2100 ]; do san="${san}DNS:h$i.example.com,"; i=$((i+1)); done
 leafext huge "${san%,}"
 ec huge; sign huge h0.example.com inter huge $DAYS sha256
+# Bounded work: ten keys under one CA name, each key self-signed and cross-signed by the next: every level offers
+# twenty same-name candidates and two of them verify, so a depth-first search explodes without its budgets.
+ext loopx "basicConstraints=critical,CA:TRUE" "keyUsage=critical,keyCertSign" "subjectKeyIdentifier=none" "authorityKeyIdentifier=none"
+i=0; while [ $i -lt 10 ]; do
+  ec loop$i
+  openssl req -x509 -new -key loop$i-key.pem -subj "/CN=puretls Loop CA" -days $DAYS -sha256 -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign" -addext "subjectKeyIdentifier=none" -addext "authorityKeyIdentifier=none" -out loop$i-ss.pem 2>/dev/null
+  i=$((i+1)); done
+i=0; : > loop-pool.pem; while [ $i -lt 10 ]; do
+  j=$(( (i+1) % 10 ))
+  openssl req -new -key loop$i-key.pem -subj "/CN=puretls Loop CA" -out loop$i.csr 2>/dev/null
+  openssl x509 -req -in loop$i.csr -CA loop$j-ss.pem -CAkey loop$j-key.pem -CAcreateserial -days $DAYS -sha256 -extfile loopx.ext -out loop$i-x.pem 2>/dev/null
+  cat loop$i-ss.pem loop$i-x.pem >> loop-pool.pem
+  i=$((i+1)); done
+ext loopleaf "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" "subjectAltName=DNS:good.example.com" "authorityKeyIdentifier=none"
+ec loop-leaf
+openssl req -new -key loop-leaf-key.pem -subj /CN=good.example.com -out loop-leaf.csr 2>/dev/null
+openssl x509 -req -in loop-leaf.csr -CA loop0-ss.pem -CAkey loop0-key.pem -CAcreateserial -days $DAYS -sha256 -extfile loopleaf.ext -out loop-leaf.pem 2>/dev/null
+rm -f loop[0-9]-ss.pem loop[0-9]-x.pem loop[0-9]-key.pem
 
 rm -f *.srl *.ext *.csr
