@@ -8,8 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { repoRoot } from '../helpers/pki.js';
 
 /** The README's budget for dist/browser/puretls.js (minified ESM, everything included). */
-const BUDGET_BYTES = 800 * 1024; // 700 KiB + the Public Suffix List (tldts, ~100 KiB), issue 18
-const BUDGET_GZIP_BYTES = 230 * 1024;
+const BUDGET_BYTES = 860 * 1024; // 700 KiB + the Public Suffix List (tldts + tldts-core, 140 KiB), issue 18
+const BUDGET_GZIP_BYTES = 250 * 1024;
 
 const script = path.join(repoRoot, 'scripts/build-browser.mjs');
 let tmp: string;
