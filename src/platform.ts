@@ -6,6 +6,7 @@
  */
 import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
+import type { CryptoProvider } from './crypto/types.js';
 
 export interface TcpOptions {
   host: string;
@@ -22,6 +23,13 @@ export interface Platform {
   openTcp?: (o: TcpOptions) => Promise<ByteStream>;
   /** The platform's trust store (PEM text or DER), or null when none is found; the default `ca` of connect(). */
   systemCa?: () => Promise<PemInput | null>;
+  /**
+   * The crypto provider connect() and accept() use by default (Node: node:crypto, src/crypto/provider-node.ts).
+   * Absent: WebCrypto where the platform's passes the probe, noble for the rest.
+   */
+  cryptoProvider?: CryptoProvider;
+  /** Fills a buffer with CSPRNG output (Node: randomFillSync). Absent: crypto.getRandomValues. */
+  randomFill?: (out: Uint8Array) => void;
 }
 
 let current: Platform = {};

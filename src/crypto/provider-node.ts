@@ -14,7 +14,7 @@
  *   decryption since its Marvin fix); the padding check and the Bleichenbacher counter-measure stay in rsa.ts.
  *
  * This is the only module that imports node:crypto. Nothing in the browser graph imports it: the Node entry
- * registers it as the platform provider (src/crypto/provider.ts setPlatformProvider).
+ * registers it as the platform's provider (src/transport/node-platform.ts, through src/platform.ts).
  */
 import {
   constants,
@@ -40,7 +40,7 @@ import { base64Encode } from '../pem.js';
 import { bigIntToMinBytes, byteLength } from './bigint.js';
 import { hashLen, md5sha1 } from './hash.js';
 import { CURVES, CURVE_BYTES, encodeSpki } from './keys.js';
-import type { AeadCipher, CbcCipher, CryptoProvider, EcdheShare, HashName, HashProvider, IncrementalMac, PrivateKey, PublicKey, RandomSource, SigAlg } from './types.js';
+import type { AeadCipher, CbcCipher, CryptoProvider, EcdheShare, HashName, HashProvider, IncrementalMac, PrivateKey, PublicKey, SigAlg } from './types.js';
 
 const TAG = 16;
 const BLOCK = 16;
@@ -315,8 +315,10 @@ function rsaDecryptRawSync(key: Extract<PrivateKey, { kind: 'rsa' }>, ct: Uint8A
   }
 }
 
-/** The platform CSPRNG through randomFillSync. */
-export const nodeRandom: RandomSource = (n) => randomFillSync(new Uint8Array(n));
+/** The platform CSPRNG through randomFillSync (the Node entry installs it behind defaultRandom). */
+export const nodeRandomFill = (out: Uint8Array): void => {
+  randomFillSync(out);
+};
 
 /** The node:crypto provider. */
 export const nodeProvider: CryptoProvider = {

@@ -14,6 +14,7 @@ import { verifySignature } from './sig.js';
 import type { CryptoProvider } from './types.js';
 import { equalBytes } from '../bytes.js';
 import { TlsError } from '../errors.js';
+import { platform } from '../platform.js';
 
 /** Which provider serves each family (pk: ECDHE and signatures; noble's absent operations mean the noble functions). */
 export interface ProviderSelection {
@@ -94,18 +95,6 @@ export async function selectProvider(subtle?: SubtleCrypto | null): Promise<Cryp
 }
 
 let platformChoice: Promise<CryptoProvider> | null = null;
-/** A provider the platform's entry registered (Node: node:crypto), used instead of probing WebCrypto. */
-let platformProvider: CryptoProvider | null = null;
-
-/**
- * Registers the provider of the platform the library runs on. The Node entry registers the node:crypto provider
- * (src/crypto/provider-node.ts) here, so that module stays out of every other platform's graph; without a
- * registration (browsers, workers, Deno), WebCrypto is probed and noble fills the gaps.
- */
-export function setPlatformProvider(p: CryptoProvider | null): void {
-  platformProvider = p;
-}
-
 /** Which providers a `provider` option may name instead of giving an object. */
 export type ProviderName = 'auto' | 'noble' | 'webcrypto' | 'node';
 
@@ -123,7 +112,7 @@ export function resolveProvider(p: CryptoProvider | ProviderName | undefined): C
     case 'webcrypto':
       return webCryptoDefault;
     case 'node':
-      if (platformProvider?.name === 'node') return platformProvider;
+      if (platform().cryptoProvider?.name === 'node') return platform().cryptoProvider!;
       throw new TlsError('config_invalid', "provider 'node' needs Node.js and puretls's Node entry (node:crypto is not available here)");
     default:
       throw new TlsError('config_invalid', `unknown provider ${JSON.stringify(p)} (expected 'auto', 'noble', 'webcrypto' or 'node')`);
@@ -131,11 +120,12 @@ export function resolveProvider(p: CryptoProvider | ProviderName | undefined): C
 }
 
 /**
- * The provider connect() and accept() use unless told otherwise: the registered platform provider (Node), or
+ * The provider connect() and accept() use unless told otherwise: the platform's (src/platform.ts; the Node entry
+ * installs node:crypto), or
  * one usable at once that probes WebCrypto on first use (once per process) and forwards every call to the choice.
  */
 export function defaultProvider(): CryptoProvider {
-  return platformProvider ?? webCryptoDefault;
+  return platform().cryptoProvider ?? webCryptoDefault;
 }
 
 function chosen(): Promise<CryptoProvider> {

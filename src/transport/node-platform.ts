@@ -2,5 +2,7 @@
 import { setPlatform } from '../platform.js';
 import { loadSystemCa } from './node-system-ca.js';
 import { openTcp } from './node-tcp.js';
+import { nodeProvider, nodeRandomFill } from '../crypto/provider-node.js';
 
-setPlatform({ openTcp, systemCa: loadSystemCa });
+// node:crypto for every primitive (synchronous, OpenSSL); provider: 'noble' or 'webcrypto' still chooses otherwise.
+setPlatform({ openTcp, systemCa: loadSystemCa, cryptoProvider: nodeProvider, randomFill: nodeRandomFill });

@@ -11,6 +11,7 @@ import {
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
 import { defaultProvider } from '../../src/crypto/provider.js';
+import { nodeProvider } from '../../src/crypto/provider-node.js';
 import { ecdheShared } from '../../src/crypto/kex.js';
 import { hash } from '../../src/crypto/hash.js';
 import { concat } from '../../src/bytes.js';
@@ -30,6 +31,7 @@ const PROVIDERS: [string, CryptoProvider][] = [
   ['noble', nobleProvider],
   ['webcrypto', webCryptoProvider()],
   ['auto', defaultProvider()],
+  ['node', nodeProvider],
   ['no hmac', bare],
   ['failing hmac', broken],
 ];

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeEcdheShare, nodeHashes, nodeProvider } from '../../src/crypto/provider-node.js';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
-import { defaultProvider, resolveProvider, setPlatformProvider } from '../../src/crypto/provider.js';
+import { defaultProvider, resolveProvider } from '../../src/crypto/provider.js';
+import { setPlatform } from '../../src/platform.js';
 import { decryptPremaster } from '../../src/crypto/ops.js';
 import { nobleHashes } from '../../src/crypto/hash.js';
 import { finishedVerifyData, keyBlock, masterSecret, prf } from '../../src/crypto/prf.js';
@@ -165,7 +166,7 @@ describe('node provider: X448 and the synchronous forms', () => {
 });
 
 describe('choosing a provider', () => {
-  afterEach(() => setPlatformProvider(null));
+  afterEach(() => setPlatform({ cryptoProvider: undefined }));
   it("'noble' forces pure JavaScript; 'node' needs the Node entry's registration; unknown names are refused", () => {
     expect(resolveProvider('noble')).toBe(nobleProvider);
     expect(resolveProvider(nodeProvider)).toBe(nodeProvider);
@@ -174,11 +175,22 @@ describe('choosing a provider', () => {
     expect(resolveProvider(undefined).name).toBe('auto');
   });
   it('a registered platform provider becomes the default', () => {
-    setPlatformProvider(nodeProvider);
+    setPlatform({ cryptoProvider: nodeProvider });
     expect(defaultProvider()).toBe(nodeProvider);
     expect(resolveProvider('auto')).toBe(nodeProvider);
     expect(resolveProvider('node')).toBe(nodeProvider);
     expect(resolveProvider('noble')).toBe(nobleProvider);
     expect(resolveProvider('webcrypto').name).toBe('auto');
+  });
+});
+
+describe('the Node entry', () => {
+  it('installs node:crypto as the default provider and randomFillSync behind defaultRandom', async () => {
+    await import('../../src/index.js');
+    expect(defaultProvider()).toBe(nodeProvider);
+    expect(resolveProvider('node')).toBe(nodeProvider);
+    const r = defaultRandom(100_000); // beyond getRandomValues' 65536-byte limit per call
+    expect(r.length).toBe(100_000);
+    expect(new Set(r.subarray(0, 64)).size).toBeGreaterThan(16);
   });
 });
