@@ -280,6 +280,10 @@ export class TlsConnection implements ByteStream {
    */
   private async write(chunk: Uint8Array): Promise<void> {
     this.throwIfWriteFailed();
+    // A write the engine refuses outright (we sent close_notify, e.g. in answer to the peer's, or the connection
+    // failed) fails itself: otherwise it would be accepted here and only the next write would hear of it, and
+    // whether an earlier flush had already failed would decide (with a synchronous provider it had not).
+    if (this.engine.state !== 'open') await this.engine.send(chunk);
     const bytes = chunk.length;
     this.pendingWrites++;
     this.inFlightBytes += bytes;
