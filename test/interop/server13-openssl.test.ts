@@ -180,6 +180,10 @@ describe.skipIf(!opensslAvailable())('openssl s_client -tls1_3 → accept()', ()
       child.stdin.write('after\n');
       await waitFor('echo after');
       child.stdin.write('k\n'); // update_not_requested
+      // s_client takes a whole stdin read as one command when it starts with k/K, so 'again' must not arrive in the
+      // same read: wait for the second KEYUPDATE before writing it.
+      for (let i = 0; i < 1200 && out.split('KEYUPDATE').length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(out.split('KEYUPDATE').length).toBe(3);
       child.stdin.write('again\n');
       await waitFor('echo again');
       expect(lines).toEqual(['before', 'after', 'again']);
