@@ -40,8 +40,12 @@ export interface VerifyChainOptions {
 const DEFAULT_MAX_INTERMEDIATES = 8;
 /** Candidate issuers visited per validation. */
 export const PATH_BUDGET = 256;
-/** Signature verifications per validation (Go and rustls-webpki allow 100; pure-JS ECDSA costs ~1-10 ms each): the costly part. */
-export const SIGNATURE_BUDGET = 64;
+/**
+ * Signature verifications per validation, each (subject, issuer) pair counted once: the costly part of path building
+ * (pure-JS ECDSA costs 1-10 ms). Go and rustls-webpki allow 100 native checks; no x509-limbo case that should
+ * validate needs more than 24 here.
+ */
+export const SIGNATURE_BUDGET = 32;
 const MIN_RSA_BITS = 2048;
 const ANY_EKU = EKU_OIDS.anyExtendedKeyUsage!;
 
