@@ -52,7 +52,8 @@ export interface Scenario {
 
 /** The client handshake configuration connect() would build, with the test PKI's root and a fixed clock. */
 export function clientConfig(pki: Pki, o: ClientSpec = {}): ClientHandshakeConfig {
-  const [minVersion, maxVersion] = versionRange(o.minVersion, o.maxVersion);
+  // These scenarios and the scripted hostile tests built on them attack TLS 1.0–1.2 flows: 1.2 unless asked.
+  const [minVersion, maxVersion] = versionRange(o.minVersion, o.maxVersion ?? 'TLSv1.2');
   const id = o.withClientCert ? loadIdentity(pki.clientRsa.cert, pki.clientRsa.key) : undefined;
   return {
     serverName: 'localhost',

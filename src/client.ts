@@ -53,9 +53,9 @@ export interface ConnectOptions extends NodeClientAliases {
   /** Certificate profile: 'webpki' (CA/B rules) or 'rfc5280' (private PKIs). Omitted: 'webpki' with the system
    * bundle, 'rfc5280' with `ca`. */
   profile?: 'webpki' | 'rfc5280';
-  /** Omitted: TLS 1.2 (the lowest version offered is maxVersion when only that is given). */
+  /** Omitted: TLS 1.2 (or maxVersion, when only a maxVersion below 1.2 is given). */
   minVersion?: TlsVersion;
-  /** Omitted: TLS 1.2. */
+  /** Omitted: TLS 1.2 ('TLSv1.3' turns TLS 1.3 on). */
   maxVersion?: TlsVersion;
   /** IANA (or OpenSSL) names, in preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];

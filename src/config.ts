@@ -10,6 +10,7 @@ import { hash } from './crypto/hash.js';
 import {
   ALL_CIPHER_SUITES,
   TLS12,
+  TLS13,
   suiteByName,
   versionFromName,
   type CipherSuite,
@@ -28,7 +29,10 @@ import type { Verification } from './handshake/client.js';
 
 export type VerifyMode = 'required' | 'optional' | 'none';
 
-/** [min, max] from user version names; the default is TLS 1.2 only (1.0 and 1.1 are opt-in). */
+/**
+ * [min, max] from user version names. Default: TLS 1.2 only (1.0 and 1.1 are opt-in; 1.3 with maxVersion 'TLSv1.3').
+ * A maxVersion below 1.2 given alone pins the version (min = max); otherwise minVersion defaults to TLS 1.2.
+ */
 export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): [ProtocolVersion, ProtocolVersion] {
   const parse = (v: string | undefined, dflt: ProtocolVersion, what: string): ProtocolVersion => {
     if (v === undefined) return dflt;
@@ -37,7 +41,7 @@ export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): 
     return n;
   };
   const max = parse(maxVersion, TLS12, 'maxVersion');
-  const min = parse(minVersion, minVersion === undefined && maxVersion !== undefined ? max : TLS12, 'minVersion');
+  const min = parse(minVersion, max < TLS12 ? max : TLS12, 'minVersion');
   if (min > max) throw new TlsError('config_invalid', `minVersion ${minVersion} is above maxVersion ${maxVersion ?? 'TLSv1.2'}`);
   return [min, max];
 }

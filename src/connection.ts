@@ -253,7 +253,7 @@ export class TlsConnection implements ByteStream {
         // While the application still reads, the transport stays open for the peer's answer: a peer that stops
         // writing once it sees the end of our stream (a Node socket without allowHalfOpen does) would otherwise
         // lose the data and close_notify it still has to send. The read side ends it once the peer has closed.
-        if (!this.readableStream?.locked) await this.closeWriter();
+        if (!this.readableStream?.locked || (this.result.version === 0x0304 && this.engine.peerClosed)) await this.closeWriter();
       })();
     }
     return this.closing;
@@ -373,8 +373,9 @@ export class TlsConnection implements ByteStream {
       }
       if (this.engine.peerClosed && !this.receiving) {
         await this.flush().catch(() => {});
-        // Both sides have said close_notify (the engine answers the peer's): the transport can go.
-        await this.closeWriter();
+        // Both sides have said close_notify (a TLS 1.2 engine answers the peer's at once): the transport can go.
+        // TLS 1.3 closes each direction on its own (RFC 8446 §6.1): until we close, the transport stays for writing.
+        if (this.result.version !== 0x0304 || this.engine.closeSent) await this.closeWriter();
         controller.close();
         return;
       }

@@ -153,6 +153,10 @@ export class Engine<R = unknown> {
   get peerClosed(): boolean {
     return this._peerClosed;
   }
+  /** We sent close_notify (or the connection failed): nothing more will be written but a fatal alert. */
+  get closeSent(): boolean {
+    return this.sentClose || this._state === 'failed';
+  }
   /** Resolves with the handshake function's result once the handshake is complete; rejects on failure. */
   get handshake(): Promise<R> {
     return this.result.promise;
@@ -282,6 +286,11 @@ export class Engine<R = unknown> {
   /** Opens a record under the current read protection, with its real content type (hidden inside in TLS 1.3). */
   private openRecord(type: number, version: number, fragment: Uint8Array): Promise<OpenedRecord> {
     const prot = this.readProt;
+    // TLS 1.3: a peer that fails before it has our keys (on our ServerHello, say) can only send its alert in the
+    // clear. Read it during the handshake, so the real reason is reported rather than unexpected_message.
+    if (this.tls13 && type === ContentType.alert && this._state === 'handshaking' && prot.outerType !== undefined) {
+      return Promise.resolve({ type, data: fragment });
+    }
     if (prot.openRecord) return prot.openRecord(type, version, fragment);
     return prot.open(type, version, fragment).then((data) => ({ type, data }));
   }
@@ -380,8 +389,9 @@ export class Engine<R = unknown> {
       if (this._state === 'handshaking') {
         throw new TlsError('io_closed', 'the peer closed the connection during the handshake', { alert: null });
       }
-      // Answer with our own close_notify, as RFC 5246 §7.2.1 asks.
-      if (!this.sentClose && this._state === 'open') await this.close();
+      // TLS 1.2 answers with its own close_notify at once (RFC 5246 §7.2.1). TLS 1.3 closes each direction on its
+      // own (RFC 8446 §6.1): the application may still write, and sends its close_notify when it closes.
+      if (!this.tls13 && !this.sentClose && this._state === 'open') await this.close();
       return;
     }
     // RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is fatal, whatever its level says.

@@ -75,9 +75,9 @@ export interface ServerOptions {
   ca?: PemInput | PemInput[];
   /** Client-certificate profile: 'webpki' or 'rfc5280'. Omitted: 'webpki' with the system bundle, 'rfc5280' with `ca`. */
   profile?: 'webpki' | 'rfc5280';
-  /** Lowest version accepted. Omitted: TLS 1.2 (or maxVersion when only that is given). */
+  /** Lowest version accepted. Omitted: TLS 1.2 (or maxVersion, when only a maxVersion below 1.2 is given). */
   minVersion?: TlsVersion;
-  /** Highest version accepted. Omitted: TLS 1.2. */
+  /** Highest version accepted. Omitted: TLS 1.2 ('TLSv1.3' turns TLS 1.3 on). */
   maxVersion?: TlsVersion;
   /** IANA (or OpenSSL) names, in our preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];

@@ -152,6 +152,11 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   cfg.keyLog?.(keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientRandom, hs.client));
   cfg.keyLog?.(keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', clientRandom, hs.server));
   io.setReadProtection(await protection(io.provider, suite, hs.server));
+  // Our write key changes now too, so an alert we send from here on is protected as the server expects; the
+  // compatibility ChangeCipherSpec goes first (RFC 8446 Appendix D.4: before our next protected record).
+  const hsWrite = await protection(io.provider, suite, hs.client);
+  if (start.compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
+  else await io.setWriteProtection(hsWrite);
 
   // ---- {EncryptedExtensions}
   const ee = M13.decodeEncryptedExtensions((await io.expect(HT13.encrypted_extensions)).body);
@@ -244,10 +249,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   cfg.keyLog?.(keyLog('EXPORTER_SECRET', clientRandom, app.exporter));
   io.setReadProtection(await protection(io.provider, suite, app.server));
 
-  // ---- [ChangeCipherSpec] {Certificate*} {CertificateVerify*} {Finished}
-  const hsWrite = await protection(io.provider, suite, hs.client);
-  if (start.compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
-  else await io.setWriteProtection(hsWrite);
+  // ---- {Certificate*} {CertificateVerify*} {Finished} (the ChangeCipherSpec went out after ServerHello)
   if (certRequest) {
     const identity = cfg.identity && canSign13(certRequest.schemes, cfg.signatureSchemes, cfg.identity.key) ? cfg.identity : undefined;
     await io.send(

@@ -33,7 +33,8 @@ function context(o: Partial<ServerOptions> = {}): ServerContext {
 async function run(ctx: ServerContext, c: ClientOpts = {}): Promise<{ client: TlsConnection; server: TlsConnection }> {
   const [a, b] = memoryPair();
   const [client, server] = await Promise.all([
-    connect({ ca: pki.ca, serverName: 'localhost', ...c, transport: a }),
+    // Session resumption here is TLS 1.2's (session ids, RFC 5077 tickets); 1.3 PSK resumption is not offered yet.
+    connect({ ca: pki.ca, serverName: 'localhost', maxVersion: 'TLSv1.2', ...c, transport: a }),
     accept({ context: ctx, transport: b }),
   ]);
   return { client, server };
