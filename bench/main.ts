@@ -28,6 +28,13 @@ export const SUITES: { kex: Record<Kex, string>; bulk: Record<Family, string> } 
   },
 };
 
+/** TLS 1.3 rows: one AEAD suite for handshakes, the certificate chosen by the signature schemes offered. */
+export const SUITES13: { kex: Partial<Record<Kex, string>>; bulk: Partial<Record<Family, string>> } = {
+  kex: { ECDHE_RSA: 'TLS_AES_128_GCM_SHA256', ECDHE_ECDSA: 'TLS_AES_128_GCM_SHA256' },
+  bulk: { AES_GCM: 'TLS_AES_128_GCM_SHA256', CHACHA20: 'TLS_CHACHA20_POLY1305_SHA256' },
+};
+export const SIGALGS13: Partial<Record<Kex, string[]>> = { ECDHE_RSA: ['rsa_pss_rsae_sha256'], ECDHE_ECDSA: ['ecdsa_secp256r1_sha256'] };
+
 interface Args {
   quick: boolean;
   json?: string;
@@ -88,6 +95,13 @@ async function main(): Promise<void> {
     await run('native', phase, (ph) => nativeRows(budget, SUITES, ph));
     for (const [impl, provider] of puretls) {
       await run(impl, phase, (ph) => puretlsRows(budget, { impl, provider, version: 'TLSv1.2', suites: SUITES }, ph), provider.name);
+    }
+    if (phase === 'speed') {
+      // TLS 1.3: handshakes and bulk (memory is measured once, in 1.2).
+      await run('native', phase, (ph) => nativeRows(budget, SUITES13, ph, 'TLSv1.3', SIGALGS13), 'TLSv1.3');
+      for (const [impl, provider] of puretls) {
+        await run(impl, phase, (ph) => puretlsRows(budget, { impl, provider, version: 'TLSv1.3', suites: SUITES13, sigalgs: SIGALGS13 }, ph), `${provider.name}, TLSv1.3`);
+      }
     }
   }
 

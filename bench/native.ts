@@ -1,7 +1,7 @@
 /** Node's own `tls` (OpenSSL), both ends in this process over 127.0.0.1: the native reference. */
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase } from './common.js';
+import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 const OPENSSL_SUITE: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
@@ -9,7 +9,11 @@ const OPENSSL_SUITE: Record<string, string> = {
   TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
   TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
   TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
+  TLS_AES_128_GCM_SHA256: 'TLS_AES_128_GCM_SHA256',
+  TLS_CHACHA20_POLY1305_SHA256: 'TLS_CHACHA20_POLY1305_SHA256',
 };
+/** OpenSSL's names of the signature schemes a row's client offers (TLS 1.3: which certificate signs). */
+const OPENSSL_SIGALG: Record<string, string> = { rsa_pss_rsae_sha256: 'rsa_pss_rsae_sha256', ecdsa_secp256r1_sha256: 'ecdsa_secp256r1_sha256' };
 
 interface Server {
   port: number;
@@ -17,15 +21,15 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function startServer(): Promise<Server> {
+async function startServer(version: Version): Promise<Server> {
   const accepted: tls.TLSSocket[] = [];
   const server = tls.createServer({
     // Both identities: OpenSSL picks the one the negotiated suite needs.
     key: [pki('server-rsa.key'), pki('server-ecdsa.key')],
     cert: [pki('server-rsa-chain.pem'), pki('server-ecdsa-chain.pem')],
     ciphers: Object.values(OPENSSL_SUITE).join(':'),
-    maxVersion: 'TLSv1.2',
-    minVersion: 'TLSv1.2',
+    maxVersion: version,
+    minVersion: version,
   });
   server.on('secureConnection', (s) => {
     accepted.push(s);
@@ -44,15 +48,17 @@ async function startServer(): Promise<Server> {
   };
 }
 
-function dial(port: number, suite: string, session?: Buffer): Promise<tls.TLSSocket> {
+function dial(port: number, suite: string, session?: Buffer, version: Version = 'TLSv1.2', sigalgs?: string[]): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({
       host: '127.0.0.1',
       port,
       servername: 'localhost',
       ca: pki('ca.pem'),
-      ciphers: OPENSSL_SUITE[suite]!,
-      maxVersion: 'TLSv1.2',
+      ...(version === 'TLSv1.3' ? { ciphersuites: OPENSSL_SUITE[suite]! } : { ciphers: OPENSSL_SUITE[suite]! }),
+      minVersion: version,
+      maxVersion: version,
+      ...(sigalgs ? { sigalgs: sigalgs.map((x) => OPENSSL_SIGALG[x] ?? x).join(':') } : {}),
       ...(session ? { session } : {}),
     });
     s.once('secureConnect', () => resolve(s));
@@ -66,41 +72,49 @@ const closeSocket = (s: tls.TLSSocket) =>
     s.destroy();
   });
 
-export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; bulk: Record<Family, string> }, phase: Phase): Promise<ImplResult> {
+export async function nativeRows(
+  b: Budget,
+  suites: { kex: Partial<Record<Kex, string>>; bulk: Partial<Record<Family, string>> },
+  phase: Phase,
+  version: Version = 'TLSv1.2',
+  sigalgs?: Partial<Record<Kex, string[]>>,
+): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
   const rows = out.rows;
-  const srv = await startServer();
+  const srv = await startServer(version);
   try {
     if (phase === 'memory') {
       const mem = await idleCost(
         b.idleConnections,
-        () => dial(srv.port, suites.kex.ECDHE_RSA),
+        () => dial(srv.port, suites.kex.ECDHE_RSA!, undefined, version),
         async (held) => {
           await Promise.all(held.map(closeSocket));
         },
       );
-      rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA, version: 'TLSv1.2', value: mem.heap });
+      rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA!, version, value: mem.heap });
       out.rssPerIdleConnection = mem.rss;
       return out;
     }
     for (const [kex, suite] of Object.entries(suites.kex) as [Kex, string][]) {
-      const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite)));
-      rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, version: 'TLSv1.2', value });
+      const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite, undefined, version, sigalgs?.[kex])));
+      rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, version, value });
     }
-    // Resumption: a TLS 1.2 session ticket from a first connection, offered again and again.
-    const resumeSuite = suites.kex.ECDHE_RSA;
-    const first = await dial(srv.port, resumeSuite);
+    // Resumption: a TLS 1.2 session ticket from a first connection, offered again and again (1.3: not measured).
+    if (version === 'TLSv1.2') {
+    const resumeSuite = suites.kex.ECDHE_RSA!;
+    const first = await dial(srv.port, resumeSuite, undefined, version);
     const session = await new Promise<Buffer>((r) => (first.getSession() ? r(first.getSession()!) : first.once('session', r)));
     await closeSocket(first);
     const value = await opsPerSecond(b.seconds, async () => {
-      const s = await dial(srv.port, resumeSuite, session);
+      const s = await dial(srv.port, resumeSuite, session, version);
       if (!s.isSessionReused()) throw new Error('native: the session was not resumed');
       await closeSocket(s);
     });
-    rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version: 'TLSv1.2', value });
+    rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version, value });
+    }
 
     for (const [family, suite] of Object.entries(suites.bulk) as [Family, string][]) {
-      rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, version: 'TLSv1.2', value: await bulk(srv, suite, b.seconds) });
+      rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, version, value: await bulk(srv, suite, b.seconds, version) });
     }
   } finally {
     await srv.close();
@@ -109,8 +123,8 @@ export async function nativeRows(b: Budget, suites: { kex: Record<Kex, string>; 
 }
 
 /** 16 KiB writes, honouring backpressure, for `seconds`; MB/s as seen by the receiving end. */
-async function bulk(srv: Server, suite: string, seconds: number): Promise<number> {
-  const client = await dial(srv.port, suite);
+async function bulk(srv: Server, suite: string, seconds: number, version: Version): Promise<number> {
+  const client = await dial(srv.port, suite, undefined, version);
   while (!srv.accepted.length) await new Promise((r) => setImmediate(r));
   const server = srv.accepted[srv.accepted.length - 1]!;
   const chunk = Buffer.alloc(CHUNK, 0x61);

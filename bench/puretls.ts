@@ -1,5 +1,5 @@
 /** puretls at both ends over memoryPair, with one bulk-crypto provider for both. */
-import { accept, connect, createServerContext, memoryPair, type ServerContext, type TlsConnection } from '../src/index.js';
+import { accept, connect, createServerContext, memoryPair, type ConnectOptions, type ServerContext, type TlsConnection } from '../src/index.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
 import type { CipherSuiteOption } from '../src/crypto/suites.js';
 import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Version } from './common.js';
@@ -14,10 +14,12 @@ export interface PuretlsSetup {
   provider: CryptoProvider;
   /** The version both ends are held to. */
   version: Version;
-  suites: { kex: Record<Kex, string>; bulk: Record<Family, string> };
+  /** Signature schemes the client offers per key exchange row (TLS 1.3: the certificate the server picks). */
+  sigalgs?: Partial<Record<Kex, string[]>>;
+  suites: { kex: Partial<Record<Kex, string>>; bulk: Partial<Record<Family, string>> };
 }
 
-const contexts = new Map<Impl, ServerContext>();
+const contexts = new Map<string, ServerContext>();
 
 export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
@@ -25,7 +27,8 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   const ca = pki('ca.pem');
   // One server per implementation across both phases, as a long-running server: the memory phase then sees its
   // session cache in the steady state the throughput phase left it in, not filling up from empty.
-  let context = contexts.get(impl);
+  const ctxKey = `${impl}/${version}`;
+  let context = contexts.get(ctxKey);
   if (!context) {
     context = createServerContext({
       // RSA and ECDSA side by side: the suite the client offers decides which one signs.
@@ -34,14 +37,27 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
         { cert: pki('server-ecdsa-chain.pem'), key: pki('server-ecdsa.key') },
       ],
       cipherSuites: [...new Set([...Object.values(o.suites.kex), ...Object.values(o.suites.bulk)])] as CipherSuiteOption[],
+      minVersion: version,
+      maxVersion: version,
       provider,
     });
-    contexts.set(impl, context);
+    contexts.set(ctxKey, context);
   }
-  const open = async (suite: string, session?: TlsConnection['session']): Promise<Pair> => {
+  const open = async (suite: string, session?: TlsConnection['session'], kex: Kex = 'ECDHE_RSA'): Promise<Pair> => {
     const [a, z] = memoryPair();
+    const sigalgs = o.sigalgs?.[kex];
     const [client, server] = await Promise.all([
-      connect({ transport: a, serverName: 'localhost', ca, cipherSuites: [suite as CipherSuiteOption], provider, ...(session ? { session } : {}) }),
+      connect({
+        transport: a,
+        serverName: 'localhost',
+        ca,
+        cipherSuites: [suite as CipherSuiteOption],
+        minVersion: version,
+        maxVersion: version,
+        provider,
+        ...(sigalgs ? { signatureAlgorithms: sigalgs as NonNullable<ConnectOptions['signatureAlgorithms']> } : {}),
+        ...(session ? { session } : {}),
+      }),
       accept({ transport: z, context }),
     ]);
     return { client, server };
@@ -53,7 +69,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   if (phase === 'memory') {
     const mem = await idleCost(
       b.idleConnections,
-      () => open(o.suites.kex.ECDHE_RSA),
+      () => open(o.suites.kex.ECDHE_RSA!),
       async (held) => {
         await Promise.all(held.map(close));
       },
@@ -66,7 +82,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
     const inUse = await idleCost(
       b.idleConnections,
       async () => {
-        const p = await open(o.suites.kex.ECDHE_RSA);
+        const p = await open(o.suites.kex.ECDHE_RSA!);
         const ends = [p.client, p.server].map((c) => ({ reader: c.readable.getReader(), writer: c.writable.getWriter() }));
         for (const e of ends) void e.reader.read().catch(() => {});
         return { p, ends };
@@ -82,7 +98,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
       },
     );
     const kb = (x: number) => `${(x / 1024).toFixed(1)} KB`;
-    out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA, version, value: Math.max(0, mem.heap - pipe.heap) });
+    out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA!, version, value: Math.max(0, mem.heap - pipe.heap) });
     out.rssPerIdleConnection = mem.rss;
     out.notes = [
       `${impl}: heap per idle connection excludes the memoryPair transport (${kb(pipe.heap)} of ${kb(mem.heap)}); ` +
@@ -92,11 +108,13 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   }
 
   for (const [kex, suite] of Object.entries(o.suites.kex) as [Kex, string][]) {
-    const value = await opsPerSecond(b.seconds, async () => close(await open(suite)));
+    const value = await opsPerSecond(b.seconds, async () => close(await open(suite, undefined, kex)));
     out.rows.push({ impl, metric: 'full_handshakes_per_s', kex, suite, version, value });
   }
 
-  const resumeSuite = o.suites.kex.ECDHE_RSA;
+  // Resumption is measured in TLS 1.2 (session ids and tickets); 1.3 PSK resumption is not measured yet.
+  if (version === 'TLSv1.2') {
+  const resumeSuite = o.suites.kex.ECDHE_RSA!;
   const first = await open(resumeSuite);
   const session = first.client.session;
   await close(first);
@@ -115,6 +133,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
       await close(p);
     });
     out.rows.push({ impl, metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version, value });
+  }
   }
 
   for (const [family, suite] of Object.entries(o.suites.bulk) as [Family, string][]) {

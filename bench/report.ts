@@ -1,5 +1,5 @@
 /** The human-readable report: one table with ratios to forge and to native, then the issue's targets. */
-import type { Impl, ImplResult, Metric, Row } from './common.js';
+import type { Impl, ImplResult, Metric, Row, Version } from './common.js';
 
 const IMPLS: Impl[] = ['forge', 'native', 'puretls-node', 'puretls-noble', 'puretls-webcrypto'];
 const SHORT: Record<Impl, string> = { forge: 'forge', native: 'native', 'puretls-node': 'node', 'puretls-noble': 'noble', 'puretls-webcrypto': 'webcrypto' };
@@ -13,8 +13,8 @@ const METRIC_LABEL: Record<Metric, string> = {
 
 const OURS: Impl[] = ['puretls-node', 'puretls-noble', 'puretls-webcrypto'];
 
-const find = (rows: Row[], impl: Impl, metric: Metric, sub?: string) =>
-  rows.find((r) => r.impl === impl && r.metric === metric && (sub === undefined || (r.kex ?? r.family) === sub));
+const find = (rows: Row[], impl: Impl, metric: Metric, sub?: string, version: Version = 'TLSv1.2') =>
+  rows.find((r) => r.impl === impl && r.metric === metric && (sub === undefined || (r.kex ?? r.family) === sub) && (r.version ?? 'TLSv1.2') === version);
 
 /**
  * Forge has one suite (RSA key exchange, AES-128-CBC-SHA), so its figure for a metric is the
@@ -43,6 +43,10 @@ interface Target {
   against: 'forge' | 'native';
   /** value/reference must be at least this (or at most, for memory). */
   bound: number;
+  /** The rows' version (default TLS 1.2). */
+  version?: Version;
+  /** Compare with the same implementation's TLS 1.2 row instead of forge or native. */
+  againstOwn12?: boolean;
   atMost?: boolean;
 }
 
@@ -50,6 +54,9 @@ interface Target {
 const TARGETS: Target[] = [
   { what: 'node-provider AES-GCM bulk ≥ 0.7× native', impl: 'puretls-node', metric: 'bulk_mb_per_s', sub: 'AES_GCM', against: 'native', bound: 0.7 },
   { what: 'node-provider full ECDHE-RSA handshakes ≥ 0.6× native', impl: 'puretls-node', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'native', bound: 0.6 },
+  { what: 'TLS 1.3: node-provider AES-GCM bulk ≥ 0.7× native', impl: 'puretls-node', metric: 'bulk_mb_per_s', sub: 'AES_GCM', against: 'native', bound: 0.7, version: 'TLSv1.3' },
+  { what: 'TLS 1.3: node-provider full handshakes (RSA certificate) ≥ 0.6× native', impl: 'puretls-node', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'native', bound: 0.6, version: 'TLSv1.3' },
+  { what: 'noble TLS 1.3 full handshakes (RSA certificate) ≥ 0.9× noble TLS 1.2 ECDHE-RSA', impl: 'puretls-noble', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'native', bound: 0.9, version: 'TLSv1.3', againstOwn12: true },
   { what: 'noble full ECDHE-RSA handshakes ≥ 3.5× forge full handshakes', impl: 'puretls-noble', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'forge', bound: 3.5 },
   { what: 'noble ChaCha20 bulk ≥ 4× forge', impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CHACHA20', against: 'forge', bound: 4 },
   { what: 'noble CBC bulk ≥ 2.5× forge', impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CBC', against: 'forge', bound: 2.5 },
@@ -69,13 +76,17 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
     ['heap_bytes_per_idle_connection', ['']],
   ];
   const body: string[][] = [];
+  const versions: Version[] = rows.some((r) => r.version === 'TLSv1.3') ? ['TLSv1.2', 'TLSv1.3'] : ['TLSv1.2'];
+  for (const ver of versions)
   for (const [metric, subs] of groups) {
+    if (ver === 'TLSv1.3' && metric === 'heap_bytes_per_idle_connection') continue;
     for (const sub of subs) {
       const key = sub === '' ? undefined : sub;
-      const v = (impl: Impl) => (impl === 'forge' ? forgeRef(rows, metric)?.value : find(rows, impl, metric, key)?.value);
+      const v = (impl: Impl) => (impl === 'forge' ? forgeRef(rows, metric)?.value : find(rows, impl, metric, key, ver)?.value);
+      if (ver === 'TLSv1.3' && OURS.every((i) => v(i) === undefined) && v('native') === undefined) continue;
       if (IMPLS.every((i) => v(i) === undefined) || (sub === 'RSA' && metric === 'resumed_handshakes_per_s' && IMPLS.every((i) => i === 'forge' || v(i) === undefined))) continue;
       body.push([
-        `${METRIC_LABEL[metric]}${sub ? ` ${sub}` : ''}`,
+        `${ver === 'TLSv1.3' ? '1.3 ' : ''}${METRIC_LABEL[metric]}${sub ? ` ${sub}` : ''}`,
         ...IMPLS.map((i) => fmt(metric, v(i))),
         ...OURS.map((i) => ratio(v(i), v('forge'))),
         ...OURS.map((i) => ratio(v(i), v('native'))),
@@ -102,8 +113,12 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
   for (const m of missing) out.push(`missing: ${m.impl} ${m.metric}: ${m.why}`);
   out.push('', 'Targets (ratios from this run):');
   for (const t of TARGETS) {
-    const a = find(rows, t.impl, t.metric, t.sub)?.value;
-    const b = t.against === 'forge' ? forgeRef(rows, t.metric)?.value : find(rows, 'native', t.metric, t.sub)?.value;
+    const a = find(rows, t.impl, t.metric, t.sub, t.version)?.value;
+    const b = t.againstOwn12
+      ? find(rows, t.impl, t.metric, t.sub)?.value
+      : t.against === 'forge'
+        ? forgeRef(rows, t.metric)?.value
+        : find(rows, 'native', t.metric, t.sub, t.version)?.value;
     if (a === undefined || b === undefined) {
       out.push(`  [n/a ] ${t.what}: not measured`);
       continue;
