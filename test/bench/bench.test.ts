@@ -20,7 +20,7 @@ describe('npm run bench -- --quick --json FILE', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'puretls-bench-'));
     const file = path.join(dir, 'out.json');
     try {
-      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'bench', '--', '--quick', '--json', file], { cwd: repoRoot, timeout: 170_000 });
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'bench', '--', '--quick', '--json', file], { cwd: repoRoot, timeout: 290_000 });
       expect(stdout).toContain('Targets');
       const report = JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] };
       expect(Object.keys(report)).toEqual(['rows']);
@@ -52,7 +52,7 @@ describe('npm run bench -- --quick --json FILE', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });
 
 describe('report', () => {
