@@ -372,8 +372,11 @@ export class TlsConnection implements ByteStream {
         return;
       }
       if (this.engine.peerClosed && !this.receiving) {
+        // TLS 1.2: our close_notify answers the peer's now that the application has read everything before it, so
+        // after the writes it has made meanwhile (an echo of the last data), which close() sends first.
+        if (this.result.version !== 0x0304) await this.close();
         await this.flush().catch(() => {});
-        // Both sides have said close_notify (a TLS 1.2 engine answers the peer's at once): the transport can go.
+        // Both sides have said close_notify (TLS 1.2 answered just above): the transport can go.
         // TLS 1.3 closes each direction on its own (RFC 8446 §6.1): until we close, the transport stays for writing.
         if (this.result.version !== 0x0304 || this.engine.closeSent) await this.closeWriter();
         controller.close();
@@ -437,6 +440,7 @@ export async function establish(
 ): Promise<TlsConnection> {
   const reader = transport.readable.getReader();
   const writer = transport.writable.getWriter();
+  engine.answerCloseAtOnce = false; // the connection's reader answers the peer's close_notify (see pull())
   const flush = () => flushEngine(engine, writer);
   // A write that fails once the handshake is complete (the peer answered, closed and went: our answer to its
   // close_notify finds the transport shut) is the writer's problem, not the handshake's: the data the peer sent

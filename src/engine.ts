@@ -112,6 +112,12 @@ export class Engine<R = unknown> {
   private sentClose = false;
   /** The peer sent close_notify: no more application data will come. */
   private _peerClosed = false;
+  /**
+   * Answer the peer's close_notify as soon as it is read. TlsConnection turns this off and answers when the
+   * application reads the end: a peer often sends its last data and close_notify in one flight (a client writing
+   * its request and closing), and answering at once would refuse the application's reply to that data.
+   */
+  answerCloseAtOnce = true;
 
   readonly transcript = new Transcript();
   private hsWait: { types: number[]; d: Deferred<HandshakeMessage> } | null = null;
@@ -389,9 +395,11 @@ export class Engine<R = unknown> {
       if (this._state === 'handshaking') {
         throw new TlsError('io_closed', 'the peer closed the connection during the handshake', { alert: null });
       }
-      // TLS 1.2 answers with its own close_notify at once (RFC 5246 §7.2.1). TLS 1.3 closes each direction on its
-      // own (RFC 8446 §6.1): the application may still write, and sends its close_notify when it closes.
-      if (!this.tls13 && !this.sentClose && this._state === 'open') await this.close();
+      // TLS 1.2 answers with its own close_notify (RFC 5246 §7.2.1): here, or (TlsConnection) once the application
+      // has read to the end, so that its answer to the data that came before the close_notify goes out first.
+      // TLS 1.3 closes each direction on its own (RFC 8446 §6.1): the application may still write, and sends its
+      // close_notify when it closes.
+      if (!this.tls13 && this.answerCloseAtOnce && !this.sentClose && this._state === 'open') await this.close();
       return;
     }
     // RFC 8446 §6: in TLS 1.3 every alert but close_notify and user_canceled is fatal, whatever its level says.
