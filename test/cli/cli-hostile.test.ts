@@ -122,6 +122,9 @@ describe('puretls serve --www', () => {
       new Promise<string>((r) => setTimeout(() => r('still open'), 10000)),
     ]);
     expect(ended).toBe('ended');
+    // serve logs the refusal once its side of the connection is shut down (close_notify out, the transport drained),
+    // which may come a moment after our reader saw the end: wait for the line, bounded.
+    for (let i = 0; i < 100 && !/no complete request within/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
     expect(err).toMatch(/no complete request within 500 ms \[io_timeout\]/);
     child.kill('SIGTERM');
   }, 90000);
