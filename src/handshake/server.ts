@@ -196,6 +196,20 @@ export function identityFitsSuite(id: Identity, suite: Tls12Suite): boolean {
   return k.kind === 'rsa' && !(suite.kx === 'RSA' && k.pss);
 }
 
+/** supported_groups code points of the curves an ECDSA certificate key can be on. */
+const CERT_CURVE_GROUP = { 'P-256': 23, 'P-384': 24, 'P-521': 25 } as const;
+
+/**
+ * RFC 8422 §5.1 (and RFC 4492 §5.3 before it): when the client named its curves, an ECDSA certificate must be on one
+ * of them. OpenSSL and Go clients refuse a certificate on another curve ("wrong curve"), so choosing it would fail
+ * the handshake where another identity (or suite) would have done.
+ */
+function certCurveOffered(id: Identity, offer: Offer): boolean {
+  const k = id.key;
+  if (k.kind !== 'ec' || !offer.groups) return true;
+  return offer.groups.includes(CERT_CURVE_GROUP[k.curve as keyof typeof CERT_CURVE_GROUP]);
+}
+
 export interface Choice {
   suite: Tls12Suite;
   identity: Identity;
@@ -228,6 +242,7 @@ export function chooseSuite(
     if (suite.kx === 'DHE' && !dhGroup) continue;
     for (const identity of identities) {
       if (!identityFitsSuite(identity, suite)) continue;
+      if (!certCurveOffered(identity, offer)) continue;
       if (suite.kx === 'RSA') return { suite, identity };
       let scheme: Choice['scheme'];
       try {

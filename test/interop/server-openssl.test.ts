@@ -56,6 +56,21 @@ describe.skipIf(!opensslAvailable())('openssl s_client → accept()', () => {
     }
   });
 
+  describe.concurrent('certificate curve (RFC 8422 §5.1)', () => {
+    it('a client that names only P-384 gets the RSA identity, not the P-256 ECDSA one it would refuse', async () => {
+      // ECDSA suites first in s_client's list: before this rule the server chose the P-256 certificate and s_client
+      // failed with "wrong curve".
+      const { out, served } = await run({ identities }, ['-tls1_2', '-groups', 'P-384', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256']);
+      expect(served.error).toBeUndefined();
+      expect(served).toMatchObject({ version: 'TLSv1.2', cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' });
+      expect(out).toContain('Verify return code: 0 (ok)');
+    });
+    it('with only the P-256 ECDSA identity and a client that names only P-384, the handshake fails on our side', async () => {
+      const { served } = await run({ identities: [identities[1]!] }, ['-tls1_2', '-groups', 'P-384', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256']);
+      expect(served.error?.code).toBe('protocol_no_shared_cipher');
+    });
+  });
+
   describe.concurrent('client certificates', () => {
     const server: ServerOptions = { identities, minVersion: 'TLSv1', requestCert: 'required', ca: pki.ca };
     for (const { v, name, flag } of VERSIONS) {

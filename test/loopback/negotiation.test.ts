@@ -103,10 +103,18 @@ describe('suite choice', () => {
   });
   it('each ECDHE curve the client names is usable (x448 too, RFC 8422 §5.1.1)', async () => {
     for (const g of ['x25519', 'secp256r1', 'secp384r1', 'x448'] as const) {
-      const o = await handshake({ groups: [g], maxVersion: 'TLSv1.2' }, { ...ecdsaServer, groups: [g] });
+      // The client also names P-256, the ECDSA certificate's curve (RFC 8422 §5.1: the server must respect the
+      // client's curves for its certificate too); the server's only group decides the key exchange.
+      const o = await handshake({ groups: g === 'secp256r1' ? [g] : [g, 'secp256r1'], maxVersion: 'TLSv1.2' }, { ...ecdsaServer, groups: [g] });
       expect(ok(o.server).cipherSuite).toMatch(/ECDHE_ECDSA/);
       expect(ok(o.client).group).toBe(g);
     }
+  });
+  it('an ECDSA certificate on a curve the client did not name is not chosen (RFC 8422 §5.1)', async () => {
+    const o = await handshake({ groups: ['x25519'], maxVersion: 'TLSv1.2' }, { identities: [ecdsaServer, rsaServer] });
+    expect(ok(o.server).cipherSuite).toMatch(/ECDHE_RSA/);
+    const alone = await handshake({ groups: ['x25519'], maxVersion: 'TLSv1.2' }, ecdsaServer);
+    expect(errCode(alone.server)).toBe('protocol_no_shared_cipher');
   });
   it('RSA and ECDSA identities side by side: the client\'s suites decide', async () => {
     for (const [suite, isEc] of [['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', true], ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', false]] as const) {
