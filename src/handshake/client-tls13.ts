@@ -39,18 +39,18 @@ import * as M from './messages.js';
 import * as M13 from './messages13.js';
 import { HandshakeType13 as HT13 } from './messages13.js';
 import { equalBytes, toHex } from './codec.js';
-import { nullProtection, type Protection } from '../record/protection.js';
-import { recordProtection13 } from '../record/protection13.js';
+import { nullProtection } from '../record/protection.js';
 import { TLS12, TLS13, tls13SuiteById, type Tls13Suite } from '../crypto/suites.js';
-import { KeySchedule13, checkFinished13, finishedVerifyData13, nextTrafficSecret, trafficKey } from '../crypto/keyschedule.js';
+import { KeySchedule13, checkFinished13, finishedVerifyData13 } from '../crypto/keyschedule.js';
 import { hash as digest } from '../crypto/hash.js';
 import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
 import { GROUPS, groupById } from '../crypto/kex.js';
 import { chooseOwnScheme13, peerSigAlg13, schemeAllowed13 } from './signature-schemes.js';
 import { parseSpki } from '../crypto/keys.js';
-import type { CryptoProvider, PrivateKey, PublicKey } from '../crypto/types.js';
+import type { PrivateKey, PublicKey } from '../crypto/types.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
+import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
 
 /** What client.ts hands over: its first hello, the server's answer, and the key shares it sent. */
 export interface Tls13ClientStart {
@@ -151,10 +151,10 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   shared.fill(0);
   cfg.keyLog?.(keyLog('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientRandom, hs.client));
   cfg.keyLog?.(keyLog('SERVER_HANDSHAKE_TRAFFIC_SECRET', clientRandom, hs.server));
-  io.setReadProtection(await protection(io.provider, suite, hs.server));
+  io.setReadProtection(await protection13(io.provider, suite, hs.server));
   // Our write key changes now too, so an alert we send from here on is protected as the server expects; the
   // compatibility ChangeCipherSpec goes first (RFC 8446 Appendix D.4: before our next protected record).
-  const hsWrite = await protection(io.provider, suite, hs.client);
+  const hsWrite = await protection13(io.provider, suite, hs.client);
   if (start.compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
   else await io.setWriteProtection(hsWrite);
 
@@ -247,7 +247,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   cfg.keyLog?.(keyLog('CLIENT_TRAFFIC_SECRET_0', clientRandom, app.client));
   cfg.keyLog?.(keyLog('SERVER_TRAFFIC_SECRET_0', clientRandom, app.server));
   cfg.keyLog?.(keyLog('EXPORTER_SECRET', clientRandom, app.exporter));
-  io.setReadProtection(await protection(io.provider, suite, app.server));
+  io.setReadProtection(await protection13(io.provider, suite, app.server));
 
   // ---- {Certificate*} {CertificateVerify*} {Finished} (the ChangeCipherSpec went out after ServerHello)
   if (certRequest) {
@@ -259,10 +259,10 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     if (identity) await sendCertificateVerify(io, identity, certRequest.schemes, cfg.signatureSchemes, th());
   }
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.client, th()) }));
-  await io.setWriteProtection(await protection(io.provider, suite, app.client));
+  await io.setWriteProtection(await protection13(io.provider, suite, app.client));
 
   // ---- After the handshake: NewSessionTicket, KeyUpdate
-  installPostHandshake(io, suite, { client: app.client, server: app.server });
+  installPostHandshake(io, suite, { ours: app.client, peer: app.server });
   return {
     version: TLS13,
     suite,
@@ -294,11 +294,6 @@ function checkEcho(hello: M.ClientHello, sh: M.ServerHello): void {
 
 const hashLen = (suite: Tls13Suite) => (suite.hash === 'sha384' ? 48 : 32);
 
-async function protection(provider: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): Promise<Protection> {
-  const { key, iv } = await trafficKey(provider, suite.hash, secret, suite.keyLen);
-  return recordProtection13(provider, suite.cipher, key, iv);
-}
-
 function keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): string {
   return `${label} ${toHex(clientRandom)} ${toHex(secret)}`;
 }
@@ -315,40 +310,13 @@ async function sendCertificateVerify(io: HandshakeIO, identity: ClientIdentity, 
 }
 
 /**
- * Post-handshake messages (§4.6): NewSessionTicket (parsed and checked, not kept: PSK resumption is not offered),
- * KeyUpdate (both ways), and a CertificateRequest, which without post_handshake_auth offered is unexpected.
- * Our own key updates (asked for by the application or due by the record limit) go through the same chain, so
- * two never interleave.
+ * Post-handshake messages (§4.6) a client accepts besides KeyUpdate: NewSessionTicket (parsed and checked, not
+ * kept: PSK resumption is not offered). A CertificateRequest, without post_handshake_auth offered, is unexpected.
  */
-function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { client: Uint8Array; server: Uint8Array }): void {
-  let chain: Promise<void> = Promise.resolve();
-  const serial = (fn: () => Promise<void>): Promise<void> => {
-    const p = chain.then(fn);
-    chain = p.catch(() => {});
-    return p;
-  };
-  const updateWrite = async (requestPeer: boolean) => {
-    await io.send(HT13.key_update, M13.encodeKeyUpdate({ requestUpdate: requestPeer }));
-    secrets.client = await nextTrafficSecret(io.provider, suite.hash, secrets.client);
-    await io.setWriteProtection(await protection(io.provider, suite, secrets.client));
-  };
-  io.setKeyUpdater((requestPeer) => serial(() => updateWrite(requestPeer)));
-  io.setPostHandshake(async (m: HandshakeMessage) => {
-    switch (m.type) {
-      case HT.new_session_ticket:
-        M13.decodeNewSessionTicket13(m.body);
-        return;
-      case HT13.key_update: {
-        const ku = M13.decodeKeyUpdate(m.body);
-        secrets.server = await nextTrafficSecret(io.provider, suite.hash, secrets.server);
-        io.setReadProtection(await protection(io.provider, suite, secrets.server));
-        // §4.6.3: answer update_requested with our own update (not requesting one back).
-        if (ku.requestUpdate) await serial(() => updateWrite(false));
-        return;
-      }
-      default:
-        throw new TlsError('protocol_unexpected_message', `handshake message ${m.type} after the TLS 1.3 handshake`);
-    }
+function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { ours: Uint8Array; peer: Uint8Array }): void {
+  installKeyUpdates(io, suite, secrets, (m) => {
+    if (m.type !== HT.new_session_ticket) throw unexpectedAfterHandshake(m, 'the server');
+    M13.decodeNewSessionTicket13(m.body);
   });
 }
 

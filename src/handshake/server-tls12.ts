@@ -43,9 +43,8 @@ import { EC_POINT_UNCOMPRESSED, serverEphemeral, serverParamsSignedData, serverR
 import { peerSigAlg } from './signature-schemes.js';
 import { TLS10, TLS12, TLS13, type Tls12Suite, type ProtocolVersion } from '../crypto/suites.js';
 import { signData, verifyData } from '../crypto/ops.js';
-import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
-import { parseCertificate } from '../x509/certificate.js';
+import { clientCertificateKey } from './client-cert-key.js';
 
 /** What server.ts settled from the ClientHello for a full handshake. */
 export interface ServerHelloPlan extends Choice {
@@ -288,25 +287,11 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
   };
 }
 
-/** The client leaf's key, which must be one we asked for (rsa_sign or ecdsa_sign). */
+/** The client leaf's key, which must be one we asked for (rsa_sign or ecdsa_sign) and allowed to sign. */
 function clientPublicKey(leafDer: Uint8Array): PublicKey {
-  let key: PublicKey;
-  let keyUsage: Set<string> | undefined;
-  try {
-    const leaf = parseCertificate(leafDer);
-    keyUsage = leaf.extensions.keyUsage;
-    key = parseSpki(leaf.spkiDer);
-  } catch (e) {
-    if (e instanceof TlsError) throw new CertificateError('cert_unsupported_key', `the client certificate key is not usable: ${e.message}`);
-    throw e;
-  }
+  const key = clientCertificateKey(leafDer);
   if (key.kind !== 'rsa' && key.kind !== 'ec') {
     throw new CertificateError('cert_unsupported_key', `the client certificate has a ${key.kind} key; rsa_sign or ecdsa_sign was requested`);
-  }
-  // RFC 5280 §4.2.1.3: a key restricted by keyUsage signs CertificateVerify only with digitalSignature (as the client
-  // checks the server's leaf).
-  if (keyUsage && !keyUsage.has('digitalSignature')) {
-    throw new CertificateError('cert_bad_key_usage', "the client certificate's keyUsage does not allow digitalSignature, which CertificateVerify needs");
   }
   return key;
 }

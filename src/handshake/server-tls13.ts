@@ -33,17 +33,14 @@ import { groupById, type GroupName } from '../crypto/kex.js';
 import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
 import { hash as digest, hashLen } from '../crypto/hash.js';
 import { hmac } from '../crypto/hash.js';
-import { KeySchedule13, checkFinished13, finishedVerifyData13, nextTrafficSecret, trafficKey } from '../crypto/keyschedule.js';
-import { nullProtection, type Protection } from '../record/protection.js';
-import { recordProtection13 } from '../record/protection13.js';
-import type { CryptoProvider } from '../crypto/types.js';
+import { KeySchedule13, checkFinished13, finishedVerifyData13 } from '../crypto/keyschedule.js';
+import { nullProtection } from '../record/protection.js';
 import type { HandshakeMessage } from './framer.js';
-import { parseSpki } from '../crypto/keys.js';
-import type { PublicKey } from '../crypto/types.js';
-import { parseCertificate } from '../x509/certificate.js';
 import { equalBytes, toHex, concat } from '../bytes.js';
 import { TLS12, type Tls13Suite } from '../crypto/suites.js';
 import { Writer, Reader } from './codec.js';
+import { clientCertificateKey } from './client-cert-key.js';
+import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
 
 /** What the version-neutral part hands over. */
 export interface Tls13Plan {
@@ -246,10 +243,10 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   const ks = await KeySchedule13.start(io.provider, suite.hash);
   const hs = await ks.handshake(shared, th(io, suite));
   shared.fill(0);
-  const hsWrite = await protection(io.provider, suite, hs.server);
+  const hsWrite = await protection13(io.provider, suite, hs.server);
   if (compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
   else await io.setWriteProtection(hsWrite);
-  io.setReadProtection(await protection(io.provider, suite, hs.client));
+  io.setReadProtection(await protection13(io.provider, suite, hs.client));
   cfg.keyLog?.(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.server)}`);
   cfg.keyLog?.(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.client)}`);
 
@@ -283,7 +280,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   // ---- {Finished}
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.server, th(io, suite)) }));
   const ap = await ks.application(th(io, suite));
-  await io.setWriteProtection(await protection(io.provider, suite, ap.server));
+  await io.setWriteProtection(await protection13(io.provider, suite, ap.server));
   cfg.keyLog?.(`SERVER_TRAFFIC_SECRET_0 ${toHex(plan.ch.random)} ${toHex(ap.server)}`);
   cfg.keyLog?.(`CLIENT_TRAFFIC_SECRET_0 ${toHex(plan.ch.random)} ${toHex(ap.client)}`);
   cfg.keyLog?.(`EXPORTER_SECRET ${toHex(plan.ch.random)} ${toHex(ap.exporter)}`);
@@ -308,7 +305,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       verification = { ok: false, code: 'not_verified', message: 'the client sent no certificate' };
     } else {
       verification = await cfg.verifyClient(peerChain);
-      const clientKey = clientPublicKey(peerChain[0]!);
+      const clientKey = clientCertificateKey(peerChain[0]!);
       const toCert = th(io, suite);
       const cv = M13.decodeCertificateVerify13((await io.expect(HT.certificate_verify)).body);
       const alg = peerSigAlg13(cv.scheme, schemesForCertificateVerify13(cfg.signatureSchemes), clientKey);
@@ -324,7 +321,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   if (!(await checkFinished13(io.provider, suite.hash, hs.client, beforeFinished, fin.verifyData))) {
     throw new TlsError('crypto_bad_finished', 'the client Finished does not match the handshake (tampering, or a different key)');
   }
-  io.setReadProtection(await protection(io.provider, suite, ap.client));
+  io.setReadProtection(await protection13(io.provider, suite, ap.client));
 
   // ---- After the handshake: KeyUpdate both ways.
   installPostHandshake(io, suite, { ours: ap.server, peer: ap.client });
@@ -352,55 +349,12 @@ export function schemesForCertificateVerify13(ours: readonly number[]): number[]
   return ours.filter((id) => (id & 0xff) !== 0x01 && id !== 0x0203 && id !== 0x0201);
 }
 
-/** The client leaf's key, which must be allowed to sign (RFC 5280 §4.2.1.3 keyUsage, when present). */
-function clientPublicKey(leafDer: Uint8Array): PublicKey {
-  let key: PublicKey;
-  let keyUsage: Set<string> | undefined;
-  try {
-    const leaf = parseCertificate(leafDer);
-    keyUsage = leaf.extensions.keyUsage;
-    key = parseSpki(leaf.spkiDer);
-  } catch (e) {
-    if (e instanceof TlsError) throw new CertificateError('cert_unsupported_key', `the client certificate key is not usable: ${e.message}`);
-    throw e;
-  }
-  if (keyUsage && !keyUsage.has('digitalSignature')) {
-    throw new CertificateError('cert_bad_key_usage', "the client certificate's keyUsage does not allow digitalSignature, which CertificateVerify needs");
-  }
-  return key;
-}
-
-async function protection(provider: CryptoProvider, suite: Tls13Suite, secret: Uint8Array): Promise<Protection> {
-  const { key, iv } = await trafficKey(provider, suite.hash, secret, suite.keyLen);
-  return recordProtection13(provider, suite.cipher, key, iv);
-}
-
 /**
- * Post-handshake messages (§4.6) a server accepts: KeyUpdate, both ways. NewSessionTicket and CertificateRequest
- * come only from servers, so from a client they are unexpected_message. Our own key updates (asked for by the
- * application or due at the record limit) share one chain with the answers, so two never interleave.
+ * Post-handshake messages (§4.6) a server accepts: KeyUpdate only. NewSessionTicket and CertificateRequest come
+ * only from servers, so from a client they are unexpected_message.
  */
 function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { ours: Uint8Array; peer: Uint8Array }): void {
-  let chain: Promise<void> = Promise.resolve();
-  const serial = (fn: () => Promise<void>): Promise<void> => {
-    const p = chain.then(fn);
-    chain = p.catch(() => {});
-    return p;
-  };
-  const updateWrite = async (requestPeer: boolean) => {
-    await io.send(HT13.key_update, M13.encodeKeyUpdate({ requestUpdate: requestPeer }));
-    secrets.ours = await nextTrafficSecret(io.provider, suite.hash, secrets.ours);
-    await io.setWriteProtection(await protection(io.provider, suite, secrets.ours));
-  };
-  io.setKeyUpdater((requestPeer) => serial(() => updateWrite(requestPeer)));
-  io.setPostHandshake(async (m: HandshakeMessage) => {
-    if (m.type !== HT13.key_update) {
-      throw new TlsError('protocol_unexpected_message', `handshake message ${m.type} from a client after the TLS 1.3 handshake`);
-    }
-    const ku = M13.decodeKeyUpdate(m.body);
-    secrets.peer = await nextTrafficSecret(io.provider, suite.hash, secrets.peer);
-    io.setReadProtection(await protection(io.provider, suite, secrets.peer));
-    // §4.6.3: answer update_requested with our own update, not requesting one back.
-    if (ku.requestUpdate) await serial(() => updateWrite(false));
+  installKeyUpdates(io, suite, secrets, (m) => {
+    throw unexpectedAfterHandshake(m, 'a client');
   });
 }
