@@ -18,7 +18,7 @@ import { platform } from './platform.js';
 import { clientAliases, type NodeClientAliases } from './node-options.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, discardTransport, TimeoutSignal, timeoutOption } from './timeouts.js';
 import type { PeerCertificate } from './x509/peercert.js';
-import { certificateSetId, derId, loadTrustAnchors } from './config.js';
+import { certificateSetId, derId, loadTrustAnchors, verifyProfileOf } from './config.js';
 import type { SessionStore } from './handshake/session-cache.js';
 import type { Verification } from './handshake/client.js';
 import { checkOcspResponse } from './x509/ocsp.js';
@@ -232,7 +232,7 @@ function prepare(input: ConnectOptions): Prepared {
     (policy ??= (async (): Promise<SessionPolicy> => ({
       verifyMode: mode,
       ...(checkedName !== undefined ? { checkedName } : {}),
-      ...(mode !== 'none' ? { trustAnchors: certificateSetId(await loadTrustAnchors(o.ca)) } : {}),
+      ...(mode !== 'none' ? { trustAnchors: certificateSetId(await loadTrustAnchors(o.ca)), profile: verifyProfileOf(o.profile, o.ca) } : {}),
       minRsaBits,
       minDhBits,
       ...(clientCert ? { clientCert } : {}),

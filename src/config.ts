@@ -199,6 +199,13 @@ export function derId(der: Uint8Array): string {
  * The certificate check run inside the handshake. 'required' throws a CertificateError on failure (the handshake
  * sends the matching alert); 'optional' records the failure in the result; 'none' records that nothing was checked.
  */
+/** The certificate profile a connection verifies under: the one asked for, else 'webpki' for the system bundle and
+ * DEFAULT_PROFILE_FOR_USER_ANCHORS for anchors the caller supplies. Sessions record it (a session checked under one
+ * profile does not stand in for a check under another). */
+export function verifyProfileOf(profile: VerifyProfile | undefined, ca: PemInput | PemInput[] | undefined): VerifyProfile {
+  return profile ?? (ca === undefined ? 'webpki' : DEFAULT_PROFILE_FOR_USER_ANCHORS);
+}
+
 export function makeVerifier(o: VerifierOptions): (chain: Uint8Array[]) => Promise<Verification> {
   const verify = makePathVerifier(o);
   return async (chain) => (await verify(chain)).verification;
@@ -226,7 +233,7 @@ export function makePathVerifier(o: VerifierOptions): (chain: Uint8Array[]) => P
   if (o.profile !== undefined && o.profile !== 'webpki' && o.profile !== 'rfc5280') {
     throw new TlsError('config_invalid', `profile must be 'webpki' or 'rfc5280'`);
   }
-  const profile: VerifyProfile = o.profile ?? (o.ca === undefined ? 'webpki' : DEFAULT_PROFILE_FOR_USER_ANCHORS);
+  const profile = verifyProfileOf(o.profile, o.ca);
   let anchors: Promise<Certificate[]> | undefined;
   return async (chain) => {
     anchors ??= loadTrustAnchors(o.ca);

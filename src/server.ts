@@ -13,7 +13,7 @@ import { FFDHE, type FfdheGroupName } from './crypto/kex.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { resolveProvider, type ProviderName } from './crypto/provider.js';
 import { loadCertificates } from './x509/certificate.js';
-import { certificateSetId, cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, versionRange, type Identity } from './config.js';
+import { certificateSetId, cipherSuites, loadIdentity, makeVerifier, namedGroups, signatureSchemes, verifyProfileOf, versionRange, type Identity } from './config.js';
 import { peerCertificateWithIssuers } from './peer.js';
 import { serverAliases } from './node-options.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, discardTransport, timeoutOption } from './timeouts.js';
@@ -297,7 +297,8 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     clientAuth,
     clientCaNames: caNames,
     // Sessions record it: one made under other client-auth rules (or other client CAs) is not resumed here.
-    clientAuthPolicy: clientAuth === 'none' ? 'none' : `${clientAuth}:${certificateSetId(caCerts)}`,
+    // What a resumed client-authenticated session was checked under: mode, profile and client CAs.
+    clientAuthPolicy: clientAuth === 'none' ? 'none' : `${clientAuth}:${verifyProfileOf(o.profile, o.ca)}:${certificateSetId(caCerts)}`,
     ...(o.allowNonEmsResumption ? { allowNonEmsResumption: true } : {}),
     // A certificate the client chose to send is always checked, also when it was optional (Python's CERT_OPTIONAL).
     verifyClient: makeVerifier({ mode: 'required', ca: o.ca, profile: o.profile, purpose: 'client', now }),

@@ -38,6 +38,8 @@ export interface TlsSession {
   checkedName?: string;
   /** Hex SHA-256 identity of the trust anchor set the chain was checked against. */
   trustAnchors?: string;
+  /** The certificate profile the chain was checked under ('webpki' or 'rfc5280'). */
+  profile?: string;
   /** The smallest RSA key and DH group the full handshake accepted, in bits. */
   minRsaBits?: number;
   minDhBits?: number;
@@ -52,6 +54,8 @@ export interface SessionPolicy {
   checkedName?: string;
   /** Identity of this connection's trust anchors (absent when verifyMode is 'none'). */
   trustAnchors?: string;
+  /** The certificate profile this connection checks under (absent when verifyMode is 'none'). */
+  profile?: string;
   minRsaBits: number;
   minDhBits: number;
   clientCert?: string;
@@ -66,7 +70,7 @@ export function normalizeCheckedName(name: string): string {
 
 /**
  * The session satisfies what the new connection would check in a full handshake: a connection that verifies only
- * resumes a session whose chain was verified, under the same trust anchors, for the same name (when it checks
+ * resumes a session whose chain was verified, under the same trust anchors and profile, for the same name (when it checks
  * one); key-size floors at least as strict; the same client certificate; extended master secret unless allowed.
  */
 export function sessionSatisfies(s: TlsSession, p: SessionPolicy): boolean {
@@ -76,6 +80,7 @@ export function sessionSatisfies(s: TlsSession, p: SessionPolicy): boolean {
   if (p.verifyMode === 'none') return true;
   if (s.verifyMode === 'none' || s.verifyMode === undefined || s.verification?.ok !== true) return false;
   if (!s.trustAnchors || s.trustAnchors !== p.trustAnchors) return false;
+  if (s.profile !== p.profile) return false;
   if (p.checkedName !== undefined && s.checkedName !== p.checkedName) return false;
   return true;
 }
@@ -87,6 +92,7 @@ export function sessionPolicyFields(p: SessionPolicy, verification: Verification
     verification: verification.ok ? { ok: true } : { ...verification },
     ...(p.verifyMode !== 'none' && p.checkedName !== undefined ? { checkedName: p.checkedName } : {}),
     ...(p.verifyMode !== 'none' && p.trustAnchors ? { trustAnchors: p.trustAnchors } : {}),
+    ...(p.verifyMode !== 'none' && p.profile ? { profile: p.profile } : {}),
     minRsaBits: p.minRsaBits,
     minDhBits: p.minDhBits,
     ...(p.clientCert ? { clientCert: p.clientCert } : {}),

@@ -93,6 +93,18 @@ describe('client: a session is offered only where its verification satisfies the
     expect(code(other.client)).toBe('cert_untrusted');
   });
 
+  it('a session verified under one certificate profile is not offered where another is checked', async () => {
+    const ctx = context();
+    const a = await done(await run(ctx, { ...trusted, profile: 'rfc5280' }));
+    expect(a.client.session?.profile).toBe('rfc5280');
+    const same = await done(await run(ctx, { ...trusted, profile: 'rfc5280', session: a.client.session! }));
+    expect(same.client.resumed).toBe(true);
+    // 'webpki' checks rules 'rfc5280' does not: a full handshake (which may then pass or fail those rules).
+    const other = await run(ctx, { ...trusted, profile: 'webpki', session: a.client.session! });
+    expect(other.client.status === 'fulfilled' ? other.client.value.resumed : false).toBe(false);
+    expect(other.server.status === 'fulfilled' ? other.server.value.resumed : false).toBe(false);
+  });
+
   it('a verified session resumes under verify none and reports what it carries', async () => {
     const ctx = context();
     const a = await done(await run(ctx, { ...untrusted, verify: 'optional' }));
@@ -166,6 +178,16 @@ describe('server: a session or ticket is resumed only under the client-auth poli
     const b = await run(ca2, { ...withCert, session: a.client.session! });
     expect(b.server.status === 'fulfilled' && b.server.value.resumed).toBe(false);
     expect(code(b.server)).toBe('cert_untrusted');
+  });
+
+  it('a ticket made where client certificates were checked under one profile is not resumed under another', async () => {
+    const r5280 = context({ requestCert: 'required', ca: pki.ca, profile: 'rfc5280' });
+    const webpki = context({ requestCert: 'required', ca: pki.ca, profile: 'webpki' });
+    const a = await done(await run(r5280, withCert));
+    expect(a.server.verification).toEqual({ ok: true });
+    const b = await run(webpki, { ...withCert, session: a.client.session! });
+    expect(b.server.status === 'fulfilled' ? b.server.value.resumed : false).toBe(false);
+    expect(b.client.status === 'fulfilled' ? b.client.value.resumed : false).toBe(false);
   });
 
   it("a session made under requestCert 'none' is not resumed where client certificates are asked for", async () => {
