@@ -30,7 +30,7 @@
  */
 import { TlsError, CertificateError } from '../errors.js';
 import type { HandshakeIO, HandshakeResult } from './io.js';
-import type { ClientHandshakeConfig, ClientIdentity } from './client.js';
+import { selectedAlpn, type ClientHandshakeConfig, type ClientIdentity } from './client.js';
 import { HandshakeType as HT } from './framer.js';
 import { ExtensionType as ET, findExtension } from './extensions.js';
 import * as X from './extensions.js';
@@ -85,14 +85,7 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
   // RFC 7366 §3: an AEAD suite with encrypt_then_mac is an error on the server's side.
   if (etmExt && suite.type !== 'cbc') throw new TlsError('protocol_illegal_parameter', 'encrypt_then_mac with a non-CBC suite');
   const encryptThenMac = !!etmExt;
-  let alpnProtocol: string | undefined;
-  const alpn = findExtension(sh.extensions, ET.application_layer_protocol_negotiation);
-  if (alpn) {
-    alpnProtocol = X.decodeAlpnSelected(alpn.data);
-    if (!cfg.alpnProtocols?.includes(alpnProtocol)) {
-      throw new TlsError('protocol_illegal_parameter', `the server selected ALPN protocol '${alpnProtocol}', which was not offered`);
-    }
-  }
+  const alpnProtocol = selectedAlpn(cfg, sh.extensions);
   const ticketAck = findExtension(sh.extensions, ET.session_ticket);
   if (ticketAck) X.decodeEmptyExtension(ticketAck.data, ET.session_ticket);
   const statusAck = findExtension(sh.extensions, ET.status_request);

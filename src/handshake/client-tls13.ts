@@ -29,7 +29,7 @@
  */
 import { TlsError, CertificateError } from '../errors.js';
 import type { HandshakeIO, HandshakeResult } from './io.js';
-import { buildClientHello, type ClientHandshakeConfig, type ClientIdentity } from './client.js';
+import { buildClientHello, selectedAlpn, type ClientHandshakeConfig, type ClientIdentity } from './client.js';
 import { HandshakeType as HT, type HandshakeMessage } from './framer.js';
 import { ExtensionType as ET, findExtension } from './extensions.js';
 import * as X from './extensions.js';
@@ -160,18 +160,11 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
 
   // ---- {EncryptedExtensions}
   const ee = M13.decodeEncryptedExtensions((await io.expect(HT13.encrypted_extensions)).body);
-  let alpnProtocol: string | undefined;
   for (const e of ee.extensions) {
     if (!offeredExt.has(e.type)) throw new TlsError('protocol_unsupported_extension', `the server sent extension ${X.extensionName(e.type)}, which was not offered`);
     if (!EE_ALLOWED.has(e.type)) throw new TlsError('protocol_illegal_parameter', `extension ${X.extensionName(e.type)} does not belong in EncryptedExtensions`);
   }
-  const alpn = findExtension(ee.extensions, ET.application_layer_protocol_negotiation);
-  if (alpn) {
-    alpnProtocol = X.decodeAlpnSelected(alpn.data);
-    if (!cfg.alpnProtocols?.includes(alpnProtocol)) {
-      throw new TlsError('protocol_illegal_parameter', `the server selected ALPN protocol '${alpnProtocol}', which was not offered`);
-    }
-  }
+  const alpnProtocol = selectedAlpn(cfg, ee.extensions);
   const sni = findExtension(ee.extensions, ET.server_name);
   if (sni) X.decodeEmptyExtension(sni.data, ET.server_name);
   const sg = findExtension(ee.extensions, ET.supported_groups);

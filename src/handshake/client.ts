@@ -125,6 +125,17 @@ export interface Tls13Offer {
   cookie?: Uint8Array;
 }
 
+/** The ALPN protocol the server selected (ServerHello in 1.2, EncryptedExtensions in 1.3): one we offered, or none. */
+export function selectedAlpn(cfg: ClientHandshakeConfig, extensions: readonly X.Extension[] | null): string | undefined {
+  const alpn = findExtension(extensions, ET.application_layer_protocol_negotiation);
+  if (!alpn) return undefined;
+  const protocol = X.decodeAlpnSelected(alpn.data);
+  if (!cfg.alpnProtocols?.includes(protocol)) {
+    throw new TlsError('protocol_illegal_parameter', `the server selected ALPN protocol '${protocol}', which was not offered`);
+  }
+  return protocol;
+}
+
 export function buildClientHello(
   cfg: ClientHandshakeConfig,
   random: Uint8Array,
