@@ -50,7 +50,12 @@ export interface Budget {
   seconds: number;
   /** Idle connections opened for the memory figure. */
   idleConnections: number;
+  /** Whether a row is wanted (`--metric`, `--sub`, `--version`); absent: every row. */
+  want?: (metric: Metric, sub: string | undefined, version: Version | undefined) => boolean;
 }
+
+/** Whether budget `b` asks for this row (every row unless a filter was given). */
+export const wanted = (b: Budget, metric: Metric, sub?: string, version?: Version): boolean => b.want?.(metric, sub, version) ?? true;
 
 /** The repository root: the nearest directory above this module holding vectors/pki (the module may run bundled elsewhere in the tree). */
 export const repoRoot = (() => {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --json FILE]`: puretls (each crypto provider), node-forge and Node's
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --only IMPL,.. --metric full,resumed,bulk,memory --sub KEX/FAMILY,.. --version 1.2,1.3]`: puretls (each crypto provider), node-forge and Node's
  * native `tls` side by side in one process and one run, so every ratio compares like with like.
  * Run under `node --expose-gc` (the npm script does) for the memory figures.
  */
@@ -8,7 +8,7 @@ import { nobleProvider } from '../src/crypto/provider-noble.js';
 import { selectProvider } from '../src/crypto/provider.js';
 import { nodeProvider } from '../src/crypto/provider-node.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
-import { canGc, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
+import { canGc, type Budget, type Metric, type Version, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
 import { forgeRows } from './forge.js';
 import { nativeRows } from './native.js';
 import { puretlsRows } from './puretls.js';
@@ -40,7 +40,24 @@ interface Args {
   json?: string;
   /** Measure only these implementations (comma-separated), e.g. while working on one of them. */
   only?: Impl[];
+  /** Measure only these metrics (full, resumed, bulk, memory). */
+  metrics?: Metric[];
+  /** Measure only these key exchanges / bulk families (ECDHE_RSA, AES_GCM, ...). */
+  subs?: string[];
+  /** Measure only these versions (1.2, 1.3). */
+  versions?: Version[];
 }
+
+const METRIC_NAMES: Record<string, Metric> = {
+  full: 'full_handshakes_per_s',
+  resumed: 'resumed_handshakes_per_s',
+  bulk: 'bulk_mb_per_s',
+  memory: 'heap_bytes_per_idle_connection',
+};
+const list = (v: string | undefined, flag: string) => {
+  if (!v) throw new Error(`${flag} needs a comma-separated list`);
+  return v.split(',');
+};
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { quick: false };
@@ -52,8 +69,23 @@ function parseArgs(argv: string[]): Args {
       if (!f) throw new Error('--json needs a file name');
       out.json = f;
     } else if (a.startsWith('--json=')) out.json = a.slice('--json='.length);
-    else if (a === '--only') out.only = (argv[++i] ?? '').split(',') as Impl[];
-    else throw new Error(`unknown argument ${a} (use --quick, --json FILE, --only IMPL[,IMPL])`);
+    else if (a === '--only') out.only = list(argv[++i], a) as Impl[];
+    else if (a === '--metric')
+      out.metrics = list(argv[++i], a).map((m) => {
+        const metric = METRIC_NAMES[m];
+        if (!metric) throw new Error(`--metric: ${m} is none of ${Object.keys(METRIC_NAMES).join(', ')}`);
+        return metric;
+      });
+    else if (a === '--sub') out.subs = list(argv[++i], a);
+    else if (a === '--version')
+      out.versions = list(argv[++i], a).map((v) => {
+        if (v !== '1.2' && v !== '1.3') throw new Error(`--version: ${v} is neither 1.2 nor 1.3`);
+        return `TLSv${v}` as Version;
+      });
+    else
+      throw new Error(
+        `unknown argument ${a} (use --quick, --json FILE, --only IMPL[,IMPL], --metric full,resumed,bulk,memory, --sub ECDHE_RSA,AES_GCM,..., --version 1.2,1.3)`,
+      );
   }
   return out;
 }
@@ -61,6 +93,14 @@ function parseArgs(argv: string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const budget: Budget = args.quick ? { seconds: 0.25, idleConnections: 8 } : { seconds: 3, idleConnections: 200 };
+  if (args.metrics || args.subs || args.versions) {
+    // A row without a sub (memory) or version (forge) is not excluded by that dimension's filter.
+    budget.want = (metric, sub, version) =>
+      (!args.metrics || args.metrics.includes(metric)) &&
+      (!args.subs || sub === undefined || args.subs.includes(sub)) &&
+      (!args.versions || version === undefined || args.versions.includes(version));
+  }
+  const wantVersion = (v: Version) => !args.versions || args.versions.includes(v);
   if (!canGc) console.log('note: run with node --expose-gc (npm run bench does) for steadier memory figures');
   const results = new Map<Impl, ImplResult>();
   const run = async (impl: Impl, phase: Phase, f: (phase: Phase) => Promise<ImplResult>, provider?: string) => {
@@ -92,11 +132,13 @@ async function main(): Promise<void> {
   // Every throughput section first, then every memory section (see Phase).
   for (const phase of ['speed', 'memory'] as const) {
     await run('forge', phase, (ph) => forgeRows(budget, ph));
-    await run('native', phase, (ph) => nativeRows(budget, SUITES, ph));
-    for (const [impl, provider] of puretls) {
-      await run(impl, phase, (ph) => puretlsRows(budget, { impl, provider, version: 'TLSv1.2', suites: SUITES }, ph), provider.name);
+    if (wantVersion('TLSv1.2')) {
+      await run('native', phase, (ph) => nativeRows(budget, SUITES, ph));
+      for (const [impl, provider] of puretls) {
+        await run(impl, phase, (ph) => puretlsRows(budget, { impl, provider, version: 'TLSv1.2', suites: SUITES }, ph), provider.name);
+      }
     }
-    if (phase === 'speed') {
+    if (phase === 'speed' && wantVersion('TLSv1.3')) {
       // TLS 1.3: handshakes and bulk (memory is measured once, in 1.2).
       await run('native', phase, (ph) => nativeRows(budget, SUITES13, ph, 'TLSv1.3', SIGALGS13), 'TLSv1.3');
       for (const [impl, provider] of puretls) {

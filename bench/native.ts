@@ -1,7 +1,7 @@
 /** Node's own `tls` (OpenSSL), both ends in this process over 127.0.0.1: the native reference. */
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
+import { CHUNK, wanted, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 const OPENSSL_SUITE: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
@@ -81,6 +81,10 @@ export async function nativeRows(
 ): Promise<ImplResult> {
   const out: ImplResult = { rows: [], missing: [] };
   const rows = out.rows;
+  const kexes = (Object.entries(suites.kex) as [Kex, string][]).filter(([k]) => wanted(b, 'full_handshakes_per_s', k, version));
+  const families = (Object.entries(suites.bulk) as [Family, string][]).filter(([f]) => wanted(b, 'bulk_mb_per_s', f, version));
+  const resumed = version === 'TLSv1.2' && wanted(b, 'resumed_handshakes_per_s', 'ECDHE_RSA', version);
+  if (phase === 'memory' ? !wanted(b, 'heap_bytes_per_idle_connection', undefined, version) : !kexes.length && !families.length && !resumed) return out;
   const srv = await startServer(version);
   try {
     if (phase === 'memory') {
@@ -95,12 +99,12 @@ export async function nativeRows(
       out.rssPerIdleConnection = mem.rss;
       return out;
     }
-    for (const [kex, suite] of Object.entries(suites.kex) as [Kex, string][]) {
+    for (const [kex, suite] of kexes) {
       const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite, undefined, version, sigalgs?.[kex])));
       rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, version, value });
     }
     // Resumption: a TLS 1.2 session ticket from a first connection, offered again and again (1.3: not measured).
-    if (version === 'TLSv1.2') {
+    if (resumed) {
     const resumeSuite = suites.kex.ECDHE_RSA!;
     const first = await dial(srv.port, resumeSuite, undefined, version);
     const session = await new Promise<Buffer>((r) => (first.getSession() ? r(first.getSession()!) : first.once('session', r)));
@@ -113,7 +117,7 @@ export async function nativeRows(
     rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version, value });
     }
 
-    for (const [family, suite] of Object.entries(suites.bulk) as [Family, string][]) {
+    for (const [family, suite] of families) {
       rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, version, value: await bulk(srv, suite, b.seconds, version) });
     }
   } finally {

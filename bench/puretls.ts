@@ -2,7 +2,7 @@
 import { accept, connect, createServerContext, memoryPair, type ConnectOptions, type ServerContext, type TlsConnection } from '../src/index.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
 import type { CipherSuiteOption } from '../src/crypto/suites.js';
-import { CHUNK, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Version } from './common.js';
+import { CHUNK, wanted, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 interface Pair {
   client: TlsConnection;
@@ -67,6 +67,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   };
 
   if (phase === 'memory') {
+    if (!wanted(b, 'heap_bytes_per_idle_connection', undefined, version)) return out;
     const mem = await idleCost(
       b.idleConnections,
       () => open(o.suites.kex.ECDHE_RSA!),
@@ -108,12 +109,13 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   }
 
   for (const [kex, suite] of Object.entries(o.suites.kex) as [Kex, string][]) {
+    if (!wanted(b, 'full_handshakes_per_s', kex, version)) continue;
     const value = await opsPerSecond(b.seconds, async () => close(await open(suite, undefined, kex)));
     out.rows.push({ impl, metric: 'full_handshakes_per_s', kex, suite, version, value });
   }
 
   // Resumption is measured in TLS 1.2 (session ids and tickets); 1.3 PSK resumption is not measured yet.
-  if (version === 'TLSv1.2') {
+  if (version === 'TLSv1.2' && wanted(b, 'resumed_handshakes_per_s', 'ECDHE_RSA', version)) {
   const resumeSuite = o.suites.kex.ECDHE_RSA!;
   const first = await open(resumeSuite);
   const session = first.client.session;
@@ -137,6 +139,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   }
 
   for (const [family, suite] of Object.entries(o.suites.bulk) as [Family, string][]) {
+    if (!wanted(b, 'bulk_mb_per_s', family, version)) continue;
     out.rows.push({ impl, metric: 'bulk_mb_per_s', family, suite, version, value: await bulk(await open(suite), b.seconds) });
   }
   return out;
