@@ -1,8 +1,7 @@
 /** The key a server checks the client's CertificateVerify with, as both server flows (1.2 and 1.3) take it. */
 import { CertificateError, TlsError } from '../errors.js';
-import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
-import { parseCertificate } from '../x509/certificate.js';
+import { certificatePublicKey, parseCertificate } from '../x509/certificate.js';
 
 /**
  * The client leaf's public key. RFC 5280 §4.2.1.3: a key restricted by keyUsage signs CertificateVerify only with
@@ -14,7 +13,7 @@ export function clientCertificateKey(leafDer: Uint8Array): PublicKey {
   try {
     const leaf = parseCertificate(leafDer);
     keyUsage = leaf.extensions.keyUsage;
-    key = parseSpki(leaf.spkiDer);
+    key = certificatePublicKey(leaf);
   } catch (e) {
     if (e instanceof TlsError) throw new CertificateError('cert_unsupported_key', `the client certificate key is not usable: ${e.message}`);
     throw e;

@@ -43,10 +43,9 @@ import { carriedVerification, sessionPolicyFields, type SessionPolicy, type TlsS
 import { base64Encode, base64Decode } from '../pem.js';
 import { TLS10, type Tls12Suite, type ProtocolVersion } from '../crypto/suites.js';
 import { signData, verifyData } from '../crypto/ops.js';
-import { parseSpki } from '../crypto/keys.js';
 import type { PublicKey } from '../crypto/types.js';
 import type { GroupName } from '../crypto/kex.js';
-import { parseCertificate } from '../x509/certificate.js';
+import { certificatePublicKey, parseCertificate } from '../x509/certificate.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
 
 /** What client.ts knows when it hands over: its hello, the server's, and what they settled. */
@@ -119,7 +118,7 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
   const peerChain = M.decodeCertificate((await io.expect(HT.certificate)).body).certificates;
   if (!peerChain.length) throw new TlsError('protocol_handshake_failure', 'the server sent no certificate');
   const leafCert = parseCertificate(peerChain[0]!);
-  const leafKey: PublicKey = parseSpki(leafCert.spkiDer);
+  const leafKey: PublicKey = certificatePublicKey(leafCert);
   checkServerKey(leafKey, suite, cfg);
   checkKeyUsage(leafCert.extensions.keyUsage, suite);
 

@@ -46,9 +46,8 @@ import { hash as digest } from '../crypto/hash.js';
 import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
 import { GROUPS, groupById } from '../crypto/kex.js';
 import { chooseOwnScheme13, peerSigAlg13, schemeAllowed13 } from './signature-schemes.js';
-import { parseSpki } from '../crypto/keys.js';
 import type { PrivateKey, PublicKey } from '../crypto/types.js';
-import { parseCertificate } from '../x509/certificate.js';
+import { certificatePublicKey, parseCertificate } from '../x509/certificate.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
 
@@ -211,7 +210,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   });
   const peerChain = cert.entries.map((e) => e.certData);
   const leafCert = parseCertificate(peerChain[0]!);
-  const leafKey: PublicKey = parseSpki(leafCert.spkiDer);
+  const leafKey: PublicKey = certificatePublicKey(leafCert);
   if (leafKey.kind === 'rsa' && leafKey.bits < cfg.minRsaBits) {
     throw new CertificateError('cert_weak_key', `the server's RSA key has ${leafKey.bits} bits, fewer than the ${cfg.minRsaBits} required`);
   }

@@ -351,6 +351,15 @@ function derKey(der: Uint8Array): string {
   return s;
 }
 
+/**
+ * The certificate's public key, parsed once with the certificate: the same object on every connection that sees
+ * this certificate, so a provider's imported key object (cached per key) is made once too. A key that did not
+ * parse is parsed again here, to throw exactly what parseSpki throws.
+ */
+export function certificatePublicKey(c: Certificate): PublicKey {
+  return 'error' in c.publicKey ? parseSpki(c.spkiDer) : c.publicKey;
+}
+
 /** Parse one DER certificate. Throws TlsError cert_malformed. */
 export function parseCertificate(der: Uint8Array): Certificate {
   const key = derKey(der);

@@ -3,7 +3,7 @@
  * Wycheproof files): the RSA key exchange through its raw private operation and our constant-time PKCS#1 check,
  * native hashes against noble's in the PRF, X448, the synchronous cipher forms, and how a provider is chosen.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ import { setPlatform } from '../../src/platform.js';
 import { decryptPremaster } from '../../src/crypto/ops.js';
 import { nobleHashes } from '../../src/crypto/hash.js';
 import { finishedVerifyData, keyBlock, masterSecret, prf } from '../../src/crypto/prf.js';
-import { parsePrivateKey } from '../../src/crypto/keys.js';
+import { parsePrivateKey, publicFromPrivate } from '../../src/crypto/keys.js';
+import { sign as nobleSign } from '../../src/crypto/sig.js';
+import { ecdheKeyPair, ecdheShared } from '../../src/crypto/kex.js';
+import type { PrivateKey, SigAlg } from '../../src/crypto/types.js';
 import { bigIntToBytes, bytesToBigInt } from '../../src/crypto/bigint.js';
 import { premasterFromBlock, rsaDecryptPremaster, rsaEncryptPkcs1, type RsaPrivateKey } from '../../src/crypto/rsa.js';
 import { CIPHER_SUITES } from '../../src/crypto/suites.js';
@@ -192,5 +195,48 @@ describe('the Node entry', () => {
     const r = defaultRandom(100_000); // beyond getRandomValues' 65536-byte limit per call
     expect(r.length).toBe(100_000);
     expect(new Set(r.subarray(0, 64)).size).toBeGreaterThan(16);
+  });
+});
+
+describe('node provider: public keys imported as JWK', () => {
+  // The provider imports public keys as JWK (OpenSSL 3's DER decoder costs ~100 µs a key); PSS-only keys stay DER.
+  const gen = (type: 'ec' | 'ed25519' | 'rsa-pss', opts: object = {}) =>
+    parsePrivateKey(generateKeyPairSync(type as 'ec', { ...opts, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as never).privateKey as unknown as string);
+  const cases: [string, PrivateKey, SigAlg][] = [
+    ['RSA PKCS#1', rsaKey, { kind: 'rsa-pkcs1', hash: 'sha256' }],
+    ['RSA PSS', rsaKey, { kind: 'rsa-pss', hash: 'sha256' }],
+    ['ECDSA P-256', gen('ec', { namedCurve: 'P-256' }), { kind: 'ecdsa', hash: 'sha256' }],
+    ['ECDSA P-384', gen('ec', { namedCurve: 'P-384' }), { kind: 'ecdsa', hash: 'sha384' }],
+    ['ECDSA P-521', gen('ec', { namedCurve: 'P-521' }), { kind: 'ecdsa', hash: 'sha512' }],
+    ['Ed25519', gen('ed25519'), { kind: 'ed25519' }],
+  ];
+  it.each(cases)('%s: a noble signature verifies, a changed one does not', async (_name, priv, alg) => {
+    const data = rnd(100);
+    const sig = nobleSign(alg, priv, data, rnd);
+    // A fresh public-key object each time: nothing cached from another case.
+    expect(await nodeProvider.verify!(alg, publicFromPrivate(priv), data, sig)).toBe(true);
+    const bad = sig.slice();
+    bad[bad.length - 1]! ^= 1;
+    expect(await nodeProvider.verify!(alg, publicFromPrivate(priv), data, bad)).toBe(false);
+    data[0]! ^= 1;
+    expect(await nodeProvider.verify!(alg, publicFromPrivate(priv), data, sig)).toBe(false);
+  });
+  it('an id-RSASSA-PSS key verifies PSS and refuses PKCS#1 v1.5', async () => {
+    const priv = gen('rsa-pss', { modulusLength: 2048 });
+    expect(priv.kind === 'rsa' && priv.pss).toBe(true);
+    const data = rnd(64);
+    const pss = { kind: 'rsa-pss', hash: 'sha256' } as const;
+    expect(await nodeProvider.verify!(pss, publicFromPrivate(priv), data, nobleSign(pss, priv, data, rnd))).toBe(true);
+    const pkcs1 = { kind: 'rsa-pkcs1', hash: 'sha256' } as const;
+    const plainRsa = { ...(priv as RsaPrivateKey), pss: false };
+    expect(await nodeProvider.verify!(pkcs1, publicFromPrivate(priv), data, nobleSign(pkcs1, plainRsa, data, rnd))).toBe(false);
+  });
+  it('X25519 shares made and read as JWK agree with noble', async () => {
+    const a = nodeEcdheShare('x25519')!;
+    const b = nodeEcdheShare('x25519')!;
+    expect(a.pub).toHaveLength(32);
+    expect(hex(await a.agree(b.pub))).toBe(hex(await b.agree(a.pub)));
+    const ref = ecdheKeyPair('x25519', rnd);
+    expect(hex(await a.agree(ref.pub))).toBe(hex(ecdheShared('x25519', ref.priv, a.pub)));
   });
 });
