@@ -236,6 +236,14 @@ function keyMatchesAlg(key: PublicKey, kind: string): boolean {
   return kind === 'ed25519';
 }
 
+/**
+ * Signatures over a certificate's own TBS already found valid, per (certificate, issuer key). Both objects come
+ * from the DER-keyed parse cache and are read-only, and verification depends on nothing else, so a hit is exact:
+ * the same server chain arriving on every connection is not verified again (BigInt RSA, a few per cent of a
+ * full handshake). Only successes are kept, and only while both objects live.
+ */
+const verifiedSignatures = new WeakMap<Certificate, WeakMap<PublicKey, true>>();
+
 /** Verify `subject`'s signature with `issuer`'s key. */
 function checkSignature(subject: Certificate, issuer: Certificate, ctx: Ctx | null, data = subject.tbsDer, sig = subject.signature,
   algInfo = subject.signatureAlgorithm, what = label(subject)): void {
@@ -253,6 +261,8 @@ function checkSignature(subject: Certificate, issuer: Certificate, ctx: Ctx | nu
       throw new Fail('cert_weak_signature', `${what} is signed with ${algInfo.name}, which the Baseline Requirements do not permit for this key`);
     }
   }
+  const own = data === subject.tbsDer && sig === subject.signature && algInfo === subject.signatureAlgorithm;
+  if (own && verifiedSignatures.get(subject)?.has(key)) return;
   let ok = false;
   try {
     ok = verifySignature(alg, key, data, sig);
@@ -260,6 +270,11 @@ function checkSignature(subject: Certificate, issuer: Certificate, ctx: Ctx | nu
     ok = false;
   }
   if (!ok) throw new Fail('cert_bad_signature', `${what}: signature does not verify with ${label(issuer)}'s key`);
+  if (own) {
+    let seen = verifiedSignatures.get(subject);
+    if (!seen) verifiedSignatures.set(subject, (seen = new WeakMap()));
+    seen.set(key, true);
+  }
 }
 
 function nonSelfIssuedBelow(chain: Certificate[]): number {

@@ -71,6 +71,17 @@ describe('verifyCertificateChain on the generated PKI', () => {
     der[der.length - 5] ^= 1;
     expect(code({ ...base, leaf: der })).toBe('cert_bad_signature');
   });
+  it('a signature found valid once is not trusted for other bytes, another issuer key or another root set', () => {
+    // The first verification fills the (certificate, issuer key) cache; what follows must still be judged in full.
+    expect(code(base)).toBe('ok');
+    expect(code(base)).toBe('ok');
+    const c = loadCertificates(leaf)[0]!;
+    const der = c.der.slice();
+    der[der.length - 5] ^= 1;
+    expect(code({ ...base, leaf: der })).toBe('cert_bad_signature');
+    expect(code({ ...base, roots: pki('other-root.pem') })).toBe('cert_untrusted');
+    expect(code({ ...base, leaf: pki('stranger.pem'), intermediates: [inter, pki('other-root.pem')] })).toBe('cert_untrusted');
+  });
   it('reports malformed input as cert_malformed', () => {
     expect(code({ ...base, leaf: new Uint8Array([0x30, 0x03, 0x02, 0x01]) })).toBe('cert_malformed');
   });
