@@ -8,6 +8,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { TlsError } from '../errors.js';
 import { bigIntToBytes, bigIntToMinBytes, bitLength, byteLength, bytesToBigInt, hasSmallFactor, millerRabin, modPow, randomBetween } from './bigint.js';
 import { defaultRandom } from './random.js';
+import { x25519 as x25519Ladder } from './x25519.js';
 import type { EcdheGroup, RandomSource } from './types.js';
 
 /** TLS NamedGroup code points (RFC 8422, RFC 7919). */
@@ -98,7 +99,10 @@ export function ecdheShared(group: EcdheGroup, priv: Uint8Array, peerPub: Uint8A
   if (isMontgomery(group)) {
     let shared: Uint8Array;
     try {
-      shared = MONTGOMERY[group].curve.getSharedSecret(priv, peerPub);
+      // X25519 agreement through the Float64 ladder (x25519.ts, ~2× noble's BigInt one; it returns zero for a
+      // low-order point where noble throws). Key generation stays with noble, whose fixed-base Edwards tables
+      // are as fast as a ladder from 9.
+      shared = group === 'x25519' ? x25519Ladder(priv, peerPub) : MONTGOMERY[group].curve.getSharedSecret(priv, peerPub);
     } catch {
       throw badShare(`${group} key share is a low-order point`);
     }
