@@ -67,6 +67,12 @@ export interface ConnectOptions extends NodeClientAliases {
   cert?: PemInput;
   /** The private key of `cert` (they go together). */
   key?: PemInput;
+  /**
+   * TLS 1.3: offer post_handshake_auth (RFC 8446 §4.6.2), so the server may ask for `cert` after the handshake
+   * (OpenSSL's SSL_verify_client_post_handshake, our `requestClientCertificate()`). Omitted: offered when `cert` is
+   * given; false: never (such a request is then unexpected_message).
+   */
+  postHandshakeAuth?: boolean;
   /** Passphrase for an encrypted PKCS#8 key. Omitted: the key must not be encrypted. */
   passphrase?: string;
   /** ALPN protocols to offer, e.g. ['h2', 'http/1.1']. Omitted: no ALPN extension. */
@@ -265,6 +271,7 @@ function prepare(input: ConnectOptions): Prepared {
     ...(session ? { session } : {}),
     sessionPolicy,
     ...(identity ? { identity } : {}),
+    ...(o.postHandshakeAuth === false ? { postHandshakeAuth: false } : {}),
     verifyPeer: o.checkServerIdentity
       ? withIdentityCheck(withStapleCheck(verifyPath, mode, now), mode, serverName ?? '', o.checkServerIdentity)
       : withStapleCheck(verifyPath, mode, now),

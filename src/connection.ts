@@ -230,6 +230,28 @@ export class TlsConnection implements ByteStream {
     await this.flush();
   }
 
+  /**
+   * TLS 1.3 server: ask the client for its certificate now (post-handshake authentication, RFC 8446 §4.6.2; what
+   * OpenSSL's SSL_verify_client_post_handshake does). Sends a CertificateRequest and resolves with the client's
+   * certificate once its answer has been read and verified against `ca` (the client-auth policy of the handshake);
+   * `peerCertificate()` and `verification` report it from then on. The answer is read with the application data:
+   * keep reading `readable` meanwhile. `required` (default true): an answer without a certificate fails the
+   * connection with certificate_required; false: it resolves undefined. A bad answer (wrong context, bad signature,
+   * untrusted chain) fails the connection and rejects with its TlsError. Refused (config_invalid, the connection
+   * untouched) where it cannot be asked: not TLS 1.3, a client connection, the client did not offer
+   * post_handshake_auth, no `ca`, or a request already waiting.
+   */
+  async requestClientCertificate(o: { required?: boolean } = {}): Promise<PeerCertificate | undefined> {
+    await this.allSent();
+    const { answer } = await this.engine.requestClientCertificate({ required: o.required ?? true });
+    await this.flush();
+    const a = await answer;
+    if (!a.peerChain.length) return undefined; // not required, none sent: what the handshake found stands
+    this.result.peerChain = a.peerChain;
+    this.result.verification = a.verification;
+    return this.toPeerCert(a.peerChain);
+  }
+
   /** The peer's certificate, shaped like Python's SSLSocket.getpeercert() (undefined when none was sent). */
   peerCertificate(): PeerCertificate | undefined {
     return this.toPeerCert(this.result.peerChain);

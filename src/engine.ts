@@ -19,7 +19,7 @@ import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { defaultRandom } from './crypto/random.js';
 import { concat } from './bytes.js';
 import { Transcript } from './handshake/transcript.js';
-import type { HandshakeIO } from './handshake/io.js';
+import type { CertificateRequester, ClientCertificateAnswer, ClientCertificateRequest, HandshakeIO } from './handshake/io.js';
 import { nobleProvider } from './crypto/provider-noble.js';
 
 export interface EngineLimits {
@@ -97,6 +97,9 @@ export class Engine<R = unknown> {
   private postHandshake: ((m: HandshakeMessage) => Promise<void>) | null = null;
   private keyUpdater: ((requestPeer: boolean) => Promise<void>) | null = null;
   private keyUpdating: Promise<void> | null = null;
+  private certRequester: CertificateRequester | null = null;
+  /** Post-handshake client authentications waiting for the client's answer: a failure or the peer's close ends them. */
+  private certAnswers = new Set<Deferred<ClientCertificateAnswer>>();
   /** TLS 1.0 CBC: split application data 1/n-1 (BEAST counter-measure). */
   private splitFirstByte = false;
 
@@ -392,6 +395,7 @@ export class Engine<R = unknown> {
     const [level, desc] = [plain[0]!, plain[1]!];
     if (desc === AlertDescription.close_notify) {
       this._peerClosed = true;
+      this.endCertAnswers(new TlsError('io_closed', 'the client closed the connection without answering the CertificateRequest', { alert: null }));
       if (this._state === 'handshaking') {
         throw new TlsError('io_closed', 'the peer closed the connection during the handshake', { alert: null });
       }
@@ -519,6 +523,9 @@ export class Engine<R = unknown> {
       setKeyUpdater: (update) => {
         this.keyUpdater = update;
       },
+      setCertificateRequester: (request) => {
+        this.certRequester = request;
+      },
       sendChangeCipherSpec: (next) => {
         return this.write(ContentType.change_cipher_spec, new Uint8Array([1]), () => {
           this.writeProt = next;
@@ -615,6 +622,41 @@ export class Engine<R = unknown> {
     }
   }
 
+  /**
+   * TLS 1.3 server: ask the client for a certificate now (post-handshake authentication, RFC 8446 §4.6.2). Resolves
+   * once the CertificateRequest is queued (take it with takeOutgoing()), with `answer`: the client's verified chain,
+   * or the error that failed the connection (a bad answer, no certificate where one is `required`, the connection
+   * closing or failing first). Refused with config_invalid, the connection untouched, where it cannot be asked: not
+   * TLS 1.3, not a server, the client did not offer post_handshake_auth, no client CA configured.
+   */
+  async requestClientCertificate(o: ClientCertificateRequest): Promise<{ answer: Promise<ClientCertificateAnswer> }> {
+    this.throwIfFailed();
+    if (this._state !== 'open' || !this.certRequester) {
+      throw new TlsError('config_invalid', 'post-handshake client authentication needs an open TLS 1.3 connection, on the server side');
+    }
+    if (this._peerClosed) throw new TlsError('io_closed', 'the client has closed the connection; it will not answer a CertificateRequest');
+    let sent: { answer: Promise<ClientCertificateAnswer> };
+    try {
+      sent = await this.certRequester(o);
+    } catch (e) {
+      const err = asTlsError(e);
+      if (err.alert !== null) this.fail(err);
+      throw err;
+    }
+    const d = deferred<ClientCertificateAnswer>();
+    this.certAnswers.add(d);
+    if (this._error) d.reject(this._error);
+    sent.answer.then(d.resolve, d.reject);
+    void d.promise.finally(() => this.certAnswers.delete(d)).catch(() => {});
+    return { answer: d.promise };
+  }
+
+  /** The client will not answer any more: reject what waits for its certificate. */
+  private endCertAnswers(err: TlsError): void {
+    for (const d of this.certAnswers) d.reject(err);
+    this.certAnswers.clear();
+  }
+
   /** Before a write that would take the write key past its record limit, change the key first (one at a time). */
   private async updateKeysIfDue(bytes: number): Promise<void> {
     if (!this.keyUpdater) return;
@@ -672,6 +714,7 @@ export class Engine<R = unknown> {
         .catch(() => {});
     }
     this.result.reject(err);
+    this.endCertAnswers(err);
     this.hsWait?.d.reject(err);
     this.ccsWait?.reject(err);
     this.hsWait = null;

@@ -266,7 +266,8 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
       `requestCert '${clientAuth}' needs ca: the certificates that may issue client certificates (the system bundle is not used for clients)`,
     );
   }
-  const caCerts = clientAuth !== 'none' ? loadCertificates(o.ca!) : [];
+  // Loaded also with requestCert 'none': TLS 1.3 post-handshake authentication sends their names too.
+  const caCerts = o.ca !== undefined ? loadCertificates(o.ca) : [];
   if (clientAuth !== 'none' && !caCerts.length) throw new TlsError('config_no_ca', 'no certificates found in ca');
   const caNames = caCerts.map((c) => c.subject.der);
   const sni = o.sniCallback;
@@ -296,6 +297,7 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     ...(o.alpnProtocols?.length ? { alpnProtocols: [...o.alpnProtocols] } : {}),
     clientAuth,
     clientCaNames: caNames,
+    clientCaConfigured: caCerts.length > 0,
     // Sessions record it: one made under other client-auth rules (or other client CAs) is not resumed here.
     // What a resumed client-authenticated session was checked under: mode, profile and client CAs.
     clientAuthPolicy: clientAuth === 'none' ? 'none' : `${clientAuth}:${verifyProfileOf(o.profile, o.ca)}:${certificateSetId(caCerts)}`,

@@ -50,6 +50,7 @@ import type { PrivateKey, PublicKey } from '../crypto/types.js';
 import { certificatePublicKey, parseCertificate } from '../x509/certificate.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
+import { canSign13, clientPostHandshakeAuth, type PhaBase } from './pha13.js';
 
 /** What client.ts hands over: its first hello, the server's answer, and the key shares it sent. */
 export interface Tls13ClientStart {
@@ -253,8 +254,12 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.client, th()) }));
   await io.setWriteProtection(await protection13(io.provider, suite, app.client));
 
-  // ---- After the handshake: NewSessionTicket, KeyUpdate
-  installPostHandshake(io, suite, { ours: app.client, peer: app.server });
+  // ---- After the handshake: NewSessionTicket, KeyUpdate, CertificateRequest (when post_handshake_auth was offered)
+  const secrets = { ours: app.client, peer: app.server };
+  const pha = offeredExt.has(ET13.post_handshake_auth)
+    ? { base: { suite, transcript: io.transcript.bytes().slice(), secrets }, identity: cfg.identity, schemes: cfg.signatureSchemes }
+    : undefined;
+  installPostHandshake(io, suite, secrets, pha);
   return {
     version: TLS13,
     suite,
@@ -290,11 +295,6 @@ function keyLog(label: string, clientRandom: Uint8Array, secret: Uint8Array): st
   return `${label} ${toHex(clientRandom)} ${toHex(secret)}`;
 }
 
-/** Whether we can sign a CertificateVerify the server accepts with this key. */
-function canSign13(accepted: readonly number[], ours: readonly number[], key: PrivateKey): boolean {
-  return ours.some((id) => accepted.includes(id) && schemeAllowed13(id, key));
-}
-
 async function sendCertificateVerify(io: HandshakeIO, identity: ClientIdentity, accepted: readonly number[], ours: readonly number[], transcriptHash: Uint8Array): Promise<void> {
   const s = chooseOwnScheme13(accepted, ours, identity.key);
   const signature = await signData(io.provider, s.alg, identity.key, M13.certificateVerifyContent('client', transcriptHash), io.random);
@@ -303,12 +303,19 @@ async function sendCertificateVerify(io: HandshakeIO, identity: ClientIdentity, 
 
 /**
  * Post-handshake messages (§4.6) a client accepts besides KeyUpdate: NewSessionTicket (parsed and checked, not
- * kept: PSK resumption is not offered). A CertificateRequest, without post_handshake_auth offered, is unexpected.
+ * kept: PSK resumption is not offered), and CertificateRequest when we offered post_handshake_auth (pha13.ts);
+ * without that offer it is unexpected_message (§4.6.2).
  */
-function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { ours: Uint8Array; peer: Uint8Array }): void {
-  installKeyUpdates(io, suite, secrets, (m) => {
+function installPostHandshake(
+  io: HandshakeIO,
+  suite: Tls13Suite,
+  secrets: { ours: Uint8Array; peer: Uint8Array },
+  pha: { base: PhaBase; identity: ClientIdentity | undefined; schemes: readonly number[] } | undefined,
+): void {
+  const answer = pha ? clientPostHandshakeAuth(io, pha.base, pha.identity, pha.schemes, () => serial) : undefined;
+  const serial = installKeyUpdates(io, suite, secrets, (m) => {
+    if (m.type === HT.certificate_request && answer) return answer(m);
     if (m.type !== HT.new_session_ticket) throw unexpectedAfterHandshake(m, 'the server');
     M13.decodeNewSessionTicket13(m.body);
   });
 }
-

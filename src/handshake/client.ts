@@ -92,6 +92,11 @@ export interface ClientHandshakeConfig {
    * when it is in `groups`, else the first of `groups`; the server can ask for another with a HelloRetryRequest.
    */
   keyShareGroups?: readonly number[];
+  /**
+   * TLS 1.3: offer post_handshake_auth (RFC 8446 §4.2.6), so the server may ask for `identity` after the handshake.
+   * Default: offered when there is an identity.
+   */
+  postHandshakeAuth?: boolean;
   /** TLS 1.3 middlebox compatibility mode (RFC 8446 Appendix D.4): a session id and a ChangeCipherSpec. Default true. */
   middleboxCompat?: boolean;
 }
@@ -183,6 +188,7 @@ export function buildClientHello(
     ext.push({ type: ET13.supported_versions, data: X13.encodeSupportedVersionsClient(versions) });
     if (tls13.cookie) ext.push({ type: ET13.cookie, data: X13.encodeCookie(tls13.cookie) });
     ext.push({ type: ET13.key_share, data: X13.encodeKeyShareClient(tls13.shares) });
+    if (cfg.identity && cfg.postHandshakeAuth !== false) ext.push({ type: ET13.post_handshake_auth, data: X13.encodePostHandshakeAuth() });
   }
   // The SCSV above signals secure renegotiation support; the extension is not sent alongside it (RFC 5746 §3.4).
   // legacy_version: never above 1.2 (RFC 8446 §4.1.2); 1.3 is offered in supported_versions.
@@ -279,4 +285,4 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
 }
 
 /** Extensions a TLS 1.2 ServerHello must not carry even though a 1.3 offer sent them. */
-const ET13_ONLY = new Set<number>([ET13.key_share, ET13.cookie, ET13.signature_algorithms_cert, ET13.supported_versions]);
+const ET13_ONLY = new Set<number>([ET13.key_share, ET13.cookie, ET13.signature_algorithms_cert, ET13.supported_versions, ET13.post_handshake_auth]);

@@ -55,7 +55,27 @@ export interface HandshakeIO {
   setPostHandshake(handler: (m: HandshakeMessage) => Promise<void>): void;
   /** How to change our write key (TLS 1.3 KeyUpdate); the engine calls it before a key reaches its record limit. */
   setKeyUpdater(update: (requestPeer: boolean) => Promise<void>): void;
+  /**
+   * TLS 1.3 server: how to ask the client for a certificate after the handshake (RFC 8446 §4.6.2). The requester
+   * sends the CertificateRequest and resolves once it is queued, with the client's answer still to come. A
+   * configuration error (no client CA, the client did not offer post_handshake_auth) is thrown before anything is
+   * sent and leaves the connection as it was.
+   */
+  setCertificateRequester(request: CertificateRequester): void;
 }
+
+/** What `requestClientCertificate` is asked for: whether an empty answer fails the connection (certificate_required). */
+export interface ClientCertificateRequest {
+  required: boolean;
+}
+
+/** The client's answer to a post-handshake CertificateRequest: its chain (empty: it had none) and how it fared. */
+export interface ClientCertificateAnswer {
+  peerChain: Uint8Array[];
+  verification: Verification;
+}
+
+export type CertificateRequester = (o: ClientCertificateRequest) => Promise<{ answer: Promise<ClientCertificateAnswer> }>;
 
 /** How the peer's certificate chain fared. */
 export type Verification = { ok: true } | { ok: false; code: ErrorCode; message: string } | { ok: false; code: 'not_verified'; message: string };

@@ -41,6 +41,7 @@ import { TLS12, type Tls13Suite } from '../crypto/suites.js';
 import { Writer, Reader } from './codec.js';
 import { clientCertificateKey } from './client-cert-key.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
+import { serverPostHandshakeAuth, type PhaBase, type ServerPhaConfig } from './pha13.js';
 
 /** What the version-neutral part hands over. */
 export interface Tls13Plan {
@@ -87,6 +88,8 @@ interface Offer13 {
   sigAlgs: number[];
   sigAlgsCert: number[] | null;
   cookie: Uint8Array | null;
+  /** post_handshake_auth (§4.2.6): we may ask for a certificate after the handshake. */
+  pha: boolean;
 }
 
 function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
@@ -128,6 +131,7 @@ function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
     sigAlgs: X.decodeSignatureAlgorithms(sa.data),
     sigAlgsCert: sac ? X13.decodeSignatureAlgorithmsCert(sac.data) : null,
     cookie: ck ? X13.decodeCookie(ck.data) : null,
+    pha: !!pha,
   };
 }
 
@@ -323,8 +327,17 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   }
   io.setReadProtection(await protection13(io.provider, suite, ap.client));
 
-  // ---- After the handshake: KeyUpdate both ways.
-  installPostHandshake(io, suite, { ours: ap.server, peer: ap.client });
+  // ---- After the handshake: KeyUpdate both ways; post-handshake client authentication when the client offered it.
+  const secrets = { ours: ap.server, peer: ap.client };
+  installPostHandshake(io, suite, secrets, {
+    offered: o.pha,
+    caConfigured: cfg.clientCaConfigured ?? cfg.clientAuth !== 'none',
+    clientCaNames: cfg.clientCaNames,
+    schemes: schemesForCertificateVerify13(cfg.signatureSchemes),
+    verifyClient: (chain) => cfg.verifyClient(chain),
+    // The transcript is kept only where it can be used: the client's Finished is in it.
+    base: o.pha ? { suite, transcript: io.transcript.bytes().slice(), secrets } : { suite, transcript: new Uint8Array(0), secrets },
+  });
 
   return {
     version: TLS13,
@@ -350,11 +363,20 @@ export function schemesForCertificateVerify13(ours: readonly number[]): number[]
 }
 
 /**
- * Post-handshake messages (§4.6) a server accepts: KeyUpdate only. NewSessionTicket and CertificateRequest come
- * only from servers, so from a client they are unexpected_message.
+ * Post-handshake messages (§4.6) a server accepts: KeyUpdate, and the client's answer to a CertificateRequest of
+ * ours (pha13.ts). NewSessionTicket and CertificateRequest come only from servers, so from a client they are
+ * unexpected_message, as is a Certificate nobody asked for.
  */
-function installPostHandshake(io: HandshakeIO, suite: Tls13Suite, secrets: { ours: Uint8Array; peer: Uint8Array }): void {
-  installKeyUpdates(io, suite, secrets, (m) => {
+function installPostHandshake(
+  io: HandshakeIO,
+  suite: Tls13Suite,
+  secrets: { ours: Uint8Array; peer: Uint8Array },
+  pha: ServerPhaConfig & { base: PhaBase },
+): void {
+  const auth = serverPostHandshakeAuth(io, pha.base, pha, () => serial);
+  const serial = installKeyUpdates(io, suite, secrets, (m) => {
+    if (m.type === HT.certificate || m.type === HT.certificate_verify || m.type === HT.finished) return auth.onMessage(m);
     throw unexpectedAfterHandshake(m, 'a client');
   });
+  io.setCertificateRequester(auth.request);
 }

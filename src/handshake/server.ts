@@ -75,6 +75,11 @@ export interface ServerHandshakeConfig {
   allowNonEmsResumption?: boolean;
   /** Check the client's chain (purpose clientAuth, no name). Throws a CertificateError to fail the handshake. */
   verifyClient(chain: Uint8Array[]): Promise<Verification>;
+  /**
+   * A client CA is configured, so `verifyClient` may be used even where clientAuth is 'none': TLS 1.3
+   * post-handshake authentication (`requestClientCertificate()`). Absent: only when clientAuth is not 'none'.
+   */
+  clientCaConfigured?: boolean;
   /** Sessions by id, for resumption (absent: ServerHello carries an empty session id, so nothing is resumable by id). */
   sessionCache?: ServerSessionCache;
   /** RFC 5077 ticket keys (absent: no tickets are issued or accepted). */

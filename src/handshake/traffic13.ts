@@ -19,19 +19,23 @@ export async function protection13(provider: CryptoProvider, suite: Tls13Suite, 
   return recordProtection13(provider, suite.cipher, key, iv);
 }
 
+/** Runs `fn` after every write of ours queued on the chain before it (KeyUpdates, post-handshake auth flights). */
+export type Serial = (fn: () => Promise<void>) => Promise<void>;
+
 /**
  * Post-handshake key updates (§4.6.3), the same for both roles. A KeyUpdate from the peer moves its read keys on
  * and, when it asks, is answered with our own update (not asking back). Our own updates, asked for by the
  * application or due at the record limit, share one chain with those answers, so two never interleave.
  * `other` gets every other post-handshake message (what each role accepts there differs) and throws for those it
- * does not.
+ * does not. The chain is returned, so a flight of several messages (post-handshake authentication, §4.6.2) goes
+ * out whole, never with a KeyUpdate inside it. `secrets` is kept current: it holds application_traffic_secret_N.
  */
 export function installKeyUpdates(
   io: HandshakeIO,
   suite: Tls13Suite,
   secrets: { ours: Uint8Array; peer: Uint8Array },
-  other: (m: HandshakeMessage) => void,
-): void {
+  other: (m: HandshakeMessage) => void | Promise<void>,
+): Serial {
   let chain: Promise<void> = Promise.resolve();
   const serial = (fn: () => Promise<void>): Promise<void> => {
     const p = chain.then(fn);
@@ -51,6 +55,7 @@ export function installKeyUpdates(
     io.setReadProtection(await protection13(io.provider, suite, secrets.peer));
     if (ku.requestUpdate) await serial(() => updateWrite(false));
   });
+  return serial;
 }
 
 /** Thrown by a role's `other` handler for a post-handshake message it does not accept. */
