@@ -163,6 +163,13 @@ export class TlsConnection implements ByteStream {
   get alpnProtocol(): string | undefined {
     return this.result.alpnProtocol;
   }
+  /**
+   * TLS 1.3 0-RTT: whether the early data was accepted (a server's first reads are then that data); undefined when
+   * none was offered or the version is not 1.3.
+   */
+  get earlyDataAccepted(): boolean | undefined {
+    return this.result.earlyDataAccepted;
+  }
   get resumed(): boolean {
     return this.result.resumed;
   }

@@ -69,6 +69,9 @@ export function deferred<T>(): Deferred<T> {
 /** The contract types moved to the handshake layer; re-exported for the code that imported them from here. */
 export { Transcript, type HandshakeIO };
 
+/** The least a TLS 1.3 record adds to its plaintext: the AEAD tag (16) and the inner content type (1). */
+const EARLY_RECORD_OVERHEAD = 17;
+
 export type EngineState = 'new' | 'handshaking' | 'open' | 'closed' | 'failed';
 
 export class Engine<R = unknown> {
@@ -102,6 +105,14 @@ export class Engine<R = unknown> {
   private certAnswers = new Set<Deferred<ClientCertificateAnswer>>();
   /** TLS 1.0 CBC: split application data 1/n-1 (BEAST counter-measure). */
   private splitFirstByte = false;
+  /**
+   * TLS 1.3 server: the client's early data we did not accept, being skipped (RFC 8446 §4.2.10): `left` bytes of
+   * record fragments may still go. 'trial': records that do not open under the handshake keys; 'plain': every
+   * application_data record until the next record of another type (after a HelloRetryRequest, nothing is protected).
+   */
+  private earlySkip: { left: number; how: 'trial' | 'plain' } | null = null;
+  /** TLS 1.3 server: early data accepted, delivered ahead of the handshake's end; `left` plaintext bytes may still come. */
+  private earlyData: { left: number } | null = null;
 
   private out: Uint8Array[] = [];
   private received: Uint8Array[] = [];
@@ -184,6 +195,8 @@ export class Engine<R = unknown> {
           return;
         }
         this._state = this.sentClose ? 'closed' : 'open';
+        this.earlySkip = null;
+        this.earlyData = null;
         this.transcript.clear();
         this.result.resolve(r);
         this.idle.resolve();
@@ -263,7 +276,8 @@ export class Engine<R = unknown> {
         if (this._state === 'handshaking') await this.idle.promise;
         if (this.hasFailed()) break;
         if (this.skipCompatCcs(rec.type, rec.fragment)) continue;
-        const opened = await this.openRecord(rec.type, rec.version, rec.fragment);
+        const opened = this.earlySkip ? await this.openOrSkipEarly(rec) : await this.openRecord(rec.type, rec.version, rec.fragment);
+        if (!opened) continue;
         await this.dispatch(opened.type, opened.data);
         if (this._state === 'failed' || this._peerClosed) break;
       }
@@ -302,6 +316,37 @@ export class Engine<R = unknown> {
     }
     if (prot.openRecord) return prot.openRecord(type, version, fragment);
     return prot.open(type, version, fragment).then((data) => ({ type, data }));
+  }
+
+  /**
+   * A record while the client's rejected early data is being skipped (RFC 8446 §4.2.10): null when it is dropped.
+   * Records that do not open are early data only up to the budget; past it, the record is what it looks like: one
+   * that fails authentication (bad_record_mac), as it would have been without early data.
+   */
+  private async openOrSkipEarly(rec: RawRecord): Promise<OpenedRecord | null> {
+    const skip = this.earlySkip!;
+    if (rec.type !== ContentType.application_data) {
+      if (skip.how === 'plain') this.earlySkip = null;
+      return this.openRecord(rec.type, rec.version, rec.fragment);
+    }
+    if (skip.how === 'trial') {
+      const prot = this.readProt;
+      if (!prot.tryOpenRecord) {
+        this.earlySkip = null;
+        return this.openRecord(rec.type, rec.version, rec.fragment);
+      }
+      const opened = await prot.tryOpenRecord(rec.type, rec.version, rec.fragment);
+      if (opened) {
+        this.earlySkip = null;
+        return opened;
+      }
+    }
+    // Counted as plaintext: the fragment less the smallest overhead (tag and content type), as OpenSSL counts it.
+    skip.left -= Math.max(0, rec.fragment.length - EARLY_RECORD_OVERHEAD);
+    if (skip.left < 0) {
+      throw new TlsError('crypto_bad_record_mac', 'records that do not authenticate, beyond the early data a client may send (max_early_data_size)');
+    }
+    return null;
   }
 
   /**
@@ -353,6 +398,7 @@ export class Engine<R = unknown> {
         }
         return;
       case ContentType.application_data:
+        if (this._state === 'handshaking' && this.earlyData) return this.onEarlyData(plain);
         if (this._state !== 'open' && !(this._state === 'closed' && !this._peerClosed)) {
           throw new TlsError('protocol_unexpected_message', 'application data before the handshake finished');
         }
@@ -366,6 +412,22 @@ export class Engine<R = unknown> {
         return;
       default:
         throw new TlsError('decode_bad_content_type', `unexpected record content type ${type}`);
+    }
+  }
+
+  /** Accepted 0-RTT data (RFC 8446 §4.2.10): kept for the application, within max_early_data_size. */
+  private onEarlyData(plain: Uint8Array): void {
+    if (this.framer.hasPartial()) {
+      throw new TlsError('protocol_unexpected_message', 'early data inside a fragmented handshake message');
+    }
+    const early = this.earlyData!;
+    if (plain.length > early.left) {
+      throw new TlsError('protocol_unexpected_message', 'the client sent more early data than max_early_data_size allows');
+    }
+    early.left -= plain.length;
+    if (plain.length) {
+      this.received.push(plain);
+      this.receivedBytes += plain.length;
     }
   }
 
@@ -545,6 +607,12 @@ export class Engine<R = unknown> {
       sendWarning: (desc) => this.sendAlert(1, desc),
       setSplitFirstByte: (on) => {
         this.splitFirstByte = on;
+      },
+      skipEarlyData: (maxBytes, how) => {
+        this.earlySkip = maxBytes >= 0 ? { left: maxBytes, how } : null;
+      },
+      acceptEarlyData: (maxBytes) => {
+        this.earlyData = maxBytes === null ? null : { left: maxBytes };
       },
     };
   }

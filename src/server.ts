@@ -127,6 +127,13 @@ export interface ServerOptions {
   sessionTimeout?: number;
   /** Issue and accept RFC 5077 session tickets. Omitted: true. */
   sessionTickets?: boolean;
+  /** TLS 1.3: NewSessionTickets sent after each handshake (Python's num_tickets), 0..16. Omitted: 2, as OpenSSL. */
+  numTickets?: number;
+  /**
+   * TLS 1.3 0-RTT: the most early data (bytes) a client may send with a ticket of ours, and which we then accept and
+   * deliver first on `readable` with `earlyDataAccepted` set. Omitted: 0 (off). See the README on what is safe in 0-RTT.
+   */
+  maxEarlyData?: number;
   /**
    * Resume sessions made without extended master secret. Omitted: false: RFC 7627 §5.3 says a server SHOULD NOT
    * (their master secret is not bound to the handshake: triple handshake); such clients get a full handshake.
@@ -209,13 +216,21 @@ function stapleFor(id: Identity): Uint8Array | undefined {
 }
 
 /** Session cache, ticket keys and lifetime from the options. */
-function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs'> {
+function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs' | 'numTickets' | 'maxEarlyData'> {
   const timeout = o.sessionTimeout ?? 7200;
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TlsError('config_invalid', 'sessionTimeout must be a positive number of seconds');
   const sessionLifetimeMs = timeout * 1000;
   const size = o.sessionCacheSize ?? 1024;
+  const numTickets = o.numTickets ?? 2;
+  if (!Number.isInteger(numTickets) || numTickets < 0 || numTickets > 16) throw new TlsError('config_invalid', 'numTickets must be a whole number from 0 to 16');
+  const maxEarlyData = o.maxEarlyData ?? 0;
+  if (!Number.isInteger(maxEarlyData) || maxEarlyData < 0 || maxEarlyData > 0xffffffff) {
+    throw new TlsError('config_invalid', 'maxEarlyData must be a whole number of bytes from 0 to 2^32-1');
+  }
   return {
     sessionLifetimeMs,
+    numTickets,
+    maxEarlyData,
     ...(size !== 0 ? { sessionCache: new ServerSessionCache(size, sessionLifetimeMs) } : {}),
     ...(o.sessionTickets ?? true ? { ticketKeys: new TicketKeyRing(o.ticketKeys, o.random ?? defaultRandom) } : {}),
   };

@@ -62,6 +62,19 @@ export interface HandshakeIO {
    * sent and leaves the connection as it was.
    */
   setCertificateRequester(request: CertificateRequester): void;
+  /**
+   * TLS 1.3 server, early data not accepted (RFC 8446 §4.2.10): drop the client's application_data records up to
+   * `maxBytes` of fragments in all: 'trial', those that do not open under the current read keys (until one does);
+   * 'plain', all of them until a record of another type (after a HelloRetryRequest). Past the budget, a record that
+   * does not open is bad_record_mac. Ends by itself with the handshake.
+   */
+  skipEarlyData(maxBytes: number, how: 'trial' | 'plain'): void;
+  /**
+   * TLS 1.3 server, early data accepted: application data read during the handshake (under the early traffic keys
+   * the read protection now holds) is kept for the application, at most `maxBytes` of plaintext (more is
+   * unexpected_message). null: no more early data (EndOfEarlyData was read).
+   */
+  acceptEarlyData(maxBytes: number | null): void;
 }
 
 /** What `requestClientCertificate` is asked for: whether an empty answer fails the connection (certificate_required). */
@@ -107,6 +120,8 @@ export interface HandshakeResult {
   tls12?: Tls12Secrets;
   /** Our own certificate chain, leaf first (a server's chosen identity), for tls-server-end-point. */
   localChain?: readonly Uint8Array[];
+  /** TLS 1.3: whether the 0-RTT data was accepted (server: it is the first data read); absent when none was offered. */
+  earlyDataAccepted?: boolean;
 }
 
 export interface Tls12Secrets {

@@ -42,6 +42,9 @@ import { Writer, Reader } from './codec.js';
 import { clientCertificateKey } from './client-cert-key.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
 import { serverPostHandshakeAuth, type PhaBase, type ServerPhaConfig } from './pha13.js';
+import { sealTicket, type ServerSessionState } from './tickets.js';
+import { clientAuthPolicyOf } from './server.js';
+import { resumptionPsk } from '../crypto/keyschedule.js';
 
 /** What the version-neutral part hands over. */
 export interface Tls13Plan {
@@ -182,6 +185,9 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   const suite = chooseSuite13(cfg, plan.suites, ch.cipherSuites);
   const { identity, scheme } = chooseIdentity13(cfg, plan.identities, o);
   let { group, share: clientShare } = chooseGroup13(cfg, o);
+  // The client's 0-RTT data, which we do not (or cannot) accept: skipped, never an error (RFC 8446 §4.2.10).
+  const offeredEarlyData = !!findExtension(ch.extensions, ET13.early_data);
+  if (offeredEarlyData) X13.decodeEarlyDataIndication(findExtension(ch.extensions, ET13.early_data)!.data);
   // Middlebox compatibility (Appendix D.4): a client that sent a session id gets one ChangeCipherSpec from us.
   const compat = ch.sessionId.length > 0;
   let sentCcs = false;
@@ -192,6 +198,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     const ch1Hash = th(io, suite);
     const cookieKey = io.random(32);
     io.transcript.replaceWithMessageHash(ch1Hash);
+    // §4.2.10: after a HelloRetryRequest, the client's early data comes before ClientHello2, unprotected for us.
+    if (offeredEarlyData) io.skipEarlyData(earlySkipBudget(cfg), 'plain');
     const hrrExts: Extension[] = [
       { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
       { type: ET13.key_share, data: X13.encodeKeyShareHrr(group) },
@@ -251,6 +259,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   if (compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
   else await io.setWriteProtection(hsWrite);
   io.setReadProtection(await protection13(io.provider, suite, hs.client));
+  if (offeredEarlyData && ch === plan.ch) io.skipEarlyData(earlySkipBudget(cfg), 'trial');
   cfg.keyLog?.(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.server)}`);
   cfg.keyLog?.(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.client)}`);
 
@@ -339,6 +348,21 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     base: o.pha ? { suite, transcript: io.transcript.bytes().slice(), secrets } : { suite, transcript: new Uint8Array(0), secrets },
   });
 
+  // ---- [NewSessionTicket*]
+  const createdAt = io.now().getTime();
+  await sendTickets13(io, cfg, suite, await ks.resumptionMasterSecret(th(io, suite)), {
+    version: TLS13,
+    cipherSuite: suite.id,
+    extendedMasterSecret: true,
+    encryptThenMac: false,
+    ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
+    ...(plan.alpnProtocol !== undefined ? { alpnProtocol: plan.alpnProtocol } : {}),
+    peerChain,
+    createdAt,
+    clientAuthPolicy: clientAuthPolicyOf(cfg),
+    clientVerified: peerChain.length > 0 && verification.ok,
+  });
+
   return {
     version: TLS13,
     suite,
@@ -350,6 +374,53 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     group: groupName,
     exporterSecret: ap.exporter,
   };
+}
+
+/**
+ * How much rejected early data is skipped: our max_early_data_size, but at least 16384 bytes (OpenSSL's default),
+ * so a client holding a ticket from a server that allowed 0-RTT (another instance, an earlier configuration) gets a
+ * full handshake rather than bad_record_mac.
+ */
+function earlySkipBudget(cfg: ServerHandshakeConfig): number {
+  return Math.max(cfg.maxEarlyData ?? 0, 16384);
+}
+
+/** The default number of TLS 1.3 tickets after a handshake (OpenSSL's). */
+export const DEFAULT_TICKETS = 2;
+
+/**
+ * NewSessionTicket (§4.6.1), `numTickets` of them, stateless: each carries the session state sealed under the ticket
+ * keys shared with TLS 1.2 (tickets.ts), its PSK derived from the resumption_master_secret with the ticket's own
+ * nonce, its own ticket_age_add, and the early-data allowance. The lifetime never runs past the session's (a ticket
+ * issued on a resumed connection keeps the first handshake's createdAt). No ticket keys: no tickets, as in TLS 1.2.
+ */
+async function sendTickets13(
+  io: HandshakeIO,
+  cfg: ServerHandshakeConfig,
+  suite: Tls13Suite,
+  resumptionMaster: Uint8Array,
+  base: Omit<ServerSessionState, 'masterSecret'>,
+): Promise<void> {
+  const n = cfg.numTickets ?? DEFAULT_TICKETS;
+  if (!cfg.ticketKeys || n <= 0) return;
+  const leftMs = base.createdAt + Math.min(cfg.sessionLifetimeMs, M13.MAX_TICKET_LIFETIME * 1000) - io.now().getTime();
+  const lifetime = Math.floor(leftMs / 1000);
+  if (lifetime <= 0) return;
+  const maxEarlyData = cfg.maxEarlyData ?? 0;
+  for (let i = 0; i < n; i++) {
+    const nonce = Uint8Array.of(i);
+    const r = io.random(4);
+    const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
+    const state: ServerSessionState = {
+      ...base,
+      masterSecret: await resumptionPsk(io.provider, suite.hash, resumptionMaster, nonce),
+      ageAdd,
+      maxEarlyData,
+    };
+    const ticket = await sealTicket(io.provider, cfg.ticketKeys, state, io.random);
+    const extensions: Extension[] = maxEarlyData > 0 ? [{ type: ET13.early_data, data: X13.encodeEarlyDataTicket(maxEarlyData) }] : [];
+    await io.send(HT.new_session_ticket, M13.encodeNewSessionTicket13({ lifetime, ageAdd, nonce, ticket, extensions }));
+  }
 }
 
 function ch2Groups(ch: M.ClientHello): number[] | null {

@@ -86,6 +86,13 @@ export interface ServerHandshakeConfig {
   ticketKeys?: TicketKeyRing;
   /** How long a session may be resumed (cache entries and tickets), in milliseconds. */
   sessionLifetimeMs: number;
+  /** TLS 1.3: NewSessionTickets sent after each handshake (with ticketKeys). Default 2, as OpenSSL. */
+  numTickets?: number;
+  /**
+   * TLS 1.3: the most 0-RTT data accepted per connection (max_early_data_size in our tickets). Default 0: tickets
+   * allow no early data, and early data a client sends anyway is skipped (RFC 8446 §4.2.10).
+   */
+  maxEarlyData?: number;
   /** The DER OCSP response to staple for an identity when the client sends status_request. */
   ocspResponseFor?: (identity: Identity) => Uint8Array | undefined;
   /** The record_size_limit we announce when the client sends one (RFC 8449). Default 2^14. */

@@ -38,6 +38,13 @@ export interface ServerSessionState {
   clientAuthPolicy: string;
   /** The client's chain was verified in the full handshake. */
   clientVerified: boolean;
+  /**
+   * TLS 1.3 tickets (masterSecret then holds the resumption PSK, HashLen bytes): the ticket_age_add the client was
+   * given, to recover the ticket's age from obfuscated_ticket_age (RFC 8446 §4.2.11.1). Absent on TLS 1.2 states.
+   */
+  ageAdd?: number;
+  /** TLS 1.3: the max_early_data_size the ticket allowed (0: no early data with it). */
+  maxEarlyData?: number;
 }
 
 export interface TicketKey {
@@ -52,7 +59,9 @@ export const TICKET_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 // 2: the client-authentication policy and outcome were added; tickets of format 1 no longer open (full handshake).
-const STATE_FORMAT = 2;
+// 3: TLS 1.3 states (a 32- or 48-byte PSK, ticket_age_add, max_early_data) after the chain. Format 2 still opens.
+const STATE_FORMAT = 3;
+const STATE_FORMAT_2 = 2;
 const FLAG_EMS = 1;
 const FLAG_ETM = 2;
 const FLAG_CLIENT_VERIFIED = 4;
@@ -67,16 +76,19 @@ export function encodeSessionState(s: ServerSessionState): Uint8Array {
   w.prefixed(3, (w) => {
     for (const c of s.peerChain) w.vec(3, c);
   });
+  w.u32(s.ageAdd ?? 0).u32(s.maxEarlyData ?? 0);
   return w.finish();
 }
 
 /** Throws a decode TlsError for anything malformed (a ticket that decrypted but came from another format). */
 export function decodeSessionState(b: Uint8Array): ServerSessionState {
   const r = new Reader(b, 0, b.length, 'session state');
-  if (r.u8() !== STATE_FORMAT) throw new TlsError('decode_bad_value', 'session state: unknown format');
+  const format = r.u8();
+  if (format !== STATE_FORMAT && format !== STATE_FORMAT_2) throw new TlsError('decode_bad_value', 'session state: unknown format');
   const version = r.u16() as ProtocolVersion;
   const cipherSuite = r.u16();
-  const masterSecret = r.vec(1, 48, 48).slice();
+  // A TLS 1.2 master secret is 48 bytes; a TLS 1.3 resumption PSK is the suite's hash length (32 or 48).
+  const masterSecret = (format === STATE_FORMAT_2 ? r.vec(1, 48, 48) : r.vec(1, 32, 48)).slice();
   const flags = r.u8();
   const serverName = utf8.decode(r.vec(1));
   const alpnProtocol = utf8.decode(r.vec(1));
@@ -85,6 +97,8 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
   const chain = r.subVec(3, 'session state peer chain');
   const peerChain: Uint8Array[] = [];
   while (!chain.atEnd()) peerChain.push(chain.vec(3, 1).slice());
+  const ageAdd = format === STATE_FORMAT_2 ? 0 : r.u32();
+  const maxEarlyData = format === STATE_FORMAT_2 ? 0 : r.u32();
   r.end();
   return {
     version,
@@ -98,6 +112,7 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
     createdAt,
     clientAuthPolicy,
     clientVerified: !!(flags & FLAG_CLIENT_VERIFIED),
+    ...(format === STATE_FORMAT ? { ageAdd, maxEarlyData } : {}),
   };
 }
 

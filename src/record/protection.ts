@@ -29,6 +29,11 @@ export interface Protection {
    * record (TLSInnerPlaintext). Absent for TLS 1.0–1.2 protections, whose type is the record header's.
    */
   openRecord?(type: number, version: number, fragment: Uint8Array): Promise<OpenedRecord>;
+  /**
+   * TLS 1.3 trial decryption (skipping early data the server did not accept, RFC 8446 §4.2.10): openRecord(), but a
+   * record that does not authenticate is null and takes no sequence number. Records opened one at a time only.
+   */
+  tryOpenRecord?(type: number, version: number, fragment: Uint8Array): Promise<OpenedRecord | null>;
   /** The content type every record sealed by this protection carries in its header (TLS 1.3: application_data). */
   readonly outerType?: number;
   /** Records after which the key must change (TLS 1.3 KeyUpdate, RFC 8446 §5.5); absent: none. */

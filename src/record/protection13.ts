@@ -32,6 +32,11 @@ export interface Protection13 {
   seal(type: number, plaintext: Uint8Array, padding?: number): Promise<Uint8Array>;
   /** Opens the fragment of a record whose header said application_data; throws TlsError on any failure. */
   open(fragment: Uint8Array): Promise<Opened13>;
+  /**
+   * Trial decryption (RFC 8446 §4.2.10, skipping rejected early data): like open(), but a record that does not
+   * authenticate is null and takes no sequence number. Only for records opened one at a time (the handshake).
+   */
+  tryOpen(fragment: Uint8Array): Promise<Opened13 | null>;
   /** The sequence number the next record will use (also: records protected so far). */
   readonly seq: bigint;
 }
@@ -40,6 +45,23 @@ const badRecordMac = () => new TlsError('crypto_bad_record_mac', 'record authent
 
 function header(length: number): Uint8Array {
   return Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+}
+
+function checkLength(fragment: Uint8Array): void {
+  if (fragment.length > MAX_CIPHERTEXT13) {
+    throw new TlsError('decode_record_overflow', `received a TLS 1.3 record of ${fragment.length} bytes, more than the 2^14+256 allowed`);
+  }
+}
+
+/** TLSInnerPlaintext: the content type is the last non-zero byte; what follows it is padding. */
+function unpad(inner: Uint8Array): Opened13 {
+  let end = inner.length - 1;
+  while (end >= 0 && inner[end] === 0) end--;
+  if (end < 0) throw new TlsError('protocol_unexpected_message', 'a TLS 1.3 record holds only padding, no content type');
+  if (end > MAX_PLAINTEXT) {
+    throw new TlsError('decode_record_overflow', `received a TLS 1.3 record whose plaintext is ${end} bytes, more than the ${MAX_PLAINTEXT} allowed`);
+  }
+  return { type: inner[end]!, plaintext: inner.subarray(0, end) };
 }
 
 /** One direction's keys for one traffic secret (key and iv from trafficKey() in crypto/keyschedule.ts). */
@@ -71,21 +93,22 @@ export async function createProtection13(provider: CryptoProvider, cipher: Aead1
       return aead.seal(nonce, header(inner.length + tagLen), inner);
     },
     async open(fragment) {
-      if (fragment.length > MAX_CIPHERTEXT13) {
-        throw new TlsError('decode_record_overflow', `received a TLS 1.3 record of ${fragment.length} bytes, more than the 2^14+256 allowed`);
-      }
+      checkLength(fragment);
       const nonce = nonceFor(take());
       if (fragment.length < tagLen + 1) throw badRecordMac();
       const inner = await aead.open(nonce, header(fragment.length), fragment);
       if (!inner) throw badRecordMac();
-      // The content type is the last non-zero byte; what follows it is padding.
-      let end = inner.length - 1;
-      while (end >= 0 && inner[end] === 0) end--;
-      if (end < 0) throw new TlsError('protocol_unexpected_message', 'a TLS 1.3 record holds only padding, no content type');
-      if (end > MAX_PLAINTEXT) {
-        throw new TlsError('decode_record_overflow', `received a TLS 1.3 record whose plaintext is ${end} bytes, more than the ${MAX_PLAINTEXT} allowed`);
-      }
-      return { type: inner[end]!, plaintext: inner.subarray(0, end) };
+      return unpad(inner);
+    },
+    async tryOpen(fragment) {
+      checkLength(fragment);
+      if (fragment.length < tagLen + 1) return null;
+      const s = seq;
+      const inner = await aead.open(nonceFor(s), header(fragment.length), fragment);
+      if (!inner) return null;
+      if (seq !== s) throw new TlsError('internal_error', 'a record was opened while a trial decryption ran');
+      take();
+      return unpad(inner);
     },
   };
 }
@@ -109,12 +132,7 @@ export async function recordProtection13(provider: CryptoProvider, cipher: Aead1
       direction = dir;
     }
   };
-  const openRecord = async (type: number, _version: number, fragment: Uint8Array): Promise<OpenedRecord> => {
-    use('open');
-    if (type !== ContentType.application_data) {
-      throw new TlsError('protocol_unexpected_message', `an unprotected record of content type ${type} after the keys changed (RFC 8446 §5)`);
-    }
-    const { type: inner, plaintext } = await p.open(fragment);
+  const checkOpened = ({ type: inner, plaintext }: Opened13): OpenedRecord => {
     if (!isKnownContentType(inner) || inner === ContentType.change_cipher_spec) {
       throw new TlsError('protocol_unexpected_message', `a protected record of content type ${inner}`);
     }
@@ -122,6 +140,21 @@ export async function recordProtection13(provider: CryptoProvider, cipher: Aead1
       throw new TlsError('protocol_unexpected_message', `an empty protected record of content type ${inner} (RFC 8446 §5.4)`);
     }
     return { type: inner, data: plaintext };
+  };
+  const checkOuter = (type: number) => {
+    use('open');
+    if (type !== ContentType.application_data) {
+      throw new TlsError('protocol_unexpected_message', `an unprotected record of content type ${type} after the keys changed (RFC 8446 §5)`);
+    }
+  };
+  const openRecord = async (type: number, _version: number, fragment: Uint8Array): Promise<OpenedRecord> => {
+    checkOuter(type);
+    return checkOpened(await p.open(fragment));
+  };
+  const tryOpenRecord = async (type: number, _version: number, fragment: Uint8Array): Promise<OpenedRecord | null> => {
+    checkOuter(type);
+    const opened = await p.tryOpen(fragment);
+    return opened && checkOpened(opened);
   };
   const sealParts = async (type: number, _version: number, plaintext: Uint8Array): Promise<Uint8Array[]> => {
     use('seal');
@@ -136,6 +169,7 @@ export async function recordProtection13(provider: CryptoProvider, cipher: Aead1
     sealParts,
     seal: async (type, version, plaintext) => (await sealParts(type, version, plaintext))[0]!,
     openRecord,
+    tryOpenRecord,
     open: async (type, version, fragment) => (await openRecord(type, version, fragment)).data,
   };
 }

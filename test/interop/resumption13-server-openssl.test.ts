@@ -1,0 +1,167 @@
+/**
+ * TLS 1.3 resumption and 0-RTT, SERVER side, against `openssl s_client -tls1_3` on 127.0.0.1: our NewSessionTickets
+ * (s_client -sess_out saves one), and s_client -early_data with such a ticket. Each test starts its own listener
+ * on an ephemeral port and stops it; the session files live in a temporary directory removed afterwards.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { opensslAvailable, runClient } from '../helpers/openssl.js';
+import { pki } from '../helpers/pki.js';
+import { accept, createServerContext, nodeStream, type ServerContext, type ServerOptions } from '../../src/index.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'puretls-res13-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const file = (name: string) => path.join(dir, `${++files}-${name}`);
+
+interface Served {
+  resumed?: boolean;
+  earlyDataAccepted?: boolean | undefined;
+  /** What the connection read first (the early data, when accepted), then all of it. */
+  firstChunk?: string;
+  received?: string;
+  error?: { code: string; message: string };
+}
+
+/** accept() on 127.0.0.1: each connection reads until `\n` (or the end), answers `ok`, and closes. */
+async function listen(opts: ServerOptions | ServerContext) {
+  const context = opts instanceof Object && 'handshake' in opts ? (opts as ServerContext) : createServerContext(opts as ServerOptions);
+  const outcomes: Promise<Served>[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+    outcomes.push(serve(sock, context));
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  let taken = 0;
+  return {
+    context,
+    port: (server.address() as net.AddressInfo).port,
+    async next(): Promise<Served> {
+      for (let i = 0; i < 400 && outcomes.length <= taken; i++) await new Promise((r) => setTimeout(r, 25));
+      if (outcomes.length <= taken) throw new Error('no connection arrived');
+      return outcomes[taken++]!;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
+}
+
+async function serve(sock: net.Socket, context: ServerContext): Promise<Served> {
+  try {
+    const conn = await accept({ transport: nodeStream(sock), context, timeoutMs: 15000 });
+    const r = conn.readable.getReader();
+    let received = '';
+    let firstChunk: string | undefined;
+    while (!received.includes('\n')) {
+      const { value, done } = await r.read();
+      if (done) break;
+      const s = new TextDecoder().decode(value);
+      firstChunk ??= s;
+      received += s;
+    }
+    const w = conn.writable.getWriter();
+    await w.write(new TextEncoder().encode('ok\n'));
+    w.releaseLock();
+    await conn.close();
+    return { resumed: conn.resumed, earlyDataAccepted: conn.earlyDataAccepted, received, ...(firstChunk !== undefined ? { firstChunk } : {}) };
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    sock.destroy();
+    return { error: { code: err.code ?? 'unknown', message: err.message ?? String(e) } };
+  }
+}
+
+const base = { cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: 'TLSv1.3' as const };
+const common = ['-tls1_3', '-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof'];
+
+async function client(port: number, args: string[], input = 'hello\n') {
+  const r = await runClient({ port, args: [...common, ...args], input, timeoutMs: 20000 });
+  return r.stdout + r.stderr;
+}
+
+describe.skipIf(!opensslAvailable())('TLS 1.3 server: tickets, resumption and 0-RTT against openssl s_client', () => {
+  it('issues two tickets by default; s_client saves one', async () => {
+    const l = await listen(base);
+    try {
+      const sess = file('sess.pem');
+      const out = await client(l.port, ['-sess_out', sess, '-msg']);
+      expect((await l.next()).error).toBeUndefined();
+      expect(out).toContain('New, TLSv1.3');
+      expect(out.match(/<<< TLS 1.3, Handshake \[length [0-9a-f]+\], NewSessionTicket/g)?.length).toBe(2);
+      expect(existsSync(sess)).toBe(true);
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('numTickets: 0 sends none; sessionTickets: false sends none', async () => {
+    for (const opts of [{ numTickets: 0 }, { sessionTickets: false }]) {
+      const l = await listen({ ...base, ...opts });
+      try {
+        const out = await client(l.port, ['-msg']);
+        expect((await l.next()).error).toBeUndefined();
+        expect(out).toContain('New, TLSv1.3');
+        expect(out).not.toMatch(/NewSessionTicket/);
+      } finally {
+        await l.close();
+      }
+    }
+  });
+
+  it('early data from a client whose ticket we cannot take is skipped (a full handshake, not bad_record_mac)', async () => {
+    // The ticket comes from a server with other ticket keys, so this one does a full handshake and skips the 0-RTT.
+    const issuer = await listen({ ...base, maxEarlyData: 1024 });
+    const sess = file('sess.pem');
+    try {
+      await client(issuer.port, ['-sess_out', sess]);
+      expect((await issuer.next()).error).toBeUndefined();
+    } finally {
+      await issuer.close();
+    }
+    const early = file('early.txt');
+    writeFileSync(early, 'early bytes\n');
+    const l = await listen(base);
+    try {
+      const out = await client(l.port, ['-sess_in', sess, '-early_data', early], 'late bytes\n');
+      const served = await l.next();
+      expect(served.error).toBeUndefined();
+      expect(out).toContain('Early data was rejected');
+      expect(served).toMatchObject({ resumed: false, received: 'late bytes\n' });
+      expect(served.earlyDataAccepted).not.toBe(true);
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('early data after a HelloRetryRequest is skipped too', async () => {
+    const issuer = await listen({ ...base, maxEarlyData: 1024 });
+    const sess = file('sess.pem');
+    try {
+      await client(issuer.port, ['-sess_out', sess, '-groups', 'x25519']);
+      expect((await issuer.next()).error).toBeUndefined();
+    } finally {
+      await issuer.close();
+    }
+    const early = file('early.txt');
+    writeFileSync(early, 'early bytes\n');
+    // s_client shares x25519 first; this server takes only secp384r1, so it asks again.
+    const l = await listen({ ...base, groups: ['secp384r1'] });
+    try {
+      const out = await client(l.port, ['-sess_in', sess, '-early_data', early, '-groups', 'x25519:secp384r1', '-msg'], 'late bytes\n');
+      const served = await l.next();
+      expect(served.error).toBeUndefined();
+      expect(out.match(/<<< TLS 1.3, Handshake \[length [0-9a-f]+\], ServerHello/g)?.length).toBe(2);
+      expect(out).toContain('Early data was rejected');
+      expect(served).toMatchObject({ resumed: false, received: 'late bytes\n' });
+    } finally {
+      await l.close();
+    }
+  });
+});
