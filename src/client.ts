@@ -59,7 +59,10 @@ export interface ConnectOptions extends NodeClientAliases {
   maxVersion?: TlsVersion;
   /** IANA (or OpenSSL) names, in preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];
-  /** Named groups to offer, e.g. ['x25519', 'secp256r1']. Omitted: x25519, P-256, P-384, ffdhe2048/3072/4096. */
+  /**
+   * Named groups to offer, e.g. ['x25519', 'secp256r1']. Omitted: X25519MLKEM768 (TLS 1.3 only), x25519, P-256, P-384,
+   * ffdhe2048/3072/4096; a 1.3 ClientHello carries key shares for X25519MLKEM768 and x25519.
+   */
   groups?: GroupOptionName[];
   /** TLS 1.2 signature schemes to accept, e.g. ['ecdsa_secp256r1_sha256']. Omitted: all but SHA-1 and MD5 ones. */
   signatureAlgorithms?: SignatureSchemeName[];

@@ -85,7 +85,10 @@ export interface ServerOptions {
   honorCipherOrder?: boolean;
   /** ALPN protocols we speak, in preference order. Omitted: ALPN is not answered (no protocol is selected). */
   alpnProtocols?: string[];
-  /** Named groups in preference order (ECDHE curves and RFC 7919 groups). Omitted: x25519, P-256, P-384, ffdhe2048/3072/4096. */
+  /**
+   * Named groups in preference order (ECDHE curves, RFC 7919 groups, the TLS 1.3 hybrids X25519MLKEM768 and
+   * SecP256r1MLKEM768). Omitted: X25519MLKEM768, x25519, P-256, P-384, ffdhe2048/3072/4096.
+   */
   groups?: GroupOptionName[];
   /** TLS 1.2 signature schemes we sign with and accept for client CertificateVerify. Omitted: all but SHA-1 and MD5 ones. */
   signatureAlgorithms?: SignatureSchemeName[];

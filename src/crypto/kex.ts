@@ -1,18 +1,22 @@
 /**
- * Key exchange: ECDHE (X25519, X448, P-256, P-384) and finite-field DHE (RFC 7919 groups or server-chosen safe primes).
+ * Key exchange: ECDHE (X25519, X448, P-256, P-384), finite-field DHE (RFC 7919 groups or server-chosen safe primes)
+ * and ML-KEM-768 (FIPS 203) for the hybrid TLS 1.3 groups of draft-ietf-tls-ecdhe-mlkem.
  * All peer input is validated here; bad shares raise crypto_bad_key_share, weak groups crypto_weak_dh_group.
  */
 import { x25519 } from '@noble/curves/ed25519.js';
 import { x448 } from '@noble/curves/ed448.js';
 import { p256, p384 } from '@noble/curves/nist.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { TlsError } from '../errors.js';
 import { bigIntToBytes, bigIntToMinBytes, bitLength, byteLength, bytesToBigInt, hasSmallFactor, millerRabin, modPow, randomBetween } from './bigint.js';
 import { defaultRandom } from './random.js';
 import { x25519 as x25519Ladder } from './x25519.js';
 import type { EcdheGroup, RandomSource } from './types.js';
 
-/** TLS NamedGroup code points (RFC 8422, RFC 7919). */
+/** TLS NamedGroup code points (RFC 8422, RFC 7919, draft-ietf-tls-ecdhe-mlkem), under their IANA names. */
 export const GROUPS = {
+  X25519MLKEM768: 0x11ec,
+  SecP256r1MLKEM768: 0x11eb,
   x25519: 29,
   secp256r1: 23,
   secp384r1: 24,
@@ -31,6 +35,103 @@ export function groupById(id: number): GroupName | undefined {
 }
 
 const badShare = (msg: string) => new TlsError('crypto_bad_key_share', msg);
+
+// ---------- ML-KEM-768 and the hybrid groups (FIPS 203; draft-ietf-tls-ecdhe-mlkem) ----------
+
+/** The hybrid post-quantum groups: TLS 1.3 only, never in a 1.0–1.2 handshake. */
+export type HybridGroupName = 'X25519MLKEM768' | 'SecP256r1MLKEM768';
+export const isHybridGroup = (g: GroupName): g is HybridGroupName => g === 'X25519MLKEM768' || g === 'SecP256r1MLKEM768';
+
+/** ML-KEM-768 sizes (FIPS 203 Table 3): encapsulation key, ciphertext, shared secret. */
+export const MLKEM768 = { ek: 1184, ct: 1088, ss: 32 } as const;
+
+/**
+ * How each hybrid group lays out its key_exchange and shared secret (draft-ietf-tls-ecdhe-mlkem §4.1–4.3):
+ * X25519MLKEM768 puts ML-KEM first (client: ek || X25519 share, server: ct || X25519 share, secret:
+ * ML-KEM ss || X25519 ss); SecP256r1MLKEM768 puts the ECDH part first (client: P-256 point || ek, server: P-256
+ * point || ct, secret: ECDH ss || ML-KEM ss).
+ */
+export const HYBRID = {
+  X25519MLKEM768: { ecdh: 'x25519', ecdhLen: 32, kemFirst: true },
+  SecP256r1MLKEM768: { ecdh: 'secp256r1', ecdhLen: 65, kemFirst: false },
+} as const satisfies Record<HybridGroupName, { ecdh: EcdheGroup; ecdhLen: number; kemFirst: boolean }>;
+
+/** The key_exchange sizes on the wire: the client's share (ek + ECDH) and the server's (ct + ECDH). */
+export function hybridShareLength(group: HybridGroupName, role: 'client' | 'server'): number {
+  return (role === 'client' ? MLKEM768.ek : MLKEM768.ct) + HYBRID[group].ecdhLen;
+}
+
+/** Splits a hybrid key_exchange into its ML-KEM and ECDH parts after checking its exact length (crypto_bad_key_share). */
+export function splitHybridShare(group: HybridGroupName, role: 'client' | 'server', keyExchange: Uint8Array): { kem: Uint8Array; ecdh: Uint8Array } {
+  const want = hybridShareLength(group, role);
+  if (keyExchange.length !== want) throw badShare(`${group} ${role} key share must be ${want} bytes, got ${keyExchange.length}`);
+  const { ecdhLen, kemFirst } = HYBRID[group];
+  const kemLen = want - ecdhLen;
+  return kemFirst
+    ? { kem: keyExchange.subarray(0, kemLen), ecdh: keyExchange.subarray(kemLen) }
+    : { kem: keyExchange.subarray(ecdhLen), ecdh: keyExchange.subarray(0, ecdhLen) };
+}
+
+/** Joins the two parts of a hybrid share or shared secret in the group's order. */
+export function joinHybrid(group: HybridGroupName, kem: Uint8Array, ecdh: Uint8Array): Uint8Array {
+  const [a, b] = HYBRID[group].kemFirst ? [kem, ecdh] : [ecdh, kem];
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** An ML-KEM-768 key pair from 64 bytes of the random source (FIPS 203 Algorithm 16: d || z). */
+export function mlkemKeyPair(rng: RandomSource = defaultRandom): { ek: Uint8Array; dk: Uint8Array } {
+  const seed = rng(64);
+  try {
+    const { publicKey, secretKey } = ml_kem768.keygen(seed);
+    return { ek: publicKey, dk: secretKey };
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/**
+ * FIPS 203 §7.2 input checks on a peer's encapsulation key: the type check (exactly 1184 bytes) and the modulus
+ * check (every 12-bit coefficient below q = 3329, i.e. ByteEncode12(ByteDecode12(ek)) = ek). Throws
+ * crypto_bad_key_share (illegal_parameter, as draft-ietf-tls-ecdhe-mlkem requires).
+ */
+export function checkMlkemEncapsulationKey(ek: Uint8Array): void {
+  if (ek.length !== MLKEM768.ek) throw badShare(`ML-KEM-768 encapsulation key must be ${MLKEM768.ek} bytes, got ${ek.length}`);
+  // The 3·256 coefficients of t̂ (the last 32 bytes are ρ): two 12-bit values in each 3 bytes.
+  const tEnd = MLKEM768.ek - 32;
+  for (let i = 0; i < tEnd; i += 3) {
+    const b0 = ek[i]!, b1 = ek[i + 1]!, b2 = ek[i + 2]!;
+    if ((b0 | ((b1 & 0x0f) << 8)) >= 3329 || ((b1 >> 4) | (b2 << 4)) >= 3329) {
+      throw badShare('ML-KEM-768 encapsulation key fails the modulus check (a coefficient is not reduced mod q)');
+    }
+  }
+}
+
+/** ML-KEM-768 encapsulation to a peer's checked key with 32 bytes of the random source: the ciphertext and shared secret. */
+export function mlkemEncapsulate(ek: Uint8Array, rng: RandomSource = defaultRandom): { ct: Uint8Array; ss: Uint8Array } {
+  checkMlkemEncapsulationKey(ek);
+  const m = rng(32);
+  try {
+    const { cipherText, sharedSecret } = ml_kem768.encapsulate(ek, m);
+    return { ct: cipherText, ss: sharedSecret };
+  } catch {
+    throw badShare('ML-KEM-768 encapsulation key was refused');
+  } finally {
+    m.fill(0);
+  }
+}
+
+/**
+ * ML-KEM-768 decapsulation of the peer's ciphertext, which must be exactly 1088 bytes (crypto_bad_key_share); a
+ * wrong ciphertext of the right size gives an unrelated secret (implicit rejection), and the handshake then fails at
+ * Finished.
+ */
+export function mlkemDecapsulate(ct: Uint8Array, dk: Uint8Array): Uint8Array {
+  if (ct.length !== MLKEM768.ct) throw badShare(`ML-KEM-768 ciphertext must be ${MLKEM768.ct} bytes, got ${ct.length}`);
+  return ml_kem768.decapsulate(ct, dk);
+}
 
 // ---------- ECDHE ----------
 
@@ -318,6 +419,8 @@ export function dhShared(p: bigint, priv: bigint, peerPub: Uint8Array, padded = 
 // ---------- TLS 1.3 key shares (RFC 8446 §4.2.8) ----------
 
 export const isFfdheGroup = (g: GroupName): g is FfdheGroupName => g.startsWith('ffdhe');
+/** The plain ECDHE groups: the only named groups besides FFDHE that TLS 1.0–1.2 may use (no hybrid ones). */
+export const isEcdheGroup = (g: GroupName | undefined): g is EcdheGroup => g === 'x25519' || g === 'x448' || g === 'secp256r1' || g === 'secp384r1';
 
 /**
  * Checks a TLS 1.3 FFDHE key_exchange (§4.2.8.1): exactly the length of p (the value left-padded with zeros)
@@ -330,8 +433,16 @@ export function checkFfdheShare(group: FfdheGroupName, keyExchange: Uint8Array):
   if (y <= 1n || y >= p - 1n) throw badShare(`${group} key share is outside [2, p-2]`);
 }
 
-/** Checks a peer's TLS 1.3 key_exchange for any supported group before agreement (crypto_bad_key_share). */
-export function checkKeyShare(group: GroupName, keyExchange: Uint8Array): void {
+/**
+ * Checks a peer's TLS 1.3 key_exchange for any supported group before agreement (crypto_bad_key_share). The hybrid
+ * groups are asymmetric: `from` says whose share it is (a client's carries an encapsulation key, a server's a
+ * ciphertext).
+ */
+export function checkKeyShare(group: GroupName, keyExchange: Uint8Array, from: 'client' | 'server' = 'client'): void {
   if (isFfdheGroup(group)) checkFfdheShare(group, keyExchange);
-  else checkPeerShare(group, keyExchange);
+  else if (isHybridGroup(group)) {
+    const { kem, ecdh } = splitHybridShare(group, from, keyExchange);
+    if (from === 'client') checkMlkemEncapsulationKey(kem);
+    checkPeerShare(HYBRID[group].ecdh, ecdh);
+  } else checkPeerShare(group, keyExchange);
 }

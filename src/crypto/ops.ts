@@ -8,7 +8,26 @@
  * own randomness is not used then: key generation and signing go to noble with that source.
  */
 import { TlsError } from '../errors.js';
-import { FFDHE, checkFfdheShare, checkPeerShare, checkX25519Secret, dhKeyPair, dhShared, ecdheKeyPair, ecdheShared, isFfdheGroup, type GroupName } from './kex.js';
+import {
+  FFDHE,
+  HYBRID,
+  checkFfdheShare,
+  checkPeerShare,
+  checkX25519Secret,
+  dhKeyPair,
+  dhShared,
+  ecdheKeyPair,
+  ecdheShared,
+  isFfdheGroup,
+  isHybridGroup,
+  joinHybrid,
+  mlkemDecapsulate,
+  mlkemEncapsulate,
+  mlkemKeyPair,
+  splitHybridShare,
+  type GroupName,
+  type HybridGroupName,
+} from './kex.js';
 import { defaultRandom } from './random.js';
 import { MIN_RSA_BITS, premasterFromBlock, rsaDecryptPremaster, type RsaPrivateKey } from './rsa.js';
 import { sign, verifySignature } from './sig.js';
@@ -54,10 +73,13 @@ export interface GroupShare {
 }
 
 /**
- * A fresh TLS 1.3 key share: ECDHE through the provider where it has the group (noble otherwise), FFDHE
- * (RFC 7919 groups) in BigInt, its shared secret left-padded to the length of p as §7.4.1 requires.
+ * A fresh TLS 1.3 key share as the client sends it: ECDHE through the provider where it has the group (noble
+ * otherwise), FFDHE (RFC 7919 groups) in BigInt, its shared secret left-padded to the length of p as §7.4.1
+ * requires, and the hybrid groups (an ML-KEM-768 key pair beside an ECDHE share; agree() decapsulates the
+ * server's ciphertext). A server answers with serverKeyShare13, since a KEM's reply depends on the client's share.
  */
 export async function keyShare13(provider: CryptoProvider, group: GroupName, rng: RandomSource): Promise<GroupShare> {
+  if (isHybridGroup(group)) return hybridClientShare(provider, group, rng);
   if (isFfdheGroup(group)) {
     const p = FFDHE[group];
     const kp = dhKeyPair(p, 2n, rng);
@@ -72,6 +94,56 @@ export async function keyShare13(provider: CryptoProvider, group: GroupName, rng
   }
   const share = await ecdheShare(provider, group, rng);
   return { group, pub: share.pub, agree: (peer) => share.agree(peer) };
+}
+
+async function hybridClientShare(provider: CryptoProvider, group: HybridGroupName, rng: RandomSource): Promise<GroupShare> {
+  const { ecdh: curve } = HYBRID[group];
+  const kem = mlkemKeyPair(rng);
+  const ec = await ecdheShare(provider, curve, rng);
+  let used = false;
+  return {
+    group,
+    pub: joinHybrid(group, kem.ek, ec.pub),
+    async agree(peer) {
+      if (used) throw new TlsError('crypto_internal', 'a hybrid key share is used once');
+      const parts = splitHybridShare(group, 'server', peer);
+      const ecdhSecret = await ec.agree(parts.ecdh); // checked: on the curve, or a non-zero X25519 result
+      used = true;
+      const kemSecret = mlkemDecapsulate(parts.kem, kem.dk);
+      kem.dk.fill(0);
+      const out = joinHybrid(group, kemSecret, ecdhSecret);
+      kemSecret.fill(0);
+      ecdhSecret.fill(0);
+      return out;
+    },
+  };
+}
+
+/**
+ * The server's TLS 1.3 key share answering the client's key_exchange for `group`, and the shared secret. The client's
+ * share is checked first (crypto_bad_key_share): for the hybrid groups its exact length, the FIPS 203 §7.2 checks
+ * on the encapsulation key and the ECDH share; the reply is then the ML-KEM ciphertext beside our ECDHE share.
+ */
+export async function serverKeyShare13(
+  provider: CryptoProvider,
+  group: GroupName,
+  clientKeyExchange: Uint8Array,
+  rng: RandomSource,
+): Promise<{ pub: Uint8Array; shared: Uint8Array }> {
+  if (!isHybridGroup(group)) {
+    const ours = await keyShare13(provider, group, rng);
+    return { pub: ours.pub, shared: await ours.agree(clientKeyExchange) };
+  }
+  const { ecdh: curve } = HYBRID[group];
+  const parts = splitHybridShare(group, 'client', clientKeyExchange);
+  checkPeerShare(curve, parts.ecdh);
+  const { ct, ss } = mlkemEncapsulate(parts.kem, rng); // the §7.2 type and modulus checks come first
+  const ec = await ecdheShare(provider, curve, rng);
+  const ecdhSecret = await ec.agree(parts.ecdh);
+  const shared = joinHybrid(group, ss, ecdhSecret);
+  ss.fill(0);
+  ecdhSecret.fill(0);
+  return { pub: joinHybrid(group, ct, ec.pub), shared };
 }
 
 /** Below the policy size the noble path decides (and refuses); a provider must not accept such a key. */

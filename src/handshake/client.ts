@@ -15,7 +15,7 @@ import { ExtensionType13 as ET13, type KeyShareEntry } from './extensions13.js';
 import * as X13 from './extensions13.js';
 import { clientHandshakeTls13 } from './client-tls13.js';
 import { keyShare13, type GroupShare } from '../crypto/ops.js';
-import { GROUPS, groupById } from '../crypto/kex.js';
+import { GROUPS, groupById, isHybridGroup } from '../crypto/kex.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { clientHandshakeTls12 } from './client-tls12.js';
 import { sessionSatisfies, type SessionPolicy, type TlsSession } from './session.js';
@@ -88,8 +88,9 @@ export interface ClientHandshakeConfig {
   /** record_size_limit to announce (RFC 8449): the largest record plaintext we want to receive. */
   recordSizeLimit?: number;
   /**
-   * TLS 1.3: the groups (ids, each also in `groups`) that get a key share in the first ClientHello. Absent: x25519
-   * when it is in `groups`, else the first of `groups`; the server can ask for another with a HelloRetryRequest.
+   * TLS 1.3: the groups (ids, each also in `groups`) that get a key share in the first ClientHello. Absent:
+   * X25519MLKEM768 and x25519, those of the two in `groups`, else the first of `groups`; the server can ask for
+   * another with a HelloRetryRequest.
    */
   keyShareGroups?: readonly number[];
   /**
@@ -111,11 +112,15 @@ function offersTls12(cfg: ClientHandshakeConfig): boolean {
   return cfg.minVersion <= TLS12 && cfg.suites.some((s) => s.protocol === 'tls12' && s.maxVersion >= cfg.minVersion && s.minVersion <= cfg.maxVersion);
 }
 
-/** The groups that get a key share in the first ClientHello. */
+/**
+ * The groups that get a key share in the first ClientHello: X25519MLKEM768 and x25519 when both are configured
+ * (the hybrid first, as browsers send them: a server without ML-KEM still finds its x25519 share and no round trip
+ * is lost), else whichever of the two is, else the first group.
+ */
 function firstShareGroups(cfg: ClientHandshakeConfig): number[] {
   if (cfg.keyShareGroups?.length) return cfg.keyShareGroups.filter((g) => cfg.groups.includes(g));
-  const x25519 = GROUPS.x25519;
-  if (cfg.groups.includes(x25519)) return [x25519];
+  const preferred = [GROUPS.X25519MLKEM768, GROUPS.x25519].filter((g) => cfg.groups.includes(g));
+  if (preferred.length) return preferred;
   return cfg.groups.length ? [cfg.groups[0]!] : [];
 }
 
@@ -165,7 +170,8 @@ export function buildClientHello(
   }
   const ecdhe = !!tls13 || (tls12 && tls12Suites.some((s) => s.kx === 'ECDHE'));
   const dhe = !!tls13 || (tls12 && tls12Suites.some((s) => s.kx === 'DHE'));
-  const groups = cfg.groups.filter((g) => (g >= 256 ? dhe : ecdhe));
+  // The hybrid ML-KEM groups exist only in TLS 1.3 (draft-ietf-tls-ecdhe-mlkem): a 1.2-only hello leaves them out.
+  const groups = cfg.groups.filter((g) => (isHybridGroup(groupById(g) ?? 'x25519') ? !!tls13 : g >= 256 && g < 512 ? dhe : ecdhe));
   if (groups.length) ext.push({ type: ET.supported_groups, data: X.encodeSupportedGroups(groups) });
   if (tls12 && tls12Suites.some((s) => s.kx === 'ECDHE')) ext.push({ type: ET.ec_point_formats, data: X.encodeEcPointFormats([EC_POINT_UNCOMPRESSED]) });
   if (cfg.maxVersion >= TLS12) {

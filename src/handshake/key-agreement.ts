@@ -9,7 +9,7 @@ import * as M from './messages.js';
 import { decryptPremaster, ecdheShare } from '../crypto/ops.js';
 import { rsaEncryptPkcs1 } from '../crypto/rsa.js';
 import { bigIntToMinBytes, bytesToBigInt } from '../crypto/bigint.js';
-import { FFDHE, GROUPS, checkDhGroup, dhKeyPair, dhShared, groupById, type FfdheGroupName, type GroupName } from '../crypto/kex.js';
+import { FFDHE, GROUPS, checkDhGroup, dhKeyPair, dhShared, groupById, isEcdheGroup, type FfdheGroupName, type GroupName } from '../crypto/kex.js';
 import type { EcdheGroup, PrivateKey, PublicKey } from '../crypto/types.js';
 
 /** ECPointFormat uncompressed: the only one RFC 8422 keeps. */
@@ -32,10 +32,11 @@ export async function clientAgreeEphemeral(
 ): Promise<{ premaster: Uint8Array; cke: M.ClientKeyExchange; group?: GroupName }> {
   if (ske.kind === 'ECDHE') {
     const name = groupById(ske.group);
-    if (!name || name.startsWith('ffdhe') || !offeredGroups.includes(ske.group)) {
+    // A plain ECDHE curve we offered: never FFDHE here, nor a hybrid ML-KEM group (TLS 1.3 only).
+    if (!isEcdheGroup(name) || !offeredGroups.includes(ske.group)) {
       throw new TlsError('protocol_illegal_parameter', `the server chose group ${ske.group}, which was not offered`);
     }
-    const share = await ecdheShare(io.provider, name as EcdheGroup, io.random);
+    const share = await ecdheShare(io.provider, name, io.random);
     return { premaster: await share.agree(ske.publicKey), cke: { kind: 'ECDHE', publicKey: share.pub }, group: name };
   }
   const p = bytesToBigInt(ske.p);

@@ -30,7 +30,7 @@ import * as M13 from './messages13.js';
 import { HandshakeType13 as HT13, TLS13 } from './messages13.js';
 import { chooseOwnScheme13, peerSigAlg13 } from './signature-schemes.js';
 import { groupById, type GroupName } from '../crypto/kex.js';
-import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
+import { serverKeyShare13, signData, verifyData } from '../crypto/ops.js';
 import { hash as digest, hashLen } from '../crypto/hash.js';
 import { hmac } from '../crypto/hash.js';
 import { KeySchedule13, checkFinished13, finishedVerifyData13 } from '../crypto/keyschedule.js';
@@ -236,8 +236,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
 
   // ---- ServerHello
   const groupName = groupById(group) as GroupName;
-  const ours: GroupShare = await keyShare13(io.provider, groupName, io.random);
-  const shared = await ours.agree(clientShare.keyExchange);
+  const ours = await serverKeyShare13(io.provider, groupName, clientShare.keyExchange, io.random);
+  const { shared } = ours;
   await io.send(
     HT.server_hello,
     M.encodeServerHello({

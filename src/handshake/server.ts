@@ -32,7 +32,7 @@ import {
   type CipherSuite,
   type ProtocolVersion,
 } from '../crypto/suites.js';
-import { FFDHE, GROUPS, groupById, type FfdheGroupName } from '../crypto/kex.js';
+import { FFDHE, GROUPS, groupById, isEcdheGroup, type FfdheGroupName } from '../crypto/kex.js';
 import type { EcdheGroup } from '../crypto/types.js';
 import { matchesPeerName } from '../hostname/index.js';
 
@@ -188,7 +188,8 @@ const isFfdhe = (id: number) => id >= 256 && id < 512;
 /** Our most preferred curve the client supports (RFC 8422 §4: without the extension any curve will do; P-256 is the safe one). */
 function chooseEcdheGroup(cfg: ServerHandshakeConfig, offer: Offer): EcdheGroup | null {
   if (offer.pointFormats && !offer.pointFormats.includes(EC_POINT_UNCOMPRESSED)) return null;
-  const ours = cfg.groups.filter((g) => !isFfdhe(g));
+  // Plain ECDHE curves only: the hybrid ML-KEM groups are TLS 1.3's (draft-ietf-tls-ecdhe-mlkem).
+  const ours = cfg.groups.filter((g) => isEcdheGroup(groupById(g)));
   const pick = offer.groups ? ours.find((g) => offer.groups!.includes(g)) : ours.includes(GROUPS.secp256r1) ? GROUPS.secp256r1 : ours[0];
   return pick === undefined ? null : (groupById(pick) as EcdheGroup);
 }

@@ -43,7 +43,7 @@ describe('ECDHE', () => {
     expect(codeOf(() => ecdheShared('x25519', a.priv, one))).toBe('crypto_bad_key_share');
   });
   it('group ids', () => {
-    expect(GROUPS).toEqual({ x25519: 29, secp256r1: 23, secp384r1: 24, x448: 30, ffdhe2048: 256, ffdhe3072: 257, ffdhe4096: 258, ffdhe6144: 259, ffdhe8192: 260 });
+    expect(GROUPS).toEqual({ X25519MLKEM768: 0x11ec, SecP256r1MLKEM768: 0x11eb, x25519: 29, secp256r1: 23, secp384r1: 24, x448: 30, ffdhe2048: 256, ffdhe3072: 257, ffdhe4096: 258, ffdhe6144: 259, ffdhe8192: 260 });
     expect(groupById(29)).toBe('x25519');
     expect(groupById(25)).toBeUndefined();
   });

@@ -16,7 +16,7 @@ import { recordProtection13 } from '../../src/record/protection13.js';
 import { TLS12, TLS13, tls13SuiteById } from '../../src/crypto/suites.js';
 import { KeySchedule13, finishedVerifyData13, trafficKey } from '../../src/crypto/keyschedule.js';
 import { hash as digest } from '../../src/crypto/hash.js';
-import { keyShare13, signData } from '../../src/crypto/ops.js';
+import { serverKeyShare13, signData } from '../../src/crypto/ops.js';
 import { GROUPS, groupById } from '../../src/crypto/kex.js';
 import { schemeById } from '../../src/crypto/sig.js';
 import { loadIdentity } from '../../src/config.js';
@@ -69,8 +69,8 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
   }
   const shares = X13.decodeKeyShareClient(findExtension(ch.extensions, ET13.key_share)!.data);
   const theirs = shares[0]!;
-  const ours = await keyShare13(io.provider, groupById(theirs.group)!, io.random);
-  const shared = await ours.agree(theirs.keyExchange);
+  const ours = await serverKeyShare13(io.provider, groupById(theirs.group)!, theirs.keyExchange, io.random);
+  const { shared } = ours;
   await io.send(
     HT.server_hello,
     M.encodeServerHello({
