@@ -1,15 +1,20 @@
 /**
  * End to end in headless Chromium: the demo page opens a WebSocket to the relay, runs TLS in the page to a local
- * openssl s_server -www, verifies the chain against the test root, and shows the response.
+ * openssl s_server -www, verifies the chain against the test root, and shows the response. And Chromium as a real
+ * TLS 1.3 client of a puretls server (createServer on 127.0.0.1): it offers X25519MLKEM768 by default, and our
+ * server takes it (connection.group).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { pki, repoRoot } from '../helpers/pki.js';
 import { opensslAvailable } from '../helpers/openssl.js';
+import { createServer, type TlsServer } from '../../src/transport/node-server.js';
+import type { TlsConnection } from '../../src/connection.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -92,5 +97,62 @@ describe.skipIf(!haveBrowser || !opensslAvailable())('demo page in headless Chro
       }
     }, pki.caEcdsa);
     expect(result).toBe('cert_untrusted');
+  });
+});
+
+describe.skipIf(!haveBrowser)('headless Chromium fetching a page from a puretls server', () => {
+  let server: TlsServer;
+  let profile: string;
+  let context: BrowserContext;
+  const seen: { version: string; group: string | undefined; suite: string }[] = [];
+
+  /** Answers one HTTP/1.1 request with the connection's version and group, then closes. */
+  async function serve(conn: TlsConnection) {
+    seen.push({ version: conn.version, group: conn.group, suite: conn.cipherSuite });
+    const reader = conn.readable.getReader();
+    let head = '';
+    try {
+      while (!head.includes('\r\n\r\n') && head.length < 65536) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        head += new TextDecoder().decode(value);
+      }
+      const body = `<!doctype html><title>pq</title><p id="version">${conn.version}</p><p id="group">${conn.group}</p>`;
+      const w = conn.writable.getWriter();
+      await w.write(new TextEncoder().encode(`HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`));
+      await w.close();
+    } catch {
+      // a connection Chromium drops (a speculative one) is not this test's concern
+    }
+  }
+
+  beforeAll(async () => {
+    server = createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: 'TLSv1.3' }, (c) => void serve(c));
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    profile = mkdtempSync(path.join(os.tmpdir(), 'puretls-chromium-pq-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      // The test root is not in Chromium's store; what is checked here is the key exchange, not the chain.
+      ignoreHTTPSErrors: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (server) await new Promise((r) => server.close(r));
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it("Chromium's default TLS 1.3 hello gets X25519MLKEM768 from our server (connection.group)", async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const { port } = server.address() as AddressInfo;
+    const res = await page.goto(`https://127.0.0.1:${port}/`);
+    expect(res?.status()).toBe(200);
+    expect(await page.textContent('#version')).toBe('TLSv1.3');
+    expect(await page.textContent('#group')).toBe('X25519MLKEM768');
+    expect(seen[0]).toMatchObject({ version: 'TLSv1.3', group: 'X25519MLKEM768' });
   });
 });
