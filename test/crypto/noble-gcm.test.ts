@@ -1,0 +1,57 @@
+/**
+ * The noble provider's AES-GCM keeps its key schedule and GHASH table across messages (provider-noble.ts aesGcm):
+ * every message under one key must equal noble's one-shot gcm(), whatever came before it under that key
+ * (including a failed open), for inputs at any alignment. Wycheproof's AES-GCM suite covers single messages.
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { gcm } from '@noble/ciphers/aes.js';
+import { nobleProvider } from '../../src/crypto/provider-noble.js';
+import { toHex } from '../../src/bytes.js';
+
+/** The bytes of b placed at byte offset `shift` of a larger buffer (an unaligned view when shift % 4 ≠ 0). */
+const at = (b: Uint8Array, shift: number) => {
+  const buf = new Uint8Array(b.length + shift);
+  buf.set(b, shift);
+  return buf.subarray(shift);
+};
+
+describe('noble provider AES-GCM with a per-key state', () => {
+  it.each([16, 32])('%i-byte key: a sequence of seals and opens equals one-shot gcm for each message', async (keyLen) => {
+    const msg = fc.record({
+      nonce: fc.uint8Array({ minLength: 12, maxLength: 12 }),
+      aad: fc.uint8Array({ maxLength: 40 }),
+      pt: fc.uint8Array({ maxLength: 300 }),
+      shift: fc.integer({ min: 0, max: 7 }),
+      tamper: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: keyLen, maxLength: keyLen }), fc.array(msg, { minLength: 1, maxLength: 8 }), async (key, msgs) => {
+        const aead = await nobleProvider.aead(keyLen === 16 ? 'AES_128_GCM' : 'AES_256_GCM', key);
+        for (const m of msgs) {
+          const want = gcm(key, m.nonce, m.aad).encrypt(m.pt);
+          const sealed = await aead.seal(m.nonce, at(m.aad, m.shift), at(m.pt, m.shift));
+          expect(toHex(sealed)).toBe(toHex(want));
+          if (m.tamper) {
+            const bad = sealed.slice();
+            bad[bad.length - 1 - (m.shift % bad.length)]! ^= 1;
+            expect(await aead.open(m.nonce, m.aad, at(bad, m.shift))).toBeNull();
+          }
+          const opened = await aead.open(m.nonce, m.aad, at(sealed, m.shift));
+          expect(opened && toHex(opened)).toBe(toHex(m.pt));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a ciphertext shorter than the tag and a wrong tag', async () => {
+    const aead = await nobleProvider.aead('AES_128_GCM', new Uint8Array(16));
+    const n = new Uint8Array(12);
+    expect(await aead.open(n, new Uint8Array(0), new Uint8Array(15))).toBeNull();
+    const sealed = await aead.seal(n, new Uint8Array(0), new Uint8Array(0));
+    expect(toHex(sealed)).toBe('58e2fccefa7e3061367f1d57a4e7455a'); // SP 800-38D test case 1
+    sealed[0]! ^= 0x80;
+    expect(await aead.open(n, new Uint8Array(0), sealed)).toBeNull();
+  });
+});
