@@ -55,6 +55,10 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
         minVersion: version,
         maxVersion: version,
         provider,
+        // X25519 in both versions and for every implementation (native's OpenSSL 3.0 has no ML-KEM): the 1.3 client's
+        // default also shares X25519MLKEM768, an ML-KEM-768 key generation, encapsulation and decapsulation more per
+        // handshake, which would make the 1.3 rows compare key exchanges rather than protocol versions.
+        groups: ['x25519'],
         ...(sigalgs ? { signatureAlgorithms: sigalgs as NonNullable<ConnectOptions['signatureAlgorithms']> } : {}),
         ...(session ? { session } : {}),
       }),
