@@ -7,7 +7,8 @@ export type Impl = 'puretls-node' | 'puretls-noble' | 'puretls-webcrypto' | 'for
 /** The protocol version of a row (CONTRACT.md: no version means TLS 1.2; forge's rows, TLS 1.1, carry none). */
 export type Version = 'TLSv1.2' | 'TLSv1.3';
 export type Metric = 'full_handshakes_per_s' | 'resumed_handshakes_per_s' | 'bulk_mb_per_s' | 'heap_bytes_per_idle_connection';
-export type Kex = 'ECDHE_RSA' | 'ECDHE_ECDSA' | 'RSA';
+/** X25519MLKEM768_RSA: TLS 1.3 with the hybrid post-quantum group and an RSA certificate (puretls only: no ML-KEM in the OpenSSL 3.0 under Node). */
+export type Kex = 'ECDHE_RSA' | 'ECDHE_ECDSA' | 'RSA' | 'X25519MLKEM768_RSA';
 export type Family = 'AES_GCM' | 'CHACHA20' | 'CBC';
 
 /** One measurement, in the shape CONTRACT.md fixes for `--json`. */

@@ -16,6 +16,8 @@ export interface PuretlsSetup {
   version: Version;
   /** Signature schemes the client offers per key exchange row (TLS 1.3: the certificate the server picks). */
   sigalgs?: Partial<Record<Kex, string[]>>;
+  /** Named groups the client offers per key exchange row (default: the library's). */
+  groups?: Partial<Record<Kex, string[]>>;
   suites: { kex: Partial<Record<Kex, string>>; bulk: Partial<Record<Family, string>> };
 }
 
@@ -46,6 +48,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
   const open = async (suite: string, session?: TlsConnection['session'], kex: Kex = 'ECDHE_RSA'): Promise<Pair> => {
     const [a, z] = memoryPair();
     const sigalgs = o.sigalgs?.[kex];
+    const groups = o.groups?.[kex];
     const [client, server] = await Promise.all([
       connect({
         transport: a,
@@ -60,6 +63,7 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
         // handshake, which would make the 1.3 rows compare key exchanges rather than protocol versions.
         groups: ['x25519'],
         ...(sigalgs ? { signatureAlgorithms: sigalgs as NonNullable<ConnectOptions['signatureAlgorithms']> } : {}),
+        ...(groups ? { groups: groups as NonNullable<ConnectOptions['groups']> } : {}),
         ...(session ? { session } : {}),
       }),
       accept({ transport: z, context }),

@@ -70,7 +70,7 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
   const rows = [...results.values()].flatMap((r) => r.rows);
   const out: string[] = [];
   const groups: [Metric, string[]][] = [
-    ['full_handshakes_per_s', ['ECDHE_RSA', 'ECDHE_ECDSA', 'RSA']],
+    ['full_handshakes_per_s', ['ECDHE_RSA', 'ECDHE_ECDSA', 'RSA', 'X25519MLKEM768_RSA']],
     ['resumed_handshakes_per_s', ['ECDHE_RSA', 'RSA']],
     ['bulk_mb_per_s', ['AES_GCM', 'CHACHA20', 'CBC']],
     ['heap_bytes_per_idle_connection', ['']],
