@@ -18,6 +18,7 @@ import { peerCertificateWithIssuers } from './peer.js';
 import { serverAliases } from './node-options.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, discardTransport, timeoutOption } from './timeouts.js';
 import { TicketKeyRing, type TicketKey } from './handshake/tickets.js';
+import { StrikeRegister } from './handshake/anti-replay.js';
 import { ServerSessionCache } from './handshake/session-cache.js';
 import { defaultRandom } from './crypto/random.js';
 import { MAX_PLAINTEXT } from './record/constants.js';
@@ -219,7 +220,7 @@ function stapleFor(id: Identity): Uint8Array | undefined {
 }
 
 /** Session cache, ticket keys and lifetime from the options. */
-function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs' | 'numTickets' | 'maxEarlyData'> {
+function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs' | 'numTickets' | 'maxEarlyData' | 'antiReplay'> {
   const timeout = o.sessionTimeout ?? 7200;
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TlsError('config_invalid', 'sessionTimeout must be a positive number of seconds');
   const sessionLifetimeMs = timeout * 1000;
@@ -234,6 +235,8 @@ function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCa
     sessionLifetimeMs,
     numTickets,
     maxEarlyData,
+    // One strike register per context: 0-RTT is accepted at most once per ticket (anti-replay.ts).
+    ...(maxEarlyData > 0 ? { antiReplay: new StrikeRegister() } : {}),
     ...(size !== 0 ? { sessionCache: new ServerSessionCache(size, sessionLifetimeMs) } : {}),
     ...(o.sessionTickets ?? true ? { ticketKeys: new TicketKeyRing(o.ticketKeys, o.random ?? defaultRandom) } : {}),
   };

@@ -275,3 +275,10 @@ export function decodeNewSessionTicket13(body: Uint8Array): NewSessionTicket13 {
   if (lifetime > MAX_TICKET_LIFETIME) throw new TlsError('decode_bad_value', `NewSessionTicket lifetime ${lifetime} exceeds 7 days`);
   return { lifetime, ageAdd, nonce, ticket, extensions };
 }
+
+// ---------------------------------------------------------------- EndOfEarlyData (§4.5)
+
+/** EndOfEarlyData has an empty body; anything in it is a decode_error. */
+export function decodeEndOfEarlyData(body: Uint8Array): void {
+  reader(body, 'EndOfEarlyData').end();
+}

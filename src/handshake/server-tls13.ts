@@ -42,13 +42,19 @@ import { Writer, Reader } from './codec.js';
 import { clientCertificateKey } from './client-cert-key.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
 import { serverPostHandshakeAuth, type PhaBase, type ServerPhaConfig } from './pha13.js';
-import { sealTicket, type ServerSessionState } from './tickets.js';
-import { clientAuthPolicyOf } from './server.js';
+import { openTicket, sealTicket, type ServerSessionState } from './tickets.js';
+import { clientAuthPolicyOf, clientAuthSatisfied } from './server.js';
 import { resumptionPsk } from '../crypto/keyschedule.js';
+import { deobfuscateTicketAge, truncatedClientHello, verifyBinder } from './psk13.js';
+import { EARLY_DATA_AGE_WINDOW_MS } from './anti-replay.js';
+import { withinLifetime } from './session-cache.js';
+import { tls13SuiteById } from '../crypto/suites.js';
 
 /** What the version-neutral part hands over. */
 export interface Tls13Plan {
   ch: M.ClientHello;
+  /** The ClientHello as received, header included (the PSK binders cover it). */
+  chRaw: Uint8Array;
   offer: Offer;
   /** Our 1.3 suites, in preference order. */
   suites: readonly Tls13Suite[];
@@ -140,12 +146,58 @@ function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
 
 /** Our first suite the client offers (its order when honorCipherOrder is off). */
 function chooseSuite13(cfg: ServerHandshakeConfig, suites: readonly Tls13Suite[], offered: readonly number[]): Tls13Suite {
-  const order = cfg.honorCipherOrder
-    ? suites.filter((s) => offered.includes(s.id))
-    : offered.map((id) => suites.find((s) => s.id === id)).filter((s): s is Tls13Suite => !!s);
-  const s = order[0];
+  const s = suiteOrder13(cfg, suites, offered)[0];
   if (!s) throw new TlsError('protocol_no_shared_cipher', 'no TLS 1.3 cipher suite in common with the client');
   return s;
+}
+
+function suiteOrder13(cfg: ServerHandshakeConfig, suites: readonly Tls13Suite[], offered: readonly number[]): Tls13Suite[] {
+  return cfg.honorCipherOrder
+    ? suites.filter((s) => offered.includes(s.id))
+    : offered.map((id) => suites.find((s) => s.id === id)).filter((s): s is Tls13Suite => !!s);
+}
+
+/** A ticket the client offered that this connection may resume (binder not yet checked). */
+interface PskPick {
+  index: number;
+  state: ServerSessionState;
+  identity: X13.PskIdentity;
+  binders: Uint8Array[];
+  /** The hash of the ticket's suite: the connection's suite must have it (§4.2.11). */
+  hash: Tls13Suite['hash'];
+}
+
+/** Tickets tried per ClientHello: each costs an AES-GCM open, and clients offer one or two. */
+const MAX_PSK_IDENTITIES_TRIED = 4;
+
+/**
+ * The first ticket in the client's pre_shared_key that is ours, TLS 1.3, within its lifetime (the session's, and
+ * 7 days from issue), for the same SNI name, and made under a client-auth policy this one accepts (issue 15's
+ * rules, as for TLS 1.2). Null when there is none, or no ticket keys, or the client does not offer psk_dhe_ke (psk_ke,
+ * without forward secrecy, is not taken): a full handshake, never an error.
+ */
+async function findPsk13(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.ClientHello, serverName: string | undefined): Promise<PskPick | null> {
+  const ext = findExtension(ch.extensions, ET13.pre_shared_key);
+  const modes = findExtension(ch.extensions, ET13.psk_key_exchange_modes);
+  if (!ext || !modes || !cfg.ticketKeys) return null;
+  if (!X13.decodePskKeyExchangeModes(modes.data).includes(X13.PskKeyExchangeMode.psk_dhe_ke)) return null;
+  const offered = X13.decodePreSharedKeyClient(ext.data);
+  const now = io.now().getTime();
+  for (let i = 0; i < Math.min(offered.identities.length, MAX_PSK_IDENTITIES_TRIED); i++) {
+    const identity = offered.identities[i]!;
+    const opened = await openTicket(io.provider, cfg.ticketKeys, identity.identity);
+    if (!opened) continue;
+    const st = opened.state;
+    const suite = tls13SuiteById(st.cipherSuite);
+    if (st.version !== TLS13 || st.ageAdd === undefined || !suite) continue;
+    if (st.masterSecret.length !== hashLen(suite.hash)) continue;
+    if (!withinLifetime(st.createdAt, now, cfg.sessionLifetimeMs)) continue;
+    if (now - (st.issuedAt ?? st.createdAt) > M13.MAX_TICKET_LIFETIME * 1000) continue;
+    if ((st.serverName ?? '') !== (serverName ?? '')) continue;
+    if (!clientAuthSatisfied(cfg, st)) continue;
+    return { index: i, state: st, identity, binders: offered.binders, hash: suite.hash };
+  }
+  return null;
 }
 
 /**
@@ -182,7 +234,15 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   let { ch } = plan;
   const { offer } = plan;
   let o = readOffer13(ch, offer);
-  const suite = chooseSuite13(cfg, plan.suites, ch.cipherSuites);
+  let suite = chooseSuite13(cfg, plan.suites, ch.cipherSuites);
+  // ---- Resumption: a ticket of ours the client offers, and a suite of its hash (the binder is checked below).
+  let psk = await findPsk13(io, cfg, ch, offer.serverName);
+  if (psk) {
+    const fit = suiteOrder13(cfg, plan.suites, ch.cipherSuites).find((s) => s.hash === psk!.hash);
+    if (fit) suite = fit;
+    else psk = null;
+  }
+  let chRaw = plan.chRaw;
   const { identity, scheme } = chooseIdentity13(cfg, plan.identities, o);
   let { group, share: clientShare } = chooseGroup13(cfg, o);
   // The client's 0-RTT data, which we do not (or cannot) accept: skipped, never an error (RFC 8446 §4.2.10).
@@ -212,7 +272,9 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     }
 
     // ---- ClientHello2: the same offer with one share, for the group asked for, and our cookie.
-    const ch2 = M.decodeClientHello((await io.expect(HT.client_hello)).body);
+    const ch2Msg = await io.expect(HT.client_hello);
+    const ch2 = M.decodeClientHello(ch2Msg.body);
+    chRaw = ch2Msg.raw;
     const sv = findExtension(ch2.extensions, ET13.supported_versions);
     if (!sv || !X13.decodeSupportedVersionsClient(sv.data).includes(TLS13)) {
       throw new TlsError('protocol_illegal_parameter', 'the second ClientHello no longer offers TLS 1.3');
@@ -232,6 +294,46 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     }
     clientShare = o.shares[0]!;
     ch = ch2;
+    // The PSK offer is read again from ClientHello2 (its ages and binders are new); the suite is fixed now.
+    if (psk) {
+      psk = await findPsk13(io, cfg, ch2, offer.serverName);
+      if (psk && psk.hash !== suite.hash) psk = null;
+    }
+  }
+
+  // ---- The binder of the PSK we take (§4.2.11.2): over the transcript up to the binders of the last ClientHello.
+  if (psk) {
+    const all = io.transcript.bytes();
+    const prefix = all.subarray(0, all.length - chRaw.length);
+    const binder = psk.binders[psk.index]!;
+    const ok = await verifyBinder(io.provider, psk.hash, psk.state.masterSecret, 'res', prefix, truncatedClientHello(chRaw, psk.binders), binder);
+    if (!ok) throw new TlsError('crypto_decrypt_error', 'the PSK binder does not match the ticket (a forged or altered ClientHello)');
+  }
+  const resumed = psk?.state;
+
+  // ---- 0-RTT (§4.2.10, §8): only on the first ClientHello, with the first identity, the ticket's suite and ALPN,
+  // a ticket age inside the window, and a ticket not used for early data before (anti-replay.ts).
+  let acceptEarly = false;
+  if (offeredEarlyData && ch === plan.ch && psk && psk.index === 0 && resumed) {
+    const now = io.now().getTime();
+    const clientAge = deobfuscateTicketAge(psk.identity.obfuscatedTicketAge, resumed.ageAdd ?? 0);
+    const ourAge = now - (resumed.issuedAt ?? resumed.createdAt);
+    acceptEarly =
+      (cfg.maxEarlyData ?? 0) > 0 &&
+      (resumed.maxEarlyData ?? 0) > 0 &&
+      resumed.cipherSuite === suite.id &&
+      (resumed.alpnProtocol ?? '') === (plan.alpnProtocol ?? '') &&
+      Math.abs(clientAge - ourAge) <= EARLY_DATA_AGE_WINDOW_MS &&
+      !!cfg.antiReplay?.claim(toHex(psk.identity.identity.subarray(-16)), now);
+  }
+
+  const ks = await KeySchedule13.start(io.provider, suite.hash, resumed?.masterSecret);
+  if (acceptEarly) {
+    // The records after ClientHello are the early data, under client_early_traffic_secret (over Hash(ClientHello)).
+    const early = await ks.clientEarlyTrafficSecret(th(io, suite));
+    io.setReadProtection(await protection13(io.provider, suite, early));
+    io.acceptEarlyData(resumed!.maxEarlyData!);
+    cfg.keyLog?.(`CLIENT_EARLY_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(early)}`);
   }
 
   // ---- ServerHello
@@ -249,17 +351,17 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       extensions: [
         { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
         { type: ET13.key_share, data: X13.encodeKeyShareServer({ group, keyExchange: ours.pub }) },
+        ...(psk ? [{ type: ET13.pre_shared_key, data: X13.encodePreSharedKeyServer(psk.index) }] : []),
       ],
     }),
   );
-  const ks = await KeySchedule13.start(io.provider, suite.hash);
   const hs = await ks.handshake(shared, th(io, suite));
   shared.fill(0);
   const hsWrite = await protection13(io.provider, suite, hs.server);
   if (compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
   else await io.setWriteProtection(hsWrite);
-  io.setReadProtection(await protection13(io.provider, suite, hs.client));
-  if (offeredEarlyData && ch === plan.ch) io.skipEarlyData(earlySkipBudget(cfg), 'trial');
+  if (!acceptEarly) io.setReadProtection(await protection13(io.provider, suite, hs.client));
+  if (offeredEarlyData && ch === plan.ch && !acceptEarly) io.skipEarlyData(earlySkipBudget(cfg), 'trial');
   cfg.keyLog?.(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.server)}`);
   cfg.keyLog?.(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.client)}`);
 
@@ -268,27 +370,30 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   if (offer.serverName !== undefined) ee.push({ type: ET.server_name, data: X.encodeEmptyExtension() });
   if (plan.alpnProtocol !== undefined) ee.push({ type: ET.application_layer_protocol_negotiation, data: X.encodeAlpnSelected(plan.alpnProtocol) });
   ee.push({ type: ET.supported_groups, data: X.encodeSupportedGroups(cfg.groups) });
+  if (acceptEarly) ee.push({ type: ET13.early_data, data: X13.encodeEarlyDataIndication() });
   await io.send(HT13.encrypted_extensions, M13.encodeEncryptedExtensions({ extensions: ee }));
 
-  // ---- {CertificateRequest*}
-  if (cfg.clientAuth !== 'none') {
+  // ---- {CertificateRequest*}: never with a PSK (§4.3.2); the ticket carries what the first handshake verified.
+  if (cfg.clientAuth !== 'none' && !resumed) {
     const cr: Extension[] = [{ type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms(schemesForCertificateVerify13(cfg.signatureSchemes)) }];
     if (cfg.clientCaNames.length) cr.push({ type: ET13.certificate_authorities, data: X13.encodeCertificateAuthorities(cfg.clientCaNames) });
     await io.send(HT.certificate_request, M13.encodeCertificateRequest13({ context: new Uint8Array(0), extensions: cr }));
   }
 
-  // ---- {Certificate}: the OCSP staple rides in the leaf's entry (§4.4.2.1).
-  const staple = offer.statusRequest ? cfg.ocspResponseFor?.(identity) : undefined;
-  const entries: M13.CertificateEntry[] = identity.chain.map((certData, i) => ({
-    certData,
-    extensions: i === 0 && staple ? [{ type: ET.status_request, data: M.encodeCertificateStatus({ statusType: 1, ocspResponse: staple }) }] : [],
-  }));
-  await io.send(HT.certificate, M13.encodeCertificate13({ context: new Uint8Array(0), entries }));
+  if (!resumed) {
+    // ---- {Certificate}: the OCSP staple rides in the leaf's entry (§4.4.2.1).
+    const staple = offer.statusRequest ? cfg.ocspResponseFor?.(identity) : undefined;
+    const entries: M13.CertificateEntry[] = identity.chain.map((certData, i) => ({
+      certData,
+      extensions: i === 0 && staple ? [{ type: ET.status_request, data: M.encodeCertificateStatus({ statusType: 1, ocspResponse: staple }) }] : [],
+    }));
+    await io.send(HT.certificate, M13.encodeCertificate13({ context: new Uint8Array(0), entries }));
 
-  // ---- {CertificateVerify}
-  const signed = M13.certificateVerifyContent('server', th(io, suite));
-  const signature = await signData(io.provider, scheme.alg, identity.key, signed, io.random);
-  await io.send(HT.certificate_verify, M13.encodeCertificateVerify13({ scheme: scheme.id, signature }));
+    // ---- {CertificateVerify}
+    const signed = M13.certificateVerifyContent('server', th(io, suite));
+    const signature = await signData(io.provider, scheme.alg, identity.key, signed, io.random);
+    await io.send(HT.certificate_verify, M13.encodeCertificateVerify13({ scheme: scheme.id, signature }));
+  }
 
   // ---- {Finished}
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.server, th(io, suite)) }));
@@ -298,10 +403,22 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   cfg.keyLog?.(`CLIENT_TRAFFIC_SECRET_0 ${toHex(plan.ch.random)} ${toHex(ap.client)}`);
   cfg.keyLog?.(`EXPORTER_SECRET ${toHex(plan.ch.random)} ${toHex(ap.exporter)}`);
 
+  // ---- (EndOfEarlyData) under the early keys, after the early data; then the client's handshake keys.
+  if (acceptEarly) {
+    M13.decodeEndOfEarlyData((await io.expect(HT13.end_of_early_data)).body);
+    io.acceptEarlyData(null);
+    io.setReadProtection(await protection13(io.provider, suite, hs.client));
+  }
+
   // ---- {Certificate*} {CertificateVerify*} from the client
-  let peerChain: Uint8Array[] = [];
-  let verification: Verification = { ok: false, code: 'not_verified', message: 'no client certificate was requested' };
-  if (cfg.clientAuth !== 'none') {
+  // Resumed: what the first handshake verified (a sent chain is always verified, so a ticket never carries a failed one).
+  let peerChain: Uint8Array[] = resumed ? resumed.peerChain.map((c) => c.slice()) : [];
+  let verification: Verification = resumed
+    ? resumed.clientVerified
+      ? { ok: true }
+      : { ok: false, code: 'not_verified', message: resumed.peerChain.length ? 'the client certificate was not verified' : 'the client sent no certificate' }
+    : { ok: false, code: 'not_verified', message: 'no client certificate was requested' };
+  if (cfg.clientAuth !== 'none' && !resumed) {
     const cert = M13.decodeCertificate13((await io.expect(HT.certificate)).body);
     if (cert.context.length !== 0) throw new TlsError('protocol_illegal_parameter', 'the client Certificate has a context; the CertificateRequest had none');
     for (const e of cert.entries) {
@@ -348,8 +465,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     base: o.pha ? { suite, transcript: io.transcript.bytes().slice(), secrets } : { suite, transcript: new Uint8Array(0), secrets },
   });
 
-  // ---- [NewSessionTicket*]
-  const createdAt = io.now().getTime();
+  // ---- [NewSessionTicket*]: on a resumed connection they carry the first handshake's time and client-auth facts.
   await sendTickets13(io, cfg, suite, await ks.resumptionMasterSecret(th(io, suite)), {
     version: TLS13,
     cipherSuite: suite.id,
@@ -358,16 +474,17 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
     ...(plan.alpnProtocol !== undefined ? { alpnProtocol: plan.alpnProtocol } : {}),
     peerChain,
-    createdAt,
-    clientAuthPolicy: clientAuthPolicyOf(cfg),
-    clientVerified: peerChain.length > 0 && verification.ok,
+    createdAt: resumed ? resumed.createdAt : io.now().getTime(),
+    clientAuthPolicy: resumed ? resumed.clientAuthPolicy : clientAuthPolicyOf(cfg),
+    clientVerified: resumed ? resumed.clientVerified : peerChain.length > 0 && verification.ok,
   });
 
   return {
     version: TLS13,
     suite,
     ...(plan.alpnProtocol !== undefined ? { alpnProtocol: plan.alpnProtocol } : {}),
-    resumed: false,
+    resumed: !!resumed,
+    ...(offeredEarlyData ? { earlyDataAccepted: acceptEarly } : {}),
     peerChain,
     verification,
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
@@ -416,6 +533,7 @@ async function sendTickets13(
       masterSecret: await resumptionPsk(io.provider, suite.hash, resumptionMaster, nonce),
       ageAdd,
       maxEarlyData,
+      issuedAt: io.now().getTime(),
     };
     const ticket = await sealTicket(io.provider, cfg.ticketKeys, state, io.random);
     const extensions: Extension[] = maxEarlyData > 0 ? [{ type: ET13.early_data, data: X13.encodeEarlyDataTicket(maxEarlyData) }] : [];

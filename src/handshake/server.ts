@@ -11,6 +11,7 @@ import { ExtensionType as ET, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
 import { openTicket, type ServerSessionState, type TicketKeyRing } from './tickets.js';
+import type { StrikeRegister } from './anti-replay.js';
 import { withinLifetime, type ServerSessionCache } from './session-cache.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { chooseOwnScheme } from './signature-schemes.js';
@@ -93,6 +94,8 @@ export interface ServerHandshakeConfig {
    * allow no early data, and early data a client sends anyway is skipped (RFC 8446 §4.2.10).
    */
   maxEarlyData?: number;
+  /** TLS 1.3 0-RTT anti-replay (anti-replay.ts): without it no early data is accepted. */
+  antiReplay?: StrikeRegister;
   /** The DER OCSP response to staple for an identity when the client sends status_request. */
   ocspResponseFor?: (identity: Identity) => Uint8Array | undefined;
   /** The record_size_limit we announce when the client sends one (RFC 8449). Default 2^14. */
@@ -365,7 +368,7 @@ export function clientAuthPolicyOf(cfg: ServerHandshakeConfig): string {
  * A session stands in for client authentication only if it was made under the same policy (mode and client CAs),
  * and, where a certificate is required, carries a verified one.
  */
-function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionState): boolean {
+export function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionState): boolean {
   if (cfg.clientAuth === 'none') return true;
   if (state.clientAuthPolicy !== clientAuthPolicyOf(cfg)) return false;
   return cfg.clientAuth !== 'required' || (state.clientVerified && state.peerChain.length > 0);
@@ -391,7 +394,8 @@ export function chooseVersion(ch: M.ClientHello, min: ProtocolVersion, max: Prot
 
 export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConfig): Promise<HandshakeResult> {
   // ---- ClientHello
-  const ch = M.decodeClientHello((await io.expect(HT.client_hello)).body);
+  const chMsg = await io.expect(HT.client_hello);
+  const ch = M.decodeClientHello(chMsg.body);
   // The virtual host first: its policy decides everything after, resumption included.
   const cfg = await configForName(base, ch);
   // TLS 1.3 needs one of its own suites: configured with 1.2 suites only, the server stops at 1.2.
@@ -409,7 +413,7 @@ export async function serverHandshake(io: HandshakeIO, base: ServerHandshakeConf
     const identities = identitiesForName(cfg, offer.serverName);
     const alpnProtocol = chooseAlpn(cfg, offer.alpn);
     const suites = cfg.suites.filter((s): s is Tls13Suite => s.protocol === 'tls13');
-    return serverHandshakeTls13(io, cfg, { ch, offer, suites, identities, ...(alpnProtocol !== undefined ? { alpnProtocol } : {}) });
+    return serverHandshakeTls13(io, cfg, { ch, chRaw: chMsg.raw, offer, suites, identities, ...(alpnProtocol !== undefined ? { alpnProtocol } : {}) });
   }
   io.setVersion(version);
 

@@ -45,6 +45,11 @@ export interface ServerSessionState {
   ageAdd?: number;
   /** TLS 1.3: the max_early_data_size the ticket allowed (0: no early data with it). */
   maxEarlyData?: number;
+  /**
+   * TLS 1.3: milliseconds since the epoch when this ticket was issued (a ticket from a resumed connection keeps the
+   * first handshake's createdAt, but its age, which the client reports, counts from here).
+   */
+  issuedAt?: number;
 }
 
 export interface TicketKey {
@@ -59,7 +64,7 @@ export const TICKET_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 // 2: the client-authentication policy and outcome were added; tickets of format 1 no longer open (full handshake).
-// 3: TLS 1.3 states (a 32- or 48-byte PSK, ticket_age_add, max_early_data) after the chain. Format 2 still opens.
+// 3: TLS 1.3 states (a 32- or 48-byte PSK; ticket_age_add, max_early_data, issue time after the chain). Format 2 still opens.
 const STATE_FORMAT = 3;
 const STATE_FORMAT_2 = 2;
 const FLAG_EMS = 1;
@@ -76,7 +81,7 @@ export function encodeSessionState(s: ServerSessionState): Uint8Array {
   w.prefixed(3, (w) => {
     for (const c of s.peerChain) w.vec(3, c);
   });
-  w.u32(s.ageAdd ?? 0).u32(s.maxEarlyData ?? 0);
+  w.u32(s.ageAdd ?? 0).u32(s.maxEarlyData ?? 0).u64(BigInt(s.issuedAt ?? s.createdAt));
   return w.finish();
 }
 
@@ -99,6 +104,7 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
   while (!chain.atEnd()) peerChain.push(chain.vec(3, 1).slice());
   const ageAdd = format === STATE_FORMAT_2 ? 0 : r.u32();
   const maxEarlyData = format === STATE_FORMAT_2 ? 0 : r.u32();
+  const issuedAt = format === STATE_FORMAT_2 ? createdAt : Number(r.u64());
   r.end();
   return {
     version,
@@ -112,7 +118,7 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
     createdAt,
     clientAuthPolicy,
     clientVerified: !!(flags & FLAG_CLIENT_VERIFIED),
-    ...(format === STATE_FORMAT ? { ageAdd, maxEarlyData } : {}),
+    ...(format === STATE_FORMAT ? { ageAdd, maxEarlyData, issuedAt } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { opensslAvailable, runClient } from '../helpers/openssl.js';
@@ -162,6 +162,75 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 server: tickets, resumption and 0-
       expect(served).toMatchObject({ resumed: false, received: 'late bytes\n' });
     } finally {
       await l.close();
+    }
+  });
+
+  it('s_client -sess_out then -sess_in: "Reused, TLSv1.3", and accept() reports a resumed connection', async () => {
+    const l = await listen(base);
+    try {
+      const sess = file('sess.pem');
+      const first = await client(l.port, ['-sess_out', sess]);
+      expect(first).toContain('New, TLSv1.3');
+      expect(await l.next()).toMatchObject({ resumed: false, received: 'hello\n' });
+      const again = await client(l.port, ['-sess_in', sess]);
+      expect(again).toContain('Reused, TLSv1.3');
+      const served = await l.next();
+      expect(served.error).toBeUndefined();
+      expect(served).toMatchObject({ resumed: true, received: 'hello\n' });
+      expect(again).toContain('ok');
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('s_client -early_data: "Early data was accepted", our server reads those bytes first; the same ticket again gets no 0-RTT', async () => {
+    const l = await listen({ ...base, maxEarlyData: 1024 });
+    try {
+      const sess = file('sess.pem');
+      await client(l.port, ['-sess_out', sess]);
+      expect((await l.next()).error).toBeUndefined();
+      const early = file('early.txt');
+      writeFileSync(early, 'GET /early\n');
+      const out = await client(l.port, ['-sess_in', sess, '-early_data', early], 'after\n');
+      expect(out).toContain('Reused, TLSv1.3');
+      expect(out).toContain('Early data was accepted');
+      const served = await l.next();
+      expect(served.error).toBeUndefined();
+      expect(served).toMatchObject({ resumed: true, earlyDataAccepted: true, firstChunk: 'GET /early\n' });
+      // The same ticket, its early data again: resumed, but the 0-RTT is refused (single use, strike register).
+      const replay = await client(l.port, ['-sess_in', sess, '-early_data', early], 'after\n');
+      expect(replay).toContain('Reused, TLSv1.3');
+      expect(replay).toContain('Early data was rejected');
+      const second = await l.next();
+      expect(second.error).toBeUndefined();
+      expect(second).toMatchObject({ resumed: true, earlyDataAccepted: false, received: 'after\n' });
+    } finally {
+      await l.close();
+    }
+  });
+
+  it('a ticket is not resumed under another client-auth policy or another SNI name', async () => {
+    const ticketKeys = [{ name: new Uint8Array(16).fill(7), key: new Uint8Array(32).fill(9) }];
+    const open = await listen({ ...base, ticketKeys });
+    const strict = await listen({ ...base, ticketKeys, requestCert: 'optional', ca: readFileSync(pki.caPath, 'utf8') });
+    try {
+      const sess = file('sess.pem');
+      await client(open.port, ['-sess_out', sess]);
+      expect((await open.next()).error).toBeUndefined();
+      // Same keys, so the ticket opens; but it was made without client authentication: a full handshake.
+      const out = await client(strict.port, ['-sess_in', sess]);
+      expect(out).toContain('New, TLSv1.3');
+      expect(await strict.next()).toMatchObject({ resumed: false });
+      // Same context, another name: a full handshake.
+      const other = await client(open.port, ['-sess_in', sess, '-servername', 'other.example']);
+      expect(other).toContain('New, TLSv1.3');
+      expect(await open.next()).toMatchObject({ resumed: false });
+      // And the right name still resumes (the ticket itself is good).
+      expect(await client(open.port, ['-sess_in', sess])).toContain('Reused, TLSv1.3');
+      expect(await open.next()).toMatchObject({ resumed: true });
+    } finally {
+      await open.close();
+      await strict.close();
     }
   });
 });
