@@ -60,8 +60,10 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
         provider,
         // X25519 in both versions and for every implementation (native's OpenSSL 3.0 has no ML-KEM): the 1.3 client's
         // default also shares X25519MLKEM768, an ML-KEM-768 key generation, encapsulation and decapsulation more per
-        // handshake, which would make the 1.3 rows compare key exchanges rather than protocol versions.
-        groups: ['x25519'],
+        // handshake, which would make the 1.3 rows compare key exchanges rather than protocol versions. P-256 is
+        // named (never shared: x25519 comes first) because a 1.2 server signs with a P-256 certificate only for a
+        // client that names the curve (RFC 8422 §5.1).
+        groups: ['x25519', 'secp256r1'],
         ...(sigalgs ? { signatureAlgorithms: sigalgs as NonNullable<ConnectOptions['signatureAlgorithms']> } : {}),
         ...(groups ? { groups: groups as NonNullable<ConnectOptions['groups']> } : {}),
         ...(session ? { session } : {}),
