@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { parsePrivateKey, publicFromPrivate } from '../../src/crypto/keys.js';
 import {
   rsaEncryptPkcs1,
@@ -44,6 +45,28 @@ describe('modPow', () => {
       for (let x = e; x > 0n; x >>= 1n, base = (base * base) % m) if (x & 1n) want = (want * base) % m;
       expect(modPow(b, e, m)).toBe(want % m);
     }
+  });
+  // Every window width the sliding window picks (1 up to 32-bit exponents, 4, 5, 6 above 768 bits), exponents
+  // with long runs of zeros and ones, bases above the modulus, and moduli up to RSA-2048 CRT-half sizes.
+  it('matches square-and-multiply for every window width (property)', () => {
+    const naive = (b: bigint, e: bigint, m: bigint) => {
+      let r = 1n % m;
+      let x = b % m;
+      for (; e > 0n; e >>= 1n, x = (x * x) % m) if (e & 1n) r = (r * x) % m;
+      return r;
+    };
+    // Lengths drawn uniformly (fast-check's own arrays lean to short ones, which would leave the wide windows out).
+    const big = (minBytes: number, maxBytes: number) =>
+      fc.integer({ min: minBytes, max: maxBytes }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })).map(bytesToBigInt);
+    const runs = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 40 })), { minLength: 20, maxLength: 60 })
+      .map((rs) => rs.reduce((acc, [bit, len]) => (acc << BigInt(len)) | (bit ? (1n << BigInt(len)) - 1n : 0n), 1n));
+    fc.assert(
+      fc.property(big(1, 130), fc.oneof(big(1, 4), big(5, 40), big(41, 96), big(97, 128), runs), big(1, 128), (b, e, m0) => {
+        const m = m0 | 1n;
+        expect(modPow(b, e, m)).toBe(naive(b, e, m));
+      }),
+      { numRuns: 120 },
+    );
   });
 });
 
