@@ -23,6 +23,7 @@ import type { SessionStore } from './handshake/session-cache.js';
 import type { Verification } from './handshake/client.js';
 import { checkOcspResponse } from './x509/ocsp.js';
 import type { Certificate } from './x509/certificate.js';
+import { certificateCodecs } from './handshake/cert-compression.js';
 
 export interface ConnectOptions extends NodeClientAliases {
   /** The byte stream to run TLS over. Omitted: `host` and `port` are connected to (Node entry: a TCP socket). */
@@ -121,6 +122,14 @@ export interface ConnectOptions extends NodeClientAliases {
   recordSizeLimit?: number;
   /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. Omitted: nothing is logged. */
   keyLog?: (line: string) => void;
+  /**
+   * TLS 1.3 certificate compression (RFC 8879): true (the default) uses every codec this platform has (Node:
+   * brotli, then zlib; elsewhere zlib through CompressionStream), a list picks and orders them, false turns it
+   * off. The client offers them and decompresses what the server sends, bounded by
+   * limits.maxCertificateMessage.
+   */
+  certificateCompression?: boolean | ('brotli' | 'zlib')[];
+
   /**
    * Fail with io_timeout (and close the transport) when the TCP connection and handshake take longer than this
    * many milliseconds. Omitted: 120000 (Node's handshakeTimeout); 0: no limit.
@@ -275,6 +284,7 @@ function prepare(input: ConnectOptions): Prepared {
     sessionPolicy,
     ...(identity ? { identity } : {}),
     ...(o.postHandshakeAuth === false ? { postHandshakeAuth: false } : {}),
+    certCompression: certificateCodecs(o.certificateCompression),
     verifyPeer: o.checkServerIdentity
       ? withIdentityCheck(withStapleCheck(verifyPath, mode, now), mode, serverName ?? '', o.checkServerIdentity)
       : withStapleCheck(verifyPath, mode, now),

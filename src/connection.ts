@@ -160,6 +160,10 @@ export class TlsConnection implements ByteStream {
   get group(): string | undefined {
     return this.result.group;
   }
+  /** TLS 1.3: the algorithm the server's certificate was compressed with (RFC 8879): 'brotli', 'zlib'; else undefined. */
+  get certificateCompression(): string | undefined {
+    return this.result.certificateCompression;
+  }
   get alpnProtocol(): string | undefined {
     return this.result.alpnProtocol;
   }

@@ -538,6 +538,8 @@ export class Engine<R = unknown> {
       now: this.now,
       provider: this.provider,
       transcript: this.transcript,
+      maxCertificateMessage: this.limits.maxCertificateMessage,
+      maxCertificates: this.limits.maxCertificates,
       expect: (...types) => {
         this.throwIfFailed();
         const d = deferred<HandshakeMessage>();

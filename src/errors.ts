@@ -133,6 +133,8 @@ export const ERROR_ALERTS = {
   cert_unsupported_key: 'unsupported_certificate',
   cert_key_mismatch: 'illegal_parameter',
   cert_verification_unavailable: 'certificate_unknown',
+  /** A CompressedCertificate (RFC 8879) that cannot be decompressed: corrupt, too long, not what was announced. */
+  cert_decompression_failed: 'bad_certificate',
 
   // config_*: caller errors; raised before anything is sent
   config_invalid: null,

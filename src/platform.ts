@@ -7,6 +7,7 @@
 import type { ByteStream } from './transport/types.js';
 import type { PemInput } from './pem.js';
 import type { CryptoProvider } from './crypto/types.js';
+import type { CertificateCodec } from './handshake/cert-compression.js';
 
 export interface TcpOptions {
   host: string;
@@ -30,6 +31,11 @@ export interface Platform {
   cryptoProvider?: CryptoProvider;
   /** Fills a buffer with CSPRNG output (Node: randomFillSync). Absent: crypto.getRandomValues. */
   randomFill?: (out: Uint8Array) => void;
+  /**
+   * Certificate compression codecs (RFC 8879), most preferred first (Node: brotli and zlib from node:zlib). zlib
+   * through CompressionStream is added where no codec here does zlib.
+   */
+  certificateCodecs?: readonly CertificateCodec[];
 }
 
 let current: Platform = {};

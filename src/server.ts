@@ -1,4 +1,5 @@
 /** accept() and the ServerContext: a TLS server over any ByteStream. */
+import { certificateCodecs } from './handshake/cert-compression.js';
 import { TlsError } from './errors.js';
 import { Engine, type EngineLimits } from './engine.js';
 import { establish, type TlsConnection, type HandshakeResult } from './connection.js';
@@ -154,6 +155,12 @@ export interface ServerOptions {
   recordSizeLimit?: number;
   /** Receives NSS key log lines (the SSLKEYLOGFILE format) for debugging with Wireshark. Omitted: nothing is logged. */
   keyLog?: (line: string) => void;
+  /**
+   * TLS 1.3 certificate compression (RFC 8879): true (the default) uses every codec this platform has (Node:
+   * brotli, then zlib; elsewhere zlib through CompressionStream), a list picks and orders them, false turns it
+   * off. The server compresses its Certificate with the first of them the client offers.
+   */
+  certificateCompression?: boolean | ('brotli' | 'zlib')[];
 }
 
 export interface AcceptOptions extends ServerOptions {
@@ -319,6 +326,7 @@ function buildHandshakeConfig(o: ServerOptions): ServerHandshakeConfig {
     clientAuth,
     clientCaNames: caNames,
     clientCaConfigured: caCerts.length > 0,
+    certCompression: certificateCodecs(o.certificateCompression),
     // Sessions record it: one made under other client-auth rules (or other client CAs) is not resumed here.
     // What a resumed client-authenticated session was checked under: mode, profile and client CAs.
     clientAuthPolicy: clientAuth === 'none' ? 'none' : `${clientAuth}:${verifyProfileOf(o.profile, o.ca)}:${certificateSetId(caCerts)}`,

@@ -51,6 +51,13 @@ import { certificatePublicKey, parseCertificate } from '../x509/certificate.js';
 import { MAX_PLAINTEXT } from '../record/constants.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
 import { canSign13, clientPostHandshakeAuth, type PhaBase } from './pha13.js';
+import {
+  ExtensionTypeCompressCertificate as ET_COMPRESS_CERTIFICATE,
+  HandshakeTypeCompressedCertificate as HT_COMPRESSED_CERTIFICATE,
+  decompressCertificate,
+  maxUncompressed,
+  type CertCompressionName,
+} from './cert-compression.js';
 
 /** What client.ts hands over: its first hello, the server's answer, and the key shares it sent. */
 export interface Tls13ClientStart {
@@ -181,7 +188,10 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   if (rsl) io.setMaxFragment(Math.min(X.decodeRecordSizeLimit(rsl.data) - 1, MAX_PLAINTEXT));
 
   // ---- {CertificateRequest*}
-  let next = await io.expect(HT.certificate_request, HT.certificate);
+  // RFC 8879: where we offered compression, CompressedCertificate may stand in for Certificate.
+  const compressing = offeredExt.has(ET_COMPRESS_CERTIFICATE) && !!cfg.certCompression?.length;
+  const certTypes = compressing ? [HT.certificate, HT_COMPRESSED_CERTIFICATE] : [HT.certificate];
+  let next = await io.expect(HT.certificate_request, ...certTypes);
   let certRequest: { context: Uint8Array; schemes: number[] } | undefined;
   if (next.type === HT.certificate_request) {
     const cr = M13.decodeCertificateRequest13(next.body);
@@ -190,11 +200,21 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     const sa = findExtension(cr.extensions, ET.signature_algorithms);
     if (!sa) throw new TlsError('protocol_missing_extension', 'a CertificateRequest without signature_algorithms');
     certRequest = { context: cr.context, schemes: X.decodeSignatureAlgorithms(sa.data) };
-    next = await io.expect(HT.certificate);
+    next = await io.expect(...certTypes);
   }
 
-  // ---- {Certificate}
-  const cert = M13.decodeCertificate13(next.body);
+  // ---- {Certificate} (or {CompressedCertificate}: the transcript has it as sent, the chain is inside)
+  let certBody = next.body;
+  let certificateCompression: CertCompressionName | undefined;
+  if (next.type === HT_COMPRESSED_CERTIFICATE) {
+    const d = await decompressCertificate(next.body, cfg.certCompression!, maxUncompressed(io.maxCertificateMessage));
+    certBody = d.body;
+    certificateCompression = d.name;
+  }
+  const cert = M13.decodeCertificate13(certBody);
+  if (certificateCompression && io.maxCertificates !== undefined && cert.entries.length > io.maxCertificates) {
+    throw new TlsError('limit_chain', `the peer sent a certificate chain of more than ${io.maxCertificates} certificates`);
+  }
   if (cert.context.length) throw new TlsError('protocol_illegal_parameter', "the server's Certificate has a non-empty request context");
   if (!cert.entries.length) throw new TlsError('decode_error', 'the server sent an empty Certificate (RFC 8446 §4.4.2.4)');
   let ocspResponse: Uint8Array | undefined;
@@ -270,6 +290,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     serverName: cfg.serverName,
     ocspResponse,
     group: shares.get(serverShare.group)!.group,
+    ...(certificateCompression ? { certificateCompression } : {}),
     exporterSecret: app.exporter,
   };
 }

@@ -14,6 +14,12 @@ import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11, DOWNGRADE_TLS12 } from './d
 import { ExtensionType13 as ET13, type KeyShareEntry } from './extensions13.js';
 import * as X13 from './extensions13.js';
 import { clientHandshakeTls13 } from './client-tls13.js';
+import {
+  CertCompressionAlgorithm,
+  ExtensionTypeCompressCertificate as ET_COMPRESS_CERTIFICATE,
+  encodeCompressCertificate,
+  type CertificateCodec,
+} from './cert-compression.js';
 import { keyShare13, type GroupShare } from '../crypto/ops.js';
 import { GROUPS, groupById, isHybridGroup } from '../crypto/kex.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
@@ -98,6 +104,8 @@ export interface ClientHandshakeConfig {
    * Default: offered when there is an identity.
    */
   postHandshakeAuth?: boolean;
+  /** TLS 1.3: certificate compression algorithms to offer (RFC 8879), most preferred first. Absent or empty: none. */
+  certCompression?: readonly CertificateCodec[];
   /** TLS 1.3 middlebox compatibility mode (RFC 8446 Appendix D.4): a session id and a ChangeCipherSpec. Default true. */
   middleboxCompat?: boolean;
 }
@@ -194,6 +202,9 @@ export function buildClientHello(
     ext.push({ type: ET13.supported_versions, data: X13.encodeSupportedVersionsClient(versions) });
     if (tls13.cookie) ext.push({ type: ET13.cookie, data: X13.encodeCookie(tls13.cookie) });
     ext.push({ type: ET13.key_share, data: X13.encodeKeyShareClient(tls13.shares) });
+    if (cfg.certCompression?.length) {
+      ext.push({ type: ET_COMPRESS_CERTIFICATE, data: encodeCompressCertificate(cfg.certCompression.map((c) => CertCompressionAlgorithm[c.name])) });
+    }
     if (cfg.identity && cfg.postHandshakeAuth !== false) ext.push({ type: ET13.post_handshake_auth, data: X13.encodePostHandshakeAuth() });
   }
   // The SCSV above signals secure renegotiation support; the extension is not sent alongside it (RFC 5746 §3.4).
@@ -291,4 +302,4 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
 }
 
 /** Extensions a TLS 1.2 ServerHello must not carry even though a 1.3 offer sent them. */
-const ET13_ONLY = new Set<number>([ET13.key_share, ET13.cookie, ET13.signature_algorithms_cert, ET13.supported_versions, ET13.post_handshake_auth]);
+const ET13_ONLY = new Set<number>([ET13.key_share, ET13.cookie, ET13.signature_algorithms_cert, ET13.supported_versions, ET13.post_handshake_auth, ET_COMPRESS_CERTIFICATE]);

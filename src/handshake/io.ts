@@ -18,6 +18,9 @@ export interface HandshakeIO {
   readonly now: () => Date;
   readonly provider: CryptoProvider;
   readonly transcript: Transcript;
+  /** The engine's caps on a Certificate message and the certificates in it (for messages that carry one inside). */
+  readonly maxCertificateMessage?: number;
+  readonly maxCertificates?: number;
   /** The next handshake message, which must be one of `types` (else unexpected_message). */
   expect(...types: number[]): Promise<HandshakeMessage>;
   /** Send a handshake message (added to the transcript). */
@@ -111,6 +114,8 @@ export interface HandshakeResult {
   ocspResponse?: Uint8Array;
   /** The group of the key exchange (ECDHE / DHE / TLS 1.3 key share); absent for RSA key exchange and resumption. */
   group?: GroupName;
+  /** TLS 1.3: the algorithm the server's Certificate was compressed with (RFC 8879), when it was. */
+  certificateCompression?: 'zlib' | 'brotli' | 'zstd';
   /** TLS 1.3: the exporter_master_secret (RFC 8446 §7.5), for exportKeyingMaterial. */
   exporterSecret?: Uint8Array;
   /**

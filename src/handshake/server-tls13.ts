@@ -41,6 +41,14 @@ import { TLS12, type Tls13Suite } from '../crypto/suites.js';
 import { Writer, Reader } from './codec.js';
 import { clientCertificateKey } from './client-cert-key.js';
 import { installKeyUpdates, protection13, unexpectedAfterHandshake } from './traffic13.js';
+import {
+  CertCompressionAlgorithm,
+  ExtensionTypeCompressCertificate as ET_COMPRESS_CERTIFICATE,
+  HandshakeTypeCompressedCertificate as HT_COMPRESSED_CERTIFICATE,
+  decodeCompressCertificate,
+  encodeCompressedCertificate,
+  type CertificateCodec,
+} from './cert-compression.js';
 import { serverPostHandshakeAuth, type PhaBase, type ServerPhaConfig } from './pha13.js';
 import { openTicket, sealTicket, type ServerSessionState } from './tickets.js';
 import { clientAuthPolicyOf, clientAuthSatisfied } from './server.js';
@@ -99,6 +107,8 @@ interface Offer13 {
   cookie: Uint8Array | null;
   /** post_handshake_auth (§4.2.6): we may ask for a certificate after the handshake. */
   pha: boolean;
+  /** compress_certificate (RFC 8879): the algorithms the client can decompress. */
+  certCompression: number[];
 }
 
 function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
@@ -121,6 +131,7 @@ function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
   const sac = get(ET13.signature_algorithms_cert);
   const ck = get(ET13.cookie);
   const pha = get(ET13.post_handshake_auth);
+  const cc = get(ET_COMPRESS_CERTIFICATE);
   if (pha) X13.decodePostHandshakeAuth(pha.data);
   const modes = get(ET13.psk_key_exchange_modes);
   if (modes) X13.decodePskKeyExchangeModes(modes.data);
@@ -141,6 +152,7 @@ function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
     sigAlgsCert: sac ? X13.decodeSignatureAlgorithmsCert(sac.data) : null,
     cookie: ck ? X13.decodeCookie(ck.data) : null,
     pha: !!pha,
+    certCompression: cc ? decodeCompressCertificate(cc.data) : [],
   };
 }
 
@@ -380,6 +392,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     await io.send(HT.certificate_request, M13.encodeCertificateRequest13({ context: new Uint8Array(0), extensions: cr }));
   }
 
+  // RFC 8879: the Certificate compressed with our first codec the client can decompress (the transcript has it as sent).
+  let codec: CertificateCodec | undefined;
   if (!resumed) {
     // ---- {Certificate}: the OCSP staple rides in the leaf's entry (§4.4.2.1).
     const staple = offer.statusRequest ? cfg.ocspResponseFor?.(identity) : undefined;
@@ -387,7 +401,14 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       certData,
       extensions: i === 0 && staple ? [{ type: ET.status_request, data: M.encodeCertificateStatus({ statusType: 1, ocspResponse: staple }) }] : [],
     }));
-    await io.send(HT.certificate, M13.encodeCertificate13({ context: new Uint8Array(0), entries }));
+    const certBody = M13.encodeCertificate13({ context: new Uint8Array(0), entries });
+    codec = cfg.certCompression?.find((c) => o.certCompression.includes(CertCompressionAlgorithm[c.name]));
+    if (codec) {
+      const compressed = await compressedCertificate(codec, identity, certBody, !!staple);
+      await io.send(HT_COMPRESSED_CERTIFICATE, encodeCompressedCertificate({ algorithm: CertCompressionAlgorithm[codec.name], uncompressedLength: certBody.length, data: compressed }));
+    } else {
+      await io.send(HT.certificate, certBody);
+    }
 
     // ---- {CertificateVerify}
     const signed = M13.certificateVerifyContent('server', th(io, suite));
@@ -489,6 +510,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     verification,
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
     group: groupName,
+    ...(codec ? { certificateCompression: codec.name } : {}),
     exporterSecret: ap.exporter,
   };
 }
@@ -539,6 +561,25 @@ async function sendTickets13(
     const extensions: Extension[] = maxEarlyData > 0 ? [{ type: ET13.early_data, data: X13.encodeEarlyDataTicket(maxEarlyData) }] : [];
     await io.send(HT.new_session_ticket, M13.encodeNewSessionTicket13({ lifetime, ageAdd, nonce, ticket, extensions }));
   }
+}
+
+/**
+ * Compressed Certificate bodies by identity and codec: the chain is the same for every connection, so it is
+ * compressed once (brotli at its best quality costs milliseconds). With an OCSP staple inside, each time.
+ */
+const compressedChains = new WeakMap<Identity, Map<string, Promise<Uint8Array>>>();
+
+function compressedCertificate(codec: CertificateCodec, identity: Identity, body: Uint8Array, stapled: boolean): Promise<Uint8Array> {
+  if (stapled) return codec.compress(body);
+  let byCodec = compressedChains.get(identity);
+  if (!byCodec) compressedChains.set(identity, (byCodec = new Map()));
+  let p = byCodec.get(codec.name);
+  if (!p) {
+    p = codec.compress(body);
+    byCodec.set(codec.name, p);
+    p.catch(() => byCodec!.delete(codec.name));
+  }
+  return p;
 }
 
 function ch2Groups(ch: M.ClientHello): number[] | null {

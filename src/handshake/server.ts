@@ -3,6 +3,7 @@
  * offered (SNI, groups, signature schemes, ALPN, session), resume a session or choose the suite, certificate and
  * group, then hand over to the flow of that version: server-tls12.ts (RFC 5246 §7.3).
  */
+import type { CertificateCodec } from './cert-compression.js';
 import { TlsError } from '../errors.js';
 import type { HandshakeIO, HandshakeResult, Verification } from './io.js';
 import type { Identity } from '../config.js';
@@ -81,6 +82,11 @@ export interface ServerHandshakeConfig {
    * post-handshake authentication (`requestClientCertificate()`). Absent: only when clientAuth is not 'none'.
    */
   clientCaConfigured?: boolean;
+  /**
+   * TLS 1.3: certificate compression codecs (RFC 8879), our preference first: the Certificate goes out compressed
+   * with the first one the client offers. Absent or empty: never compressed.
+   */
+  certCompression?: readonly CertificateCodec[];
   /** Sessions by id, for resumption (absent: ServerHello carries an empty session id, so nothing is resumable by id). */
   sessionCache?: ServerSessionCache;
   /** RFC 5077 ticket keys (absent: no tickets are issued or accepted). */

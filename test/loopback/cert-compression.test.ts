@@ -1,0 +1,156 @@
+/**
+ * Certificate compression (RFC 8879) between our TLS 1.3 client and server over memory: zlib through
+ * CompressionStream and brotli/zlib through node:zlib, the transcript over the CompressedCertificate as sent, and
+ * the hostile cases of the client: an algorithm it did not offer, a wrong uncompressed_length, corrupt data, a
+ * decompression bomb, an announced length over the cap, and a CompressedCertificate where none was offered.
+ */
+import { describe, it, expect } from 'vitest';
+import { duel, defaultClient, defaultServer, code, type Script } from '../hostile/scripted.js';
+import { HandshakeType as HT } from '../../src/handshake/framer.js';
+import {
+  CertCompressionAlgorithm,
+  HandshakeTypeCompressedCertificate as HT_CC,
+  decodeCompressedCertificate,
+  decompressCertificate,
+  encodeCompressedCertificate,
+  streamZlibCodec,
+  type CertificateCodec,
+} from '../../src/handshake/cert-compression.js';
+import { nodeBrotliCodec, nodeZlibCodec } from '../../src/transport/node-compression.js';
+import zlib from 'node:zlib';
+
+const streamZlib = streamZlibCodec()!;
+const client13 = (codecs: CertificateCodec[]) => ({ ...defaultClient({ maxVersion: 'TLSv1.3' }), certCompression: codecs });
+const server13 = (codecs: CertificateCodec[] | undefined) => ({ ...defaultServer({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }), certCompression: codecs ?? [] });
+
+/** Replaces the CompressedCertificate the server sends. */
+const bendCompressed = (edit: (m: ReturnType<typeof decodeCompressedCertificate>) => Uint8Array): Script => (s) => {
+  if (s.kind !== 'msg' || s.type !== HT_CC) return;
+  return edit(decodeCompressedCertificate(s.body));
+};
+
+describe('certificate compression (RFC 8879), loopback', () => {
+  for (const [name, c, s] of [
+    ['zlib (CompressionStream) both ends', streamZlib, streamZlib],
+    ['brotli (node:zlib) both ends', nodeBrotliCodec, nodeBrotliCodec],
+    ['zlib: node:zlib server, CompressionStream client', streamZlib, nodeZlibCodec],
+  ] as const) {
+    it(name, async () => {
+      const d = await duel({ client: client13([c]), server: server13([s]) });
+      await d.pump();
+      expect(d.client.error).toBeNull();
+      expect(d.server.error).toBeNull();
+      const [cr, sr] = [await d.client.handshake, await d.server.handshake];
+      expect(cr.certificateCompression).toBe(c.name);
+      expect(sr.certificateCompression).toBe(s.name);
+      expect(cr.peerChain).toHaveLength(2);
+      expect(cr.verification).toEqual({ ok: true });
+    });
+  }
+
+  it('the compressed flight is smaller than the plain one, and the server takes its first codec the client has', async () => {
+    const plain = await duel({ client: client13([]), server: server13([nodeBrotliCodec, nodeZlibCodec]) });
+    await plain.pump();
+    expect((await plain.client.handshake).certificateCompression).toBeUndefined();
+    const packed = await duel({ client: client13([streamZlib, nodeBrotliCodec]), server: server13([nodeBrotliCodec, nodeZlibCodec]) });
+    await packed.pump();
+    expect((await packed.server.handshake).certificateCompression).toBe('brotli');
+    expect(packed.sent.server).toBeLessThan(plain.sent.server);
+  });
+
+  it('a server without codecs, or without one the client offers, sends the plain Certificate', async () => {
+    for (const s of [[], [nodeZlibCodec]]) {
+      const d = await duel({ client: client13([nodeBrotliCodec]), server: server13(s) });
+      await d.pump();
+      expect(d.client.error).toBeNull();
+      expect((await d.client.handshake).certificateCompression).toBeUndefined();
+    }
+  });
+
+  describe('hostile servers: every failure is bad_certificate (cert_decompression_failed)', () => {
+    const hostile = async (edit: Parameters<typeof bendCompressed>[0], codecs: CertificateCodec[] = [streamZlib]) => {
+      const d = await duel({ client: client13(codecs), server: server13(codecs), serverScript: bendCompressed(edit) });
+      await d.pump();
+      return d;
+    };
+
+    it('an algorithm the client did not offer', async () => {
+      const d = await hostile((m) => encodeCompressedCertificate({ ...m, algorithm: CertCompressionAlgorithm.brotli }));
+      expect(code(d.client)).toBe('cert_decompression_failed');
+      expect(d.server.error?.code).toBe('peer_alert_bad_certificate');
+    });
+
+    for (const delta of [-1, 1]) {
+      it(`uncompressed_length ${delta > 0 ? 'one more' : 'one less'} than the data holds`, async () => {
+        const d = await hostile((m) => encodeCompressedCertificate({ ...m, uncompressedLength: m.uncompressedLength + delta }));
+        expect(code(d.client)).toBe('cert_decompression_failed');
+      });
+    }
+
+    it('corrupt compressed data', async () => {
+      const d = await hostile((m) => {
+        const data = m.data.slice();
+        data[Math.floor(data.length / 2)]! ^= 0xff;
+        data[data.length - 1]! ^= 0xff; // the Adler-32 too
+        return encodeCompressedCertificate({ ...m, data });
+      });
+      expect(code(d.client)).toBe('cert_decompression_failed');
+    });
+
+    it('a bomb (16 MiB of zeros in ~16 KiB) announcing a small length is cut off at that length', async () => {
+      const bomb = new Uint8Array(zlib.deflateSync(Buffer.alloc(16 << 20), { level: 9 }));
+      for (const codec of [streamZlib, nodeZlibCodec]) {
+        const d = await hostile((m) => encodeCompressedCertificate({ ...m, data: bomb }), [codec]);
+        expect(code(d.client)).toBe('cert_decompression_failed');
+        expect(d.client.error?.message).toMatch(/more than the \d+ bytes announced/);
+      }
+    });
+
+    it('an announced length over the certificate cap is refused before any decompression', async () => {
+      let called = false;
+      const spy: CertificateCodec = { name: 'zlib', compress: (b) => streamZlib.compress(b), decompress: (b, n) => ((called = true), streamZlib.decompress(b, n)) };
+      const d = await duel({
+        client: client13([spy]),
+        server: server13([streamZlib]),
+        serverScript: bendCompressed((m) => encodeCompressedCertificate({ ...m, uncompressedLength: 0xffffff })),
+      });
+      await d.pump();
+      expect(code(d.client)).toBe('cert_decompression_failed');
+      expect(d.client.error?.message).toMatch(/over the \d+-byte limit/);
+      expect(called).toBe(false);
+    });
+
+    it('a CompressedCertificate to a client that offered no compression: unexpected_message', async () => {
+      const d = await duel({
+        client: client13([]),
+        server: server13([streamZlib]),
+        serverScript: async (s, _i, api) => {
+          if (s.kind !== 'msg' || s.type !== HT.certificate) return;
+          const data = await streamZlib.compress(s.body);
+          await api.send(HT_CC, encodeCompressedCertificate({ algorithm: 1, uncompressedLength: s.body.length, data }));
+          return false;
+        },
+      });
+      await d.pump();
+      expect(code(d.client)).toBe('protocol_unexpected_message');
+    });
+  });
+
+  describe('codecs: exact length, bounded output', () => {
+    const body = new TextEncoder().encode('certificate '.repeat(500));
+    for (const codec of [streamZlib, nodeZlibCodec, nodeBrotliCodec]) {
+      it(`${codec.name} (${codec === streamZlib ? 'CompressionStream' : 'node:zlib'}) round-trips and refuses a wrong length`, async () => {
+        const packed = await codec.compress(body);
+        expect(packed.length).toBeLessThan(body.length / 10);
+        expect(await codec.decompress(packed, body.length)).toEqual(body);
+        await expect(codec.decompress(packed, body.length - 1)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+        await expect(codec.decompress(packed, body.length + 1)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+      });
+    }
+
+    it('decompressCertificate refuses an empty announced length', async () => {
+      const m = encodeCompressedCertificate({ algorithm: 1, uncompressedLength: 0, data: new Uint8Array([1]) });
+      await expect(decompressCertificate(m, [streamZlib], 1 << 18)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+    });
+  });
+});
