@@ -140,6 +140,12 @@ export interface ServerOptions {
    */
   maxEarlyData?: number;
   /**
+   * TLS 1.3 resumption key exchange modes we take (RFC 8446 §4.2.9). psk_dhe_ke (a fresh key share with every
+   * resumption: forward secrecy) is always taken and preferred; list 'psk_ke' to also resume a client that offers
+   * only psk_ke, without a key share. Omitted: ['psk_dhe_ke'].
+   */
+  pskKeyExchangeModes?: ('psk_dhe_ke' | 'psk_ke')[];
+  /**
    * Resume sessions made without extended master secret. Omitted: false: RFC 7627 §5.3 says a server SHOULD NOT
    * (their master secret is not bound to the handshake: triple handshake); such clients get a full handshake.
    */
@@ -227,7 +233,18 @@ function stapleFor(id: Identity): Uint8Array | undefined {
 }
 
 /** Session cache, ticket keys and lifetime from the options. */
-function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs' | 'numTickets' | 'maxEarlyData' | 'antiReplay'> {
+function pskModes(modes: ServerOptions['pskKeyExchangeModes']): ('psk_dhe_ke' | 'psk_ke')[] {
+  if (modes === undefined) return ['psk_dhe_ke'];
+  if (!Array.isArray(modes) || modes.some((m) => m !== 'psk_dhe_ke' && m !== 'psk_ke')) {
+    throw new TlsError('config_invalid', "pskKeyExchangeModes must be a list of 'psk_dhe_ke' and 'psk_ke'");
+  }
+  return modes;
+}
+
+function sessionConfig(o: ServerOptions): Pick<
+  ServerHandshakeConfig,
+  'sessionCache' | 'ticketKeys' | 'sessionLifetimeMs' | 'numTickets' | 'maxEarlyData' | 'antiReplay' | 'allowPskKe'
+> {
   const timeout = o.sessionTimeout ?? 7200;
   if (!(timeout > 0) || !Number.isFinite(timeout)) throw new TlsError('config_invalid', 'sessionTimeout must be a positive number of seconds');
   const sessionLifetimeMs = timeout * 1000;
@@ -242,6 +259,7 @@ function sessionConfig(o: ServerOptions): Pick<ServerHandshakeConfig, 'sessionCa
     sessionLifetimeMs,
     numTickets,
     maxEarlyData,
+    ...(pskModes(o.pskKeyExchangeModes).includes('psk_ke') ? { allowPskKe: true } : {}),
     // One strike register per context: 0-RTT is accepted at most once per ticket (anti-replay.ts).
     ...(maxEarlyData > 0 ? { antiReplay: new StrikeRegister() } : {}),
     ...(size !== 0 ? { sessionCache: new ServerSessionCache(size, sessionLifetimeMs) } : {}),

@@ -121,9 +121,10 @@ function readOffer13(ch: M.ClientHello, offer: Offer): Offer13 {
   const ks = get(ET13.key_share);
   const sa = get(ET.signature_algorithms);
   if (!offer.groups) throw missing('supported_groups');
-  if (!ks) throw missing('key_share');
+  // A client offering only psk_ke may send no key_share (a full handshake then asks for one with a HelloRetryRequest).
+  if (!ks && !get(ET13.pre_shared_key)) throw missing('key_share');
   if (!sa) throw missing('signature_algorithms');
-  const shares = X13.decodeKeyShareClient(ks.data);
+  const shares = ks ? X13.decodeKeyShareClient(ks.data) : [];
   // §4.2.8: each share must be for a group in supported_groups.
   for (const s of shares) {
     if (!offer.groups.includes(s.group)) throw new TlsError('protocol_illegal_parameter', `key_share for group ${s.group}, which supported_groups does not list`);
@@ -177,6 +178,8 @@ interface PskPick {
   binders: Uint8Array[];
   /** The hash of the ticket's suite: the connection's suite must have it (§4.2.11). */
   hash: Tls13Suite['hash'];
+  /** psk_dhe_ke (a key share too, forward secret); false: psk_ke, only when configured and the client offers no other. */
+  dhe: boolean;
 }
 
 /** Tickets tried per ClientHello: each costs an AES-GCM open, and clients offer one or two. */
@@ -185,14 +188,16 @@ const MAX_PSK_IDENTITIES_TRIED = 4;
 /**
  * The first ticket in the client's pre_shared_key that is ours, TLS 1.3, within its lifetime (the session's, and
  * 7 days from issue), for the same SNI name, and made under a client-auth policy this one accepts (issue 15's
- * rules, as for TLS 1.2). Null when there is none, or no ticket keys, or the client does not offer psk_dhe_ke (psk_ke,
- * without forward secrecy, is not taken): a full handshake, never an error.
+ * rules, as for TLS 1.2). Null when there is none, or no ticket keys, or no key exchange mode in common (psk_dhe_ke;
+ * psk_ke, without forward secrecy, only when cfg.allowPskKe says so): a full handshake, never an error.
  */
 async function findPsk13(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.ClientHello, serverName: string | undefined): Promise<PskPick | null> {
   const ext = findExtension(ch.extensions, ET13.pre_shared_key);
   const modes = findExtension(ch.extensions, ET13.psk_key_exchange_modes);
   if (!ext || !modes || !cfg.ticketKeys) return null;
-  if (!X13.decodePskKeyExchangeModes(modes.data).includes(X13.PskKeyExchangeMode.psk_dhe_ke)) return null;
+  const offeredModes = X13.decodePskKeyExchangeModes(modes.data);
+  const dhe = offeredModes.includes(X13.PskKeyExchangeMode.psk_dhe_ke);
+  if (!dhe && !(cfg.allowPskKe && offeredModes.includes(X13.PskKeyExchangeMode.psk_ke))) return null;
   const offered = X13.decodePreSharedKeyClient(ext.data);
   const now = io.now().getTime();
   for (let i = 0; i < Math.min(offered.identities.length, MAX_PSK_IDENTITIES_TRIED); i++) {
@@ -207,7 +212,7 @@ async function findPsk13(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.Clie
     if (now - (st.issuedAt ?? st.createdAt) > M13.MAX_TICKET_LIFETIME * 1000) continue;
     if ((st.serverName ?? '') !== (serverName ?? '')) continue;
     if (!clientAuthSatisfied(cfg, st)) continue;
-    return { index: i, state: st, identity, binders: offered.binders, hash: suite.hash };
+    return { index: i, state: st, identity, binders: offered.binders, hash: suite.hash, dhe };
   }
   return null;
 }
@@ -264,8 +269,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   const compat = ch.sessionId.length > 0;
   let sentCcs = false;
 
-  // ---- HelloRetryRequest, when the client sent no share for the group we take.
-  if (!clientShare) {
+  // ---- HelloRetryRequest, when the client sent no share for the group we take (and a share is needed: not psk_ke).
+  if (!clientShare && (!psk || psk.dhe)) {
     if (o.cookie) throw new TlsError('protocol_illegal_parameter', 'a first ClientHello carries a cookie');
     const ch1Hash = th(io, suite);
     const cookieKey = io.random(32);
@@ -349,9 +354,11 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   }
 
   // ---- ServerHello
-  const groupName = groupById(group) as GroupName;
-  const ours = await serverKeyShare13(io.provider, groupName, clientShare.keyExchange, io.random);
-  const { shared } = ours;
+  // psk_ke (configured, and all the client offers): no key share; the (EC)DHE input is HashLen zeros (§7.1).
+  const pskKe = !!psk && !psk.dhe;
+  const groupName = pskKe ? undefined : (groupById(group) as GroupName);
+  const ours = pskKe ? null : await serverKeyShare13(io.provider, groupName!, clientShare!.keyExchange, io.random);
+  const shared = ours ? ours.shared : new Uint8Array(hashLen(suite.hash));
   await io.send(
     HT.server_hello,
     M.encodeServerHello({
@@ -362,7 +369,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       compressionMethod: 0,
       extensions: [
         { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
-        { type: ET13.key_share, data: X13.encodeKeyShareServer({ group, keyExchange: ours.pub }) },
+        ...(ours ? [{ type: ET13.key_share, data: X13.encodeKeyShareServer({ group, keyExchange: ours.pub }) }] : []),
         ...(psk ? [{ type: ET13.pre_shared_key, data: X13.encodePreSharedKeyServer(psk.index) }] : []),
       ],
     }),
@@ -509,7 +516,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     peerChain,
     verification,
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
-    group: groupName,
+    ...(groupName ? { group: groupName } : {}),
     ...(codec ? { certificateCompression: codec.name } : {}),
     exporterSecret: ap.exporter,
   };

@@ -100,6 +100,8 @@ export interface ServerHandshakeConfig {
    * allow no early data, and early data a client sends anyway is skipped (RFC 8446 §4.2.10).
    */
   maxEarlyData?: number;
+  /** TLS 1.3: resume with psk_ke (no key share, no forward secrecy) when that is all the client offers. Default false. */
+  allowPskKe?: boolean;
   /** TLS 1.3 0-RTT anti-replay (anti-replay.ts): without it no early data is accepted. */
   antiReplay?: StrikeRegister;
   /** The DER OCSP response to staple for an identity when the client sends status_request. */

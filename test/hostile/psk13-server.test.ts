@@ -32,8 +32,9 @@ const PSK = new Uint8Array(32).fill(0x42);
 const AGE_ADD = 0x12345678;
 const ticketKeys = [{ name: new Uint8Array(16).fill(1), key: new Uint8Array(32).fill(2) }];
 
-function context(over: { maxEarlyData?: number; now?: number } = {}) {
+function context(over: { maxEarlyData?: number; now?: number; pskKe?: boolean } = {}) {
   return createServerContext({
+    ...(over.pskKe ? { pskKeyExchangeModes: ['psk_dhe_ke', 'psk_ke'] as const } : {}),
     cert: pki.serverRsa.cert,
     key: pki.serverRsa.key,
     maxVersion: 'TLSv1.3',
@@ -208,6 +209,18 @@ describe('TLS 1.3 server: hostile pre_shared_key offers', () => {
     expect(pskKe).toMatchObject({ code: undefined, pskTaken: false });
     const tls12 = await serve(ctx, await hello({ ticket: await mint(ctx, { version: 0x0303, masterSecret: new Uint8Array(48) }) }));
     expect(tls12).toMatchObject({ code: undefined, pskTaken: false });
+  });
+});
+
+describe('TLS 1.3 server: psk_ke only where configured', () => {
+  it('pskKeyExchangeModes with psk_ke: a psk_ke-only client resumes without a key share; psk_dhe_ke is still preferred', async () => {
+    const ctx = context({ pskKe: true });
+    const ke = await serve(ctx, await hello({ ticket: await mint(ctx), modes: [0] }));
+    expect(ke).toMatchObject({ code: undefined, pskTaken: true });
+    expect(findExtension(ke.sh!.extensions, ET13.key_share)).toBeUndefined();
+    const both = await serve(ctx, await hello({ ticket: await mint(ctx), modes: [0, 1] }));
+    expect(both).toMatchObject({ code: undefined, pskTaken: true });
+    expect(findExtension(both.sh!.extensions, ET13.key_share)).toBeDefined();
   });
 });
 
