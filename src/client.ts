@@ -156,6 +156,13 @@ export interface ConnectOptions extends NodeClientAliases {
   provider?: CryptoProvider | ProviderName;
   /** Size limits (records, messages, chains, buffers). Omitted: the defaults in EngineLimits. */
   limits?: EngineLimits;
+  /**
+   * The peer's end without close_notify after the handshake, at a record boundary (a "ragged EOF", as a Node 20
+   * TLS 1.3 server's end(data) sends it): true ends `readable` cleanly with `truncated` set, as Node's tls and
+   * Python's ssl (suppress_ragged_eofs=True) do; false errors `readable` with io_truncated. An end during the
+   * handshake or inside a record is io_truncated either way. Omitted: true.
+   */
+  suppressRaggedEofs?: boolean;
 }
 
 /**
@@ -298,6 +305,7 @@ function prepare(input: ConnectOptions): Prepared {
     // WebCrypto for AES where the platform has it, noble otherwise (both pass the same record tests).
     provider: resolveProvider(o.provider),
     ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.suppressRaggedEofs !== undefined ? { suppressRaggedEofs: o.suppressRaggedEofs } : {}),
   });
   return { o, cfg, engine, storeKey, stored, handshakeTimeout, serverName };
 }

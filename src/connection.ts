@@ -174,6 +174,14 @@ export class TlsConnection implements ByteStream {
   get earlyDataAccepted(): boolean | undefined {
     return this.result.earlyDataAccepted;
   }
+  /**
+   * The peer's end came without close_notify (a "ragged EOF", ended cleanly under suppressRaggedEofs): the data
+   * read may have been cut short by whoever could cut the transport. Matters only where the end of the connection
+   * ends a message (an HTTP body without a length); false while open and after a close_notify.
+   */
+  get truncated(): boolean {
+    return this.engine.truncated;
+  }
   get resumed(): boolean {
     return this.result.resumed;
   }

@@ -52,6 +52,13 @@ export interface EngineOptions {
   now?: () => Date;
   provider?: CryptoProvider;
   limits?: EngineLimits;
+  /**
+   * The transport ending without close_notify once the handshake is done, at a record boundary (a "ragged EOF"):
+   * true ends the application data cleanly and sets `truncated`, as Node's tls, Python's ssl
+   * (suppress_ragged_eofs=True) and Go do; false fails with io_truncated. An end during the handshake or inside a
+   * record is io_truncated either way. Omitted: true.
+   */
+  suppressRaggedEofs?: boolean;
 }
 
 export type Deferred<T> = { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void };
@@ -124,8 +131,11 @@ export class Engine<R = unknown> {
   private _error: TlsError | null = null;
   /** We sent close_notify. */
   private sentClose = false;
-  /** The peer sent close_notify: no more application data will come. */
+  /** The peer sent close_notify, or (suppressRaggedEofs) its end came at a record boundary: no more data will come. */
   private _peerClosed = false;
+  /** The peer's end came without close_notify, after the handshake (suppressRaggedEofs): the data may be cut short. */
+  private _truncated = false;
+  private readonly suppressRaggedEofs: boolean;
   /**
    * Answer the peer's close_notify as soon as it is read. TlsConnection turns this off and answers when the
    * application reads the end: a peer often sends its last data and close_notify in one flight (a client writing
@@ -162,6 +172,7 @@ export class Engine<R = unknown> {
     };
     this.framer = new HandshakeFramer(this.limits.maxHandshakeMessage, this.limits.maxCertificateMessage, this.limits.maxClientHello);
     this.role = opts.role;
+    this.suppressRaggedEofs = opts.suppressRaggedEofs ?? true;
   }
 
   get state(): EngineState {
@@ -172,6 +183,14 @@ export class Engine<R = unknown> {
   }
   get peerClosed(): boolean {
     return this._peerClosed;
+  }
+  /**
+   * The application data ended without the peer's close_notify (suppressRaggedEofs): an attacker who can cut the
+   * transport could have cut it short. Protocols that frame their own messages (HTTP with a length) do not care;
+   * one whose message ends with the connection does.
+   */
+  get truncated(): boolean {
+    return this._truncated;
   }
   /** We sent close_notify (or the connection failed): nothing more will be written but a fatal alert. */
   get closeSent(): boolean {
@@ -749,11 +768,19 @@ export class Engine<R = unknown> {
     await this.sendAlert(1, AlertDescription.close_notify).catch(() => {});
   }
 
-  /** The transport ended. Without the peer's close_notify this is a truncation, reported as an error. */
+  /**
+   * The transport ended. Without the peer's close_notify this is a truncation: during the handshake, inside a record
+   * or a handshake message, or with suppressRaggedEofs false, an io_truncated error; otherwise a clean end of the
+   * application data with `truncated` set.
+   */
   receiveEof(): void {
     if (this._peerClosed || this._state === 'failed') return;
     const during = this._state === 'handshaking' || this._state === 'new';
     this._peerClosed = true;
+    if (!during && this.suppressRaggedEofs && this.deframer.buffered === 0 && !this.framer.hasPartial()) {
+      this._truncated = true;
+      return;
+    }
     this.fail(
       new TlsError(
         'io_truncated',

@@ -59,6 +59,11 @@ export interface WrapSocketOptions {
   alpnProtocols?: string[];
   /** Passphrase for an encrypted key (Python's load_cert_chain password). */
   password?: string;
+  /**
+   * Python's suppress_ragged_eofs: an end without close_notify after the handshake ends the data cleanly (true;
+   * `truncated` says it happened) or is an io_truncated error (false). Omitted: true, as in Python.
+   */
+  suppressRaggedEofs?: boolean;
 }
 
 /** Python's own keyword names, accepted too so option objects can be copied from Python code as they are. */
@@ -69,6 +74,7 @@ export interface PythonKeywordOptions {
   ca_certs?: PemInput;
   server_hostname?: string;
   check_hostname?: boolean;
+  suppress_ragged_eofs?: boolean;
 }
 
 const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] = [
@@ -78,11 +84,12 @@ const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] =
   ['ca_certs', 'caCerts'],
   ['server_hostname', 'serverHostname'],
   ['check_hostname', 'checkHostname'],
+  ['suppress_ragged_eofs', 'suppressRaggedEofs'],
 ];
 
 const KNOWN = new Set<string>([
-  'serverSide', 'keyfile', 'certfile', 'certReqs', 'sslVersion', 'caCerts', 'serverHostname', 'checkHostname', 'ciphers', 'alpnProtocols', 'password',
-  ...PYTHON_KEYWORDS.map(([py]) => py), 'do_handshake_on_connect', 'suppress_ragged_eofs',
+  'serverSide', 'keyfile', 'certfile', 'certReqs', 'sslVersion', 'suppressRaggedEofs', 'caCerts', 'serverHostname', 'checkHostname', 'ciphers', 'alpnProtocols', 'password',
+  ...PYTHON_KEYWORDS.map(([py]) => py), 'do_handshake_on_connect',
 ]);
 
 /** camelCase options from a mix of camelCase and Python keyword names; the same option twice is an error. */
@@ -97,10 +104,6 @@ function normalize(o: WrapSocketOptions & PythonKeywordOptions): WrapSocketOptio
     throw new TlsError('config_invalid', 'do_handshake_on_connect=False is not supported: wrapSocket() resolves after the handshake');
   }
   delete out.do_handshake_on_connect;
-  if (raw.suppress_ragged_eofs !== undefined && raw.suppress_ragged_eofs !== false) {
-    throw new TlsError('config_invalid', 'suppress_ragged_eofs=True is not supported: an end without close_notify is reported as io_truncated');
-  }
-  delete out.suppress_ragged_eofs;
   for (const [py, js] of PYTHON_KEYWORDS) {
     if (o[py] === undefined) continue;
     if (o[js] !== undefined) throw new TlsError('config_invalid', `give ${js} or ${py}, not both`);
@@ -217,6 +220,7 @@ function plan(transport: ByteStream, options: WrapSocketOptions & PythonKeywordO
     ...(o.ciphers !== undefined ? { cipherSuites: cipherList(o.ciphers) } : {}),
     ...(o.alpnProtocols ? { alpnProtocols: o.alpnProtocols } : {}),
     ...(o.password !== undefined ? { passphrase: o.password } : {}),
+    ...(o.suppressRaggedEofs !== undefined ? { suppressRaggedEofs: !!o.suppressRaggedEofs } : {}),
   };
   if (serverSide) {
     if (!pair) throw new TlsError('config_invalid', 'serverSide needs certfile (and keyfile, unless certfile holds the key)');

@@ -126,6 +126,13 @@ export interface ServerOptions {
   provider?: CryptoProvider | ProviderName;
   /** Size limits (records, messages, chains, buffers). Omitted: the defaults in EngineLimits. */
   limits?: EngineLimits;
+  /**
+   * The peer's end without close_notify after the handshake, at a record boundary (a "ragged EOF", as a Node 20
+   * TLS 1.3 server's end(data) sends it): true ends `readable` cleanly with `truncated` set, as Node's tls and
+   * Python's ssl (suppress_ragged_eofs=True) do; false errors `readable` with io_truncated. An end during the
+   * handshake or inside a record is io_truncated either way. Omitted: true.
+   */
+  suppressRaggedEofs?: boolean;
   /** Sessions remembered for resumption by session id (least recently used out). Omitted: 1024; 0: none. */
   sessionCacheSize?: number;
   /** How long a session can be resumed, in seconds, by id or by ticket. Omitted: 7200. */
@@ -384,12 +391,14 @@ export async function accept(input: AcceptOptions): Promise<TlsConnection> {
   // WebCrypto for AES where the platform has it, noble otherwise (both pass the same record tests).
   const provider = resolveProvider(o.provider ?? opts.provider);
   const limits = o.limits ?? opts.limits;
+  const suppressRaggedEofs = o.suppressRaggedEofs ?? opts.suppressRaggedEofs;
   const engine = new Engine<HandshakeResult>({
     role: 'server',
     ...(random ? { random } : {}),
     ...(now ? { now } : {}),
     ...(provider ? { provider } : {}),
     ...(limits ? { limits } : {}),
+    ...(suppressRaggedEofs !== undefined ? { suppressRaggedEofs } : {}),
   });
   // A per-connection key log wins over the context's.
   const hs = o.context && o.keyLog ? { ...ctx.handshake, keyLog: o.keyLog } : ctx.handshake;

@@ -132,9 +132,16 @@ export function framing(head: ResponseHead, method: string): BodyFraming {
 
 /**
  * The body as a stream of chunks, read on demand (the peer is not read ahead of the consumer).
- * `done` runs once the body is complete, or has failed or been cancelled.
+ * `done` runs once the body is complete, or has failed or been cancelled. `truncated` says whether the stream ended
+ * without close_notify: a body that ends with the connection is then io_truncated, since whoever could cut the
+ * transport could have cut the body.
  */
-export function bodyStream(r: ByteReader, f: BodyFraming, done: (err?: unknown) => void): ReadableStream<Uint8Array> | null {
+export function bodyStream(
+  r: ByteReader,
+  f: BodyFraming,
+  done: (err?: unknown) => void,
+  truncated: () => boolean = () => false,
+): ReadableStream<Uint8Array> | null {
   if (f.kind === 'none') {
     done();
     return null;
@@ -157,8 +164,13 @@ export function bodyStream(r: ByteReader, f: BodyFraming, done: (err?: unknown) 
         remaining -= b.length;
         return b;
       }
-      case 'close':
-        return r.readSome(65536);
+      case 'close': {
+        const b = await r.readSome(65536);
+        if (!b && truncated()) {
+          throw new TlsError('io_truncated', 'the connection ended without close_notify, and the body has no length: it may have been cut short');
+        }
+        return b;
+      }
       case 'chunked': {
         if (chunkLeft === 0) {
           const line = await r.readUntil(CRLF, MAX_LINE, 'chunk size line');

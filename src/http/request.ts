@@ -131,7 +131,7 @@ async function exchange(
   signal: AbortSignal,
   progress: () => void,
 ): Promise<Response> {
-  let stream: ByteStream & { close?: () => Promise<void> } = raw;
+  let stream: ByteStream & { close?: () => Promise<void>; readonly truncated?: boolean } = raw;
   if (url.protocol === 'https:') {
     const host = targetOf(url).host;
     // An abort during the handshake reports the caller's reason (a timeout's io_timeout, a user's own), not the handshake's.
@@ -181,7 +181,8 @@ async function exchange(
         throw new TlsError('http_protocol', `invalid value for header ${k}`);
       }
     }
-    const stream2 = bodyStream(reader, framing(head, method), done);
+    // Over TLS, a body that ends with the connection needs the server's close_notify (a plain stream has none).
+    const stream2 = bodyStream(reader, framing(head, method), done, () => stream.truncated === true);
     const res = new Response(status === 204 || status === 205 || status === 304 ? null : stream2, {
       status,
       statusText: head.statusText,

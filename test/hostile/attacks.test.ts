@@ -298,12 +298,13 @@ describe('insecure renegotiation (RFC 5746)', () => {
 });
 
 describe('truncation (no close_notify)', () => {
-  it('the transport ending without close_notify is io_truncated, with close_notify it is a clean end', async () => {
-    const d = await duel();
+  it('the transport ending without close_notify is io_truncated under suppressRaggedEofs: false, with close_notify it is a clean end', async () => {
+    const d = await duel({ suppressRaggedEofs: false });
     await d.pump();
     d.client.receiveEof();
     expect(code(d.client)).toBe('io_truncated');
-    const d2 = await duel();
+    expect(d.client.truncated).toBe(false);
+    const d2 = await duel({ suppressRaggedEofs: false });
     await d2.pump();
     await d2.server.close();
     await d2.client.receive(d2.server.takeOutgoing()!);
@@ -311,23 +312,51 @@ describe('truncation (no close_notify)', () => {
     expect(d2.client.error).toBeNull();
     expect(d2.client.peerClosed).toBe(true);
   });
-  it('end to end: a reader of connect() sees io_truncated when the server side vanishes', async () => {
-    const [a, b] = memoryPair();
-    let cut!: () => void;
-    const wrapped: ByteStream = {
-      writable: a.writable,
-      readable: a.readable.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ start: (c) => { cut = () => c.terminate(); } })),
-    };
-    const [client, server] = await Promise.all([
-      connect({ transport: wrapped, ca: pki.ca, serverName: 'localhost' }),
-      accept({ transport: b, ...pki.serverRsa }),
-    ]);
-    const sw = server.writable.getWriter();
-    await sw.write(new TextEncoder().encode('partial'));
-    const r = client.readable.getReader();
-    expect(new TextDecoder().decode((await r.read()).value)).toBe('partial');
-    cut();
-    await expect(r.read()).rejects.toMatchObject({ code: 'io_truncated' });
+  it('by default an end at a record boundary after the handshake is a clean end with truncated set (a ragged EOF)', async () => {
+    const d = await duel();
+    await d.pump();
+    d.client.receiveEof();
+    expect(d.client.error).toBeNull();
+    expect(d.client.peerClosed).toBe(true);
+    expect(d.client.truncated).toBe(true);
+  });
+  it('an end during the handshake, inside a record or inside a post-handshake message is io_truncated whatever the setting', async () => {
+    const during = await duel();
+    during.client.receiveEof();
+    expect(code(during.client)).toBe('io_truncated');
+    // A record cut after its header: the rest of the record never comes.
+    const d = await duel();
+    await d.pump();
+    await d.server.send(new TextEncoder().encode('half a record'));
+    const rec = d.server.takeOutgoing()!;
+    await d.client.receive(rec.subarray(0, 9));
+    d.client.receiveEof();
+    expect(code(d.client)).toBe('io_truncated');
+    expect(d.client.truncated).toBe(false);
+  });
+  it('end to end: suppressRaggedEofs: false, a reader of connect() sees io_truncated when the server side vanishes; by default a clean end with truncated', async () => {
+    for (const strict of [true, false]) {
+      const [a, b] = memoryPair();
+      let cut!: () => void;
+      const wrapped: ByteStream = {
+        writable: a.writable,
+        readable: a.readable.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ start: (c) => { cut = () => c.terminate(); } })),
+      };
+      const [client, server] = await Promise.all([
+        connect({ transport: wrapped, ca: pki.ca, serverName: 'localhost', ...(strict ? { suppressRaggedEofs: false } : {}) }),
+        accept({ transport: b, ...pki.serverRsa }),
+      ]);
+      const sw = server.writable.getWriter();
+      await sw.write(new TextEncoder().encode('partial'));
+      const r = client.readable.getReader();
+      expect(new TextDecoder().decode((await r.read()).value)).toBe('partial');
+      cut();
+      if (strict) await expect(r.read()).rejects.toMatchObject({ code: 'io_truncated' });
+      else {
+        expect(await r.read()).toEqual({ done: true, value: undefined });
+        expect(client.truncated).toBe(true);
+      }
+    }
   });
 });
 

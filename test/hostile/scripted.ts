@@ -102,6 +102,8 @@ export interface DuelOptions {
   limits?: EngineLimits;
   /** Both engines' crypto provider (default: the engine's, noble). */
   provider?: CryptoProvider;
+  /** Both engines' handling of an end without close_notify (default: the engine's, a clean end). */
+  suppressRaggedEofs?: boolean;
 }
 
 export interface Duel {
@@ -123,8 +125,9 @@ export async function duel(o: DuelOptions = {}): Promise<Duel> {
   const seed = o.seed ?? 11;
   const limits = o.limits ?? {};
   const provider = o.provider ? { provider: o.provider } : {};
-  const client = new Engine<HandshakeResult>({ random: seededRandom(clientSeed(seed)), now, limits, ...provider });
-  const server = new Engine<HandshakeResult>({ random: seededRandom(serverSeed(seed)), now, limits, ...provider });
+  const ragged = o.suppressRaggedEofs !== undefined ? { suppressRaggedEofs: o.suppressRaggedEofs } : {};
+  const client = new Engine<HandshakeResult>({ random: seededRandom(clientSeed(seed)), now, limits, ...provider, ...ragged });
+  const server = new Engine<HandshakeResult>({ random: seededRandom(serverSeed(seed)), now, limits, ...provider, ...ragged });
   const ccfg = o.client ?? defaultClient();
   const scfg = o.server ?? defaultServer();
   const plainAlerts = { client: [] as number[][], server: [] as number[][] };

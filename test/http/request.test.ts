@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
 import http from 'node:http';
+import nodeTls from 'node:tls';
 import { accept, nodeStream, request, setPlatform, toNodeDuplex, type TlsConnection } from '../../src/index.js';
 import { platform } from '../../src/platform.js';
 import { startServer, stopAll, opensslAvailable } from '../helpers/openssl.js';
@@ -207,6 +208,38 @@ describe('request() against an HTTP/1.1 server behind accept()', () => {
     } finally {
       setPlatform({ openTcp: saved });
     }
+  });
+});
+
+describe('request() and a Node TLS 1.3 server that answers with end(data) at once (no close_notify: a ragged EOF)', () => {
+  const servers: nodeTls.Server[] = [];
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+  async function endServer(response: string): Promise<number> {
+    const server = nodeTls.createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: 'TLSv1.3' }, (s) => {
+      s.on('error', () => {});
+      s.end(response);
+    });
+    server.on('tlsClientError', () => {});
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  it('a body framed by Content-Length is read whole: the framing shows it is complete', async () => {
+    const port = await endServer('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
+    let conn: TlsConnection | undefined;
+    const res = await request(`https://localhost:${port}/`, { connect: tcpConnect, tls: { ...tls, maxVersion: 'TLSv1.3' }, onConnection: (c) => (conn = c) });
+    expect(await res.text()).toBe('hello');
+    expect(conn!.version).toBe('TLSv1.3');
+  });
+
+  it('a close-delimited body is io_truncated: only close_notify could show that the end was the server’s', async () => {
+    const port = await endServer('HTTP/1.0 200 OK\r\n\r\nall of it?');
+    const res = await request(`https://localhost:${port}/`, { connect: tcpConnect, tls: { ...tls, maxVersion: 'TLSv1.3' } });
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toMatchObject({ code: 'io_truncated' });
   });
 });
 

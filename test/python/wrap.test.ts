@@ -67,6 +67,31 @@ describe('wrapSocket over memoryPair', () => {
     expect(c.cipher()[1]).toBe(name);
   });
 
+  it('suppress_ragged_eofs: True (Python\'s default) ends the data cleanly at an end without close_notify; False is io_truncated', async () => {
+    for (const suppress of [undefined, true, false]) {
+      const [a, b] = memoryPair();
+      let cut!: () => void;
+      const wrapped = {
+        writable: a.writable,
+        readable: a.readable.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ start: (c) => { cut = () => c.terminate(); } })),
+      };
+      const [c, s] = await Promise.all([
+        wrapSocket(wrapped, { caCerts: pki.ca, serverHostname: 'localhost', ...(suppress !== undefined ? { suppress_ragged_eofs: suppress } : {}) }),
+        wrapSocket(b, { serverSide: true, ...serverRsa }),
+      ]);
+      const w = s.writable.getWriter();
+      await w.write(enc.encode('data'));
+      const r = c.readable.getReader();
+      expect(dec.decode((await r.read()).value)).toBe('data');
+      cut();
+      if (suppress === false) await expect(r.read()).rejects.toMatchObject({ code: 'io_truncated' });
+      else {
+        expect((await r.read()).done).toBe(true);
+        expect(c.truncated).toBe(true);
+      }
+    }
+  });
+
   it('pinned versions that differ do not connect', async () => {
     await expect(pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLSv1 }, { ...serverRsa, sslVersion: PROTOCOL_TLSv1_2 })).rejects.toMatchObject({
       code: expect.stringMatching(/protocol_version/),

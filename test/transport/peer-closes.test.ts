@@ -63,6 +63,55 @@ describe('a server that answers and closes right after the handshake', () => {
   });
 });
 
+describe('a Node server that ends with end(data): TLS 1.3 sends no close_notify (a ragged EOF), TLS 1.2 does', () => {
+  async function endServer(maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<number> {
+    const server = tls.createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion }, (s) => {
+      s.on('error', () => {});
+      s.end('hi\n');
+    });
+    server.on('tlsClientError', () => {});
+    return listen(server);
+  }
+
+  it.each([
+    ['TLSv1.3', true],
+    ['TLSv1.2', false],
+  ] as const)('%s: 20 of 20 deliver the answer and end cleanly, as Node and Python do; truncated is %s', async (version, truncated) => {
+    const port = await endServer(version);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      try {
+        const conn = await connect({ transport: nodeStream(net.connect(port, '127.0.0.1')), ca: pki.ca, serverName: 'localhost', maxVersion: 'TLSv1.3' });
+        const text = await readAll(conn.readable);
+        outcomes.push(`${conn.version} ${text} truncated=${conn.truncated}`);
+      } catch (e) {
+        outcomes.push(`${(e as TlsError).code}: ${(e as Error).message}`);
+      }
+    }
+    expect(outcomes).toEqual(Array(20).fill(`${version} hi\n truncated=${truncated}`));
+  }, 60000);
+
+  it('suppressRaggedEofs: false: the answer, then io_truncated (TLS 1.3); TLS 1.2 with its close_notify still ends cleanly', async () => {
+    const port13 = await endServer('TLSv1.3');
+    const conn = await connect({ transport: nodeStream(net.connect(port13, '127.0.0.1')), ca: pki.ca, serverName: 'localhost', maxVersion: 'TLSv1.3', suppressRaggedEofs: false });
+    const r = conn.readable.getReader();
+    let text = '';
+    const err = await (async () => {
+      for (;;) {
+        const { value, done } = await r.read();
+        if (done) return null;
+        text += dec.decode(value);
+      }
+    })().catch((e: unknown) => e);
+    expect(text).toBe('hi\n');
+    expect((err as TlsError).code).toBe('io_truncated');
+    const port12 = await endServer('TLSv1.2');
+    const c12 = await connect({ transport: nodeStream(net.connect(port12, '127.0.0.1')), ca: pki.ca, serverName: 'localhost', suppressRaggedEofs: false });
+    expect(await readAll(c12.readable)).toBe('hi\n');
+    expect(c12.truncated).toBe(false);
+  });
+});
+
 describe('nodeStream', () => {
   it('delivers the bytes received before a reset, then the error', async () => {
     const server = net.createServer((s) => {
