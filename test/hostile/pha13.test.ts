@@ -98,6 +98,15 @@ describe('TLS 1.3 post-handshake client authentication (engines over memory)', (
     await expect(d.server.requestClientCertificate({ required: true })).rejects.toMatchObject({ code: 'config_invalid' });
   });
 
+  it('on a TLS 1.2 connection the request is refused (config_invalid), nothing sent', async () => {
+    const d = await duel({ client: defaultClient({ withClientCert: true }), server: server13() });
+    await d.pump();
+    expect((await d.server.handshake).version).toBe(0x0303);
+    await expect(d.server.requestClientCertificate({ required: true })).rejects.toMatchObject({ code: 'config_invalid' });
+    expect(d.server.state).toBe('open');
+    expect(d.server.takeOutgoing()).toBeNull();
+  });
+
   it('a second request while one waits for its answer is refused (config_invalid)', async () => {
     const d = await duel({ client: client13({ withClientCert: true }), server: server13() });
     await d.pump();
