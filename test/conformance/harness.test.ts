@@ -161,7 +161,27 @@ describe('reports', () => {
     // 3 suites: ECDHE_RSA GCM in TLS 1.2 only, the two SHA-1 CBC ones in all three versions; both roles.
     expect(resumed.filter((c) => c.peerRole === 'server')).toHaveLength(7);
     expect(resumed.filter((c) => c.peerRole === 'client')).toHaveLength(7);
+    // Post-quantum cells only where the peer has ML-KEM: none for OpenSSL 3.0.
+    expect(buildMatrix({ peers: ['openssl'] }).some((c) => c.pq)).toBe(false);
   });
+
+  it('chromium: TLS 1.3 client cells only, the pq cells on TLS_AES_128_GCM_SHA256 with both leaves', () => {
+    const cells = buildMatrix({ peers: ['chromium'] });
+    expect(cells.every((c) => c.version === 'TLSv1.3' && c.peerRole === 'client')).toBe(true);
+    expect(cells.filter((c) => c.pq).map(cellKey).sort()).toEqual([
+      'chromium/client/TLSv1.3/TLS_AES_128_GCM_SHA256/ECDSA/pq',
+      'chromium/client/TLSv1.3/TLS_AES_128_GCM_SHA256/RSA/pq',
+    ]);
+    expect(toJson([result(cells.find((c) => c.pq)!, 'pass')]).cells[0]).toMatchObject({ peer: 'chromium', pq: true });
+  });
+});
+
+describe.skipIf(DRIVERS.chromium.missing() !== null)('the post-quantum cell against a real browser', () => {
+  it('headless Chromium as the client negotiates X25519MLKEM768 with our server (the only group it takes)', async () => {
+    const cell = buildMatrix({ peers: ['chromium'] }).find((c) => c.pq && c.keyType === 'RSA')!;
+    const r = await runCell(DRIVERS.chromium, cell, { timeoutMs: 60000 });
+    expect([r.result, r.code, r.detail]).toEqual(['pass', undefined, undefined]);
+  }, 70000);
 });
 
 describe.skipIf(DRIVERS.openssl.missing() !== null)('runConformance end to end', () => {

@@ -61,7 +61,11 @@ function checkNegotiated(conn: TlsConnection, cell: Cell): void {
   if (cell.hrr && conn.group !== HRR_GROUP) {
     throw new CellFailure('conformance_negotiated_other', `negotiated group ${conn.group ?? 'none'}, expected ${HRR_GROUP} after a HelloRetryRequest`);
   }
+  if (cell.pq && conn.group !== PQ_GROUP) throw new CellFailure('conformance_negotiated_other', `negotiated group ${conn.group ?? 'none'}, expected ${PQ_GROUP}`);
 }
+
+/** The only group either puretls end takes in a post-quantum cell. */
+const PQ_GROUP = 'X25519MLKEM768';
 
 /** The one group a server takes in HelloRetryRequest cells; the client's first key share is for another. */
 const HRR_GROUP = 'secp384r1';
@@ -140,6 +144,7 @@ async function clientHandshake(cell: Cell, port: number, session?: TlsSession): 
       maxVersion: cell.version,
       cipherSuites: [cell.suite.name],
       ...(cell.clientAuth ? { cert: id.chain, key: id.key } : {}),
+      ...(cell.pq ? { groups: [PQ_GROUP] as const } : {}),
       ...(session ? { session } : {}),
     });
     return { conn, sock };
@@ -207,7 +212,7 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
     minVersion: cell.version,
     maxVersion: cell.version,
     cipherSuites: [cell.suite.name],
-    ...(cell.hrr ? { groups: [HRR_GROUP] as const } : {}),
+    ...(cell.hrr ? { groups: [HRR_GROUP] as const } : cell.pq ? { groups: [PQ_GROUP] as const } : {}),
     ...(cell.clientAuth ? { requestCert: 'required' as const, ca: pki.ca } : {}),
     // Leave the client exactly one way to resume, so a pass proves that one.
     ...(resume ? (resumeBy(cell) === 'ticket' ? { sessionCacheSize: 0 } : { sessionTickets: false }) : {}),
@@ -216,8 +221,9 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
   const withData = resume?.handshakeOnlyFirst ? rounds - 1 : rounds;
   const listener = net.createServer();
   const sockets = new Set<net.Socket>();
-  const nextSocket = socketQueue(listener, rounds, sockets);
-  const served = (async () => {
+  // A browser is served on every connection it opens (serveBrowser), any other client on its first `rounds`.
+  const nextSocket = driver.client!.http ? () => Promise.reject(new Error('unused')) : socketQueue(listener, rounds, sockets);
+  const served = driver.client!.http ? serveBrowser(listener, sockets, { cell, context, ping, pong, timeoutMs: opts.timeoutMs }) : (async () => {
     for (let round = 1; round <= rounds; round++) {
       const conn = await accept({ transport: nodeStream(await nextSocket()), context, timeoutMs: opts.timeoutMs });
       checkNegotiated(conn, cell);
@@ -273,6 +279,45 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
     await new Promise<void>((r) => listener.close(() => r()));
     work.remove();
   }
+}
+
+/**
+ * A browser client: it may open more than one connection (speculative ones, the favicon) and use whichever is ready,
+ * so every connection is served, each with a handshake that must negotiate the cell; the one that GETs
+ * /PING-<nonce> is answered with a page holding our PONG, any other request with a 404. Resolves once that page
+ * went out; a failed handshake on any connection fails the cell.
+ */
+function serveBrowser(
+  listener: net.Server,
+  sockets: Set<net.Socket>,
+  o: { cell: Cell; context: ReturnType<typeof createServerContext>; ping: string; pong: string; timeoutMs: number },
+): Promise<void> {
+  const wanted = `/${o.ping.trim().replace(/ /g, '-')}`;
+  return new Promise<void>((resolve, reject) => {
+    listener.on('connection', (sock) => {
+      if (sockets.size >= 8) return void sock.destroy();
+      sockets.add(sock);
+      void (async () => {
+        let conn: TlsConnection;
+        try {
+          conn = await accept({ transport: nodeStream(sock), context: o.context, timeoutMs: o.timeoutMs });
+          checkNegotiated(conn, o.cell);
+        } catch (e) {
+          return reject(e);
+        }
+        try {
+          const request = await readAnswer(conn, (text) => text.includes('\r\n\r\n'));
+          const ours = request.split('\r\n')[0]!.split(' ')[1] === wanted;
+          const body = ours ? `<!doctype html><p>${o.pong}</p>` : 'not found';
+          await write(conn, `HTTP/1.1 ${ours ? '200 OK' : '404 Not Found'}\r\ncontent-type: text/html\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+          await conn.close();
+          if (ours) resolve();
+        } catch {
+          // A connection the browser opened and then dropped without a request is its business.
+        }
+      })();
+    });
+  });
 }
 
 /** The listener's first `count` connections, handed out in order of arrival; any further one is not ours to serve. */

@@ -26,6 +26,9 @@ export const CLIENT_AUTH_SUITES: readonly string[] = [
 /** TLS 1.3 HelloRetryRequest cells run on this suite, with both leaf types (see Cell.hrr). */
 export const HRR_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
 
+/** TLS 1.3 X25519MLKEM768 cells run on this suite, with both leaf types, where the peer does ML-KEM (see Cell.pq). */
+export const PQ_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
+
 /** Resumption runs on these (one per key exchange and leaf type), in every version that allows them. */
 export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'];
 
@@ -63,10 +66,12 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
           // A 1.2 suite names its leaf type; a 1.3 suite runs with each.
           for (const keyType of suite.protocol === 'tls12' ? [suite.auth] : (['RSA', 'ECDSA'] as const)) {
             const base: Cell = { peer, peerRole, version, suite, keyType, clientAuth: false, resumption: false };
-            cells.push(base);
-            if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) cells.push({ ...base, clientAuth: true });
-            if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) cells.push({ ...base, resumption: true });
-            if (HRR_SUITES.includes(suite.name)) cells.push({ ...base, hrr: true });
+            const add = (c: Cell) => (driver.runs?.(c) ?? true) && cells.push(c);
+            add(base);
+            if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) add({ ...base, clientAuth: true });
+            if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) add({ ...base, resumption: true });
+            if (HRR_SUITES.includes(suite.name)) add({ ...base, hrr: true });
+            if (PQ_SUITES.includes(suite.name) && suite.protocol === 'tls13' && driver.pq?.includes(peerRole)) add({ ...base, pq: true });
           }
         }
       }
@@ -76,9 +81,12 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
 }
 
 /** The identity of a cell in expectation files: peer/role/version/suite/keyType[/clientAuth][/resumption]. */
-export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption' | 'hrr'> & { suite: { name: string } | string }): string {
+export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption' | 'hrr' | 'pq'> & { suite: { name: string } | string }): string {
   const suite = typeof c.suite === 'string' ? c.suite : c.suite.name;
-  return [c.peer, c.peerRole, c.version, suite, c.keyType, ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : []), ...(c.hrr ? ['hrr'] : [])].join('/');
+  return [
+    c.peer, c.peerRole, c.version, suite, c.keyType,
+    ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : []), ...(c.hrr ? ['hrr'] : []), ...(c.pq ? ['pq'] : []),
+  ].join('/');
 }
 
 /** Parse --suite values: IANA names (TLS_ prefix optional), OpenSSL names, or substrings like CHACHA20 or DHE_RSA. */

@@ -19,6 +19,7 @@ export function toJson(results: readonly CellResult[]): { cells: JsonCell[] } {
       clientAuth: r.cell.clientAuth,
       resumption: r.cell.resumption,
       ...(r.cell.hrr ? { hrr: true } : {}),
+      ...(r.cell.pq ? { pq: true } : {}),
       result: r.result,
       ...(r.code ? { code: r.code } : {}),
     })),
@@ -47,6 +48,7 @@ export function table(results: readonly CellResult[]): string {
     { clientAuth: true, resumption: false, hrr: false, tag: ' +auth' },
     { clientAuth: false, resumption: true, hrr: false, tag: ' +resume' },
     { clientAuth: false, resumption: false, hrr: true, tag: ' +hrr' },
+    { clientAuth: false, resumption: false, hrr: false, pq: true, tag: ' +X25519MLKEM768' },
   ];
   const rows: string[][] = [];
   for (const suite of ALL_CIPHER_SUITES) {
@@ -56,7 +58,7 @@ export function table(results: readonly CellResult[]): string {
         const marks = columns.map((c) =>
           VERSIONS.map((version) => {
             if (!suiteAllowedIn(suite, versionFromName(version)!)) return ' ';
-            const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType, clientAuth: v.clientAuth, resumption: v.resumption, hrr: v.hrr }));
+            const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType, clientAuth: v.clientAuth, resumption: v.resumption, hrr: v.hrr, ...(v.pq ? { pq: true } : {}) }));
             return r ? MARK[r.result] : ' ';
           }).join(''),
         );

@@ -1,8 +1,8 @@
 /** The shapes shared by the conformance harness: a cell of the matrix, its outcome, and a peer driver. */
 import type { CipherSuite, TlsVersion } from '../../crypto/suites.js';
 
-export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node' | 'python';
-export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node', 'python'];
+export type PeerName = 'openssl' | 'gnutls' | 'botan' | 'mbedtls' | 'wolfssl' | 'node' | 'python' | 'chromium';
+export const PEER_NAMES: readonly PeerName[] = ['openssl', 'gnutls', 'botan', 'mbedtls', 'wolfssl', 'node', 'python', 'chromium'];
 /** The role the independent implementation plays; puretls plays the other one. */
 export type PeerRole = 'server' | 'client';
 export type KeyType = 'RSA' | 'ECDSA';
@@ -22,6 +22,11 @@ export interface Cell {
    * handshake goes through a HelloRetryRequest (RFC 8446 §4.1.4).
    */
   hrr?: boolean;
+  /**
+   * TLS 1.3 post-quantum: puretls takes or offers only the hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), so
+   * the cell passes only if the peer does it too; run with peers that have ML-KEM (PeerDriver.pq).
+   */
+  pq?: boolean;
 }
 
 export interface CellResult {
@@ -44,6 +49,7 @@ export interface JsonCell {
   clientAuth?: boolean;
   resumption?: boolean;
   hrr?: boolean;
+  pq?: boolean;
   result: Outcome;
   code?: string;
 }
@@ -101,6 +107,11 @@ export interface ResumingClient {
 
 export interface ClientSide {
   unsupported(cell: Cell): string | null;
+  /**
+   * The client speaks HTTP (a browser): it GETs /<line's words joined by '-'> instead of sending `line`, and must show
+   * the body of our answer.
+   */
+  http?: boolean;
   /** Resumption cells; absent when the peer's client cannot resume a session. */
   resume?: ResumingClient;
   /**
@@ -120,6 +131,10 @@ export interface PeerDriver {
   version(): string;
   server?: ServerSide;
   client?: ClientSide;
+  /** The roles in which this peer does X25519MLKEM768: the matrix gets its pq cells there. */
+  pq?: readonly PeerRole[];
+  /** Which cells of the matrix this peer takes part in at all (default: every one); others are not built. */
+  runs?(cell: Cell): boolean;
 }
 
 /** A per-cell temporary directory for config files. */

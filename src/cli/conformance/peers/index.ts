@@ -6,5 +6,6 @@ import { botan } from './botan.js';
 import { mbedtls, wolfssl } from './lighttpd.js';
 import { node } from './node.js';
 import { python } from './python.js';
+import { chromium } from './chromium.js';
 
-export const DRIVERS: Record<PeerName, PeerDriver> = { openssl, gnutls, botan, mbedtls, wolfssl, node, python };
+export const DRIVERS: Record<PeerName, PeerDriver> = { openssl, gnutls, botan, mbedtls, wolfssl, node, python, chromium };
