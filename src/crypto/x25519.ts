@@ -1,17 +1,21 @@
 /**
- * X25519 (RFC 7748 §5) for the pure-JS provider: the Montgomery ladder over GF(2^255 − 19) in 16 limbs of 16 bits
- * held in Float64Arrays (TweetNaCl's representation and ladder), with the field multiplication unrolled
- * (x25519-mul.ts, generated). About 2.5× faster than the BigInt ladder of @noble/curves in V8, and X25519 is a
- * third of a pure-JS ECDHE handshake (two key pairs and two agreements when both ends run here).
+ * X25519 (RFC 7748 §5) for the pure-JS provider, over GF(2^255 − 19) in 16 limbs of 16 bits held in Float64Arrays
+ * (TweetNaCl's representation), with the field multiplication unrolled (x25519-mul.ts, generated):
+ * - agreement, x25519(k, u): the Montgomery ladder, ~2× the BigInt ladder of @noble/curves in V8;
+ * - key generation, x25519Base(k): k·B on edwards25519 from a table of 256 precomputed multiples (ref10's
+ *   ge_scalarmult_base), ~1.7× noble's blinded Edwards multiplication.
+ * X25519 was a third of a pure-JS ECDHE handshake (two key pairs and two agreements when both ends run here).
  *
  * Constant time in the usual JavaScript sense: no branch and no array index depends on the scalar or the point
- * (the ladder's conditional swap is a mask over int32 views of the limbs, the loop bounds are fixed), and every
- * float operation is on integers below 2^53, whose timing does not depend on their value.
+ * (the ladder's conditional swap and the table lookup are masks over int32 values of the limbs, every table entry
+ * of a row is read, the loop bounds are fixed), and every float operation is on integers below 2^53, whose timing
+ * does not depend on their value.
  *
  * Inputs follow RFC 7748: the scalar is clamped here; the u-coordinate's top bit is ignored and a non-canonical
  * value (≥ p) is used as is (it reduces mod p). Low-order points are not refused here: the caller refuses an
  * all-zero result (src/crypto/kex.ts checkX25519Secret, RFC 7748 §6.1), which is what every low-order input gives.
  */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { fmul, fsqr } from './x25519-mul.js';
 
 type Fe = Float64Array;
@@ -140,10 +144,183 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   return out;
 }
 
-const BASE_U = new Uint8Array(32);
-BASE_U[0] = 9;
+// ---------- fixed-base: k·B on edwards25519 with a precomputed table (ref10's ge_scalarmult_base) ----------
 
-/** The public key for a private scalar: X25519(k, 9). */
+/** A table point in ref10's "precomp" form: (y + x, y − x, 2·d·x·y), affine. */
+interface Precomp {
+  yplusx: Fe;
+  yminusx: Fe;
+  xy2d: Fe;
+}
+
+const P_BIG = (1n << 255n) - 19n;
+const D_BIG = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+
+let baseTable: Int32Array | undefined;
+/**
+ * j · 256^i · B for i < 32, 1 ≤ j ≤ 8, as 48 limbs each (y + x, y − x, 2dxy: canonical 16-bit limbs) at
+ * ((i · 8) + j − 1) · 48; computed from noble's Edwards arithmetic once per process (~20 ms on first use).
+ */
+function table(): Int32Array {
+  if (baseTable) return baseTable;
+  const out = new Int32Array(32 * 8 * 48);
+  const put = (at: number, x: bigint) => {
+    for (let l = 0; l < 16; l++) out[at + l] = Number((x >> BigInt(16 * l)) & 0xffffn);
+  };
+  let base = ed25519.Point.BASE;
+  for (let i = 0; i < 32; i++) {
+    let pt = base;
+    for (let j = 1; j <= 8; j++) {
+      const { x, y } = pt.toAffine();
+      const at = (i * 8 + j - 1) * 48;
+      put(at, (y + x) % P_BIG);
+      put(at + 16, (y - x + P_BIG) % P_BIG);
+      put(at + 32, (2n * D_BIG * x * y) % P_BIG);
+      pt = pt.add(base);
+    }
+    for (let k = 0; k < 8; k++) base = base.double();
+  }
+  return (baseTable = out);
+}
+
+/** Extended coordinates (X : Y : Z : T), x = X/Z, y = Y/Z, xy = T/Z; ref10's p3 (and p1p1 before conversion). */
+interface Ext {
+  X: Fe;
+  Y: Fe;
+  Z: Fe;
+  T: Fe;
+}
+const ext = (): Ext => ({ X: fe(), Y: fe(), Z: fe(), T: fe() });
+
+/** r (completed, "p1p1") = p + q for p extended and q a precomputed affine point (ref10 ge_madd). */
+function madd(r: Ext, p: Ext, q: Precomp, t0: Fe): void {
+  add(r.X, p.Y, p.X);
+  sub(r.Y, p.Y, p.X);
+  fmul(r.Z, r.X, q.yplusx);
+  fmul(r.Y, r.Y, q.yminusx);
+  fmul(r.T, q.xy2d, p.T);
+  add(t0, p.Z, p.Z);
+  sub(r.X, r.Z, r.Y);
+  add(r.Y, r.Z, r.Y);
+  add(r.Z, t0, r.T);
+  sub(r.T, t0, r.T);
+}
+
+/** Completed → extended (ref10 ge_p1p1_to_p3); `withT` false leaves T stale (ge_p1p1_to_p2). */
+function toExt(o: Ext, r: Ext, withT: boolean, tmp: Ext): void {
+  fmul(tmp.X, r.X, r.T);
+  fmul(tmp.Y, r.Y, r.Z);
+  fmul(tmp.Z, r.Z, r.T);
+  if (withT) fmul(tmp.T, r.X, r.Y);
+  o.X.set(tmp.X);
+  o.Y.set(tmp.Y);
+  o.Z.set(tmp.Z);
+  if (withT) o.T.set(tmp.T);
+}
+
+/** r (completed) = 2p, p given by X, Y, Z (ref10 ge_p2_dbl). */
+function dbl(r: Ext, p: Ext, t0: Fe): void {
+  fsqr(r.X, p.X);
+  fsqr(r.Z, p.Y);
+  fsqr(r.T, p.Z);
+  add(r.T, r.T, r.T);
+  add(r.Y, p.X, p.Y);
+  fsqr(t0, r.Y);
+  add(r.Y, r.Z, r.X);
+  sub(r.Z, r.Z, r.X);
+  sub(r.X, t0, r.Y);
+  sub(r.T, r.T, r.Z);
+}
+
+/** t = b · 16^(2·pos) · B from row pos (b in −8..8): every entry of the row is read whatever b is, by masks. */
+function select(t: Precomp, pos: number, b: number): void {
+  const tab = table();
+  const bneg = (b >> 31) & 1;
+  const babs = b - ((-bneg & b) << 1);
+  const base = pos * 8 * 48;
+  // m[j] = all ones when babs = j + 1 (small non-negative ints: (x − 1) >>> 31 is 1 only for x = 0).
+  const m0 = -(((babs ^ 1) - 1) >>> 31) | 0, m1 = -(((babs ^ 2) - 1) >>> 31) | 0;
+  const m2 = -(((babs ^ 3) - 1) >>> 31) | 0, m3 = -(((babs ^ 4) - 1) >>> 31) | 0;
+  const m4 = -(((babs ^ 5) - 1) >>> 31) | 0, m5 = -(((babs ^ 6) - 1) >>> 31) | 0;
+  const m6 = -(((babs ^ 7) - 1) >>> 31) | 0, m7 = -(((babs ^ 8) - 1) >>> 31) | 0;
+  const none = ~(m0 | m1 | m2 | m3 | m4 | m5 | m6 | m7);
+  const nmask = -bneg | 0;
+  for (let l = 0; l < 16; l++) {
+    const pick = (off: number) =>
+      (m0 & tab[base + off + l]!) | (m1 & tab[base + 48 + off + l]!) | (m2 & tab[base + 96 + off + l]!) |
+      (m3 & tab[base + 144 + off + l]!) | (m4 & tab[base + 192 + off + l]!) | (m5 & tab[base + 240 + off + l]!) |
+      (m6 & tab[base + 288 + off + l]!) | (m7 & tab[base + 336 + off + l]!);
+    // The identity (1, 1, 0) when b = 0.
+    const one = l === 0 ? none & 1 : 0;
+    const yp = pick(0) | one;
+    const ym = pick(16) | one;
+    const xy = pick(32);
+    // −(x, y) = (−x, y): y + x and y − x trade places, 2dxy changes sign.
+    t.yplusx[l] = yp ^ (nmask & (yp ^ ym));
+    t.yminusx[l] = ym ^ (nmask & (yp ^ ym));
+    t.xy2d[l] = xy ^ (nmask & (xy ^ -xy));
+  }
+}
+
+/**
+ * The X25519 public key for a private scalar, X25519(k, 9), as k·B on edwards25519 (B maps to u = 9) with a table
+ * of 256 precomputed multiples: 64 mixed additions and 4 doublings instead of the ladder's 255 steps, then
+ * u = (1 + y) / (1 − y) = (Z + Y) / (Z − Y). Signed radix-16 digits, every table row read in full, no branch on
+ * the scalar. Same result as the ladder for every scalar (test/crypto/x25519.test.ts).
+ */
 export function x25519Base(scalar: Uint8Array): Uint8Array {
-  return x25519(scalar, BASE_U);
+  if (scalar.length !== 32) throw new RangeError('X25519 takes a 32-byte scalar');
+  const a = scalar.slice();
+  a[0]! &= 248;
+  a[31] = (a[31]! & 127) | 64;
+  const e = new Int8Array(64);
+  for (let i = 0; i < 32; i++) {
+    e[2 * i] = a[i]! & 15;
+    e[2 * i + 1] = (a[i]! >> 4) & 15;
+  }
+  a.fill(0);
+  let carry = 0;
+  for (let i = 0; i < 63; i++) {
+    e[i]! += carry;
+    carry = (e[i]! + 8) >> 4;
+    e[i]! -= carry << 4;
+  }
+  e[63]! += carry;
+
+  const h = ext();
+  h.Y[0] = 1;
+  h.Z[0] = 1;
+  const r = ext();
+  const tmp = ext();
+  const t: Precomp = { yplusx: fe(), yminusx: fe(), xy2d: fe() };
+  const t0 = fe();
+  for (let i = 1; i < 64; i += 2) {
+    select(t, i >> 1, e[i]!);
+    madd(r, h, t, t0);
+    toExt(h, r, true, tmp);
+  }
+  // h = 16·h
+  dbl(r, h, t0);
+  toExt(h, r, false, tmp);
+  dbl(r, h, t0);
+  toExt(h, r, false, tmp);
+  dbl(r, h, t0);
+  toExt(h, r, false, tmp);
+  dbl(r, h, t0);
+  toExt(h, r, true, tmp);
+  for (let i = 0; i < 64; i += 2) {
+    select(t, i >> 1, e[i]!);
+    madd(r, h, t, t0);
+    toExt(h, r, true, tmp);
+  }
+  e.fill(0);
+  const num = fe();
+  const den = fe();
+  add(num, h.Z, h.Y);
+  sub(den, h.Z, h.Y);
+  invert(den, den);
+  fmul(num, num, den);
+  const out = new Uint8Array(32);
+  pack(out, num);
+  return out;
 }

@@ -74,18 +74,27 @@ describe('X25519 (Float64 ladder)', () => {
     );
   });
 
-  it('x25519Base equals the BigInt public key', () => {
+  it('x25519Base (fixed-base Edwards table) equals the BigInt public key and the ladder from 9', () => {
+    const nine = new Uint8Array(32);
+    nine[0] = 9;
+    const scalar = fc.oneof(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      // every signed radix-16 digit at its extremes: nibbles all 0, all 8, all 15, alternating
+      fc.constantFrom(0x00, 0x88, 0xff, 0x0f, 0xf0, 0x80, 0x08, 0x77).map((b) => new Uint8Array(32).fill(b)),
+    );
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (k) => {
-        expect(toHex(x25519Base(k))).toBe(toHex(noble.getPublicKey(k)));
+      fc.property(scalar, (k) => {
+        const pub = toHex(x25519Base(k));
+        expect(pub).toBe(toHex(noble.getPublicKey(k)));
+        expect(pub).toBe(toHex(x25519(k, nine)));
       }),
-      { numRuns: 50 },
+      { numRuns: 80 },
     );
   });
 
   it('field multiplication and squaring are exact at the limb bounds the ladder feeds them', () => {
-    // Inputs of the ladder's multiplications are carried limbs or a sum/difference of two: |limb| < 2^17.
-    const limb = fc.integer({ min: -(2 ** 17) + 1, max: 2 ** 17 - 1 });
+    // Inputs are carried limbs or sums/differences of up to four (the Edwards doubling's T): |limb| < 2^18.
+    const limb = fc.integer({ min: -(2 ** 18) + 1, max: 2 ** 18 - 1 });
     const fe = fc.array(limb, { minLength: 16, maxLength: 16 }).map((a) => Float64Array.from(a));
     const mod = (x: bigint) => ((x % P) + P) % P;
     fc.assert(
@@ -98,9 +107,9 @@ describe('X25519 (Float64 ladder)', () => {
       }),
       { numRuns: 500 },
     );
-    // The extremes, all limbs at ±(2^17 − 1).
+    // The extremes, all limbs at ±(2^18 − 1).
     for (const s of [1, -1]) {
-      const a = new Float64Array(16).fill(s * (2 ** 17 - 1));
+      const a = new Float64Array(16).fill(s * (2 ** 18 - 1));
       const o = new Float64Array(16);
       fsqr(o, a);
       expect(mod(valueOf(o))).toBe(mod(valueOf(a) * valueOf(a)));
