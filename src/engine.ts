@@ -779,6 +779,8 @@ export class Engine<R = unknown> {
     this._peerClosed = true;
     if (!during && this.suppressRaggedEofs && this.deframer.buffered === 0 && !this.framer.hasPartial()) {
       this._truncated = true;
+      // A CertificateRequest waiting for its answer will not get one: reject it rather than leave it pending.
+      this.endCertAnswers(new TlsError('io_truncated', 'the connection ended before the client answered the CertificateRequest', { alert: null }));
       return;
     }
     this.fail(

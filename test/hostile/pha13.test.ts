@@ -233,4 +233,12 @@ describe('TLS 1.3 post-handshake client authentication (engines over memory)', (
     await d.pump(false);
     await expect(answer).rejects.toMatchObject({ code: 'io_closed' });
   });
+
+  it('the transport ending (no close_notify) before the answer rejects the request (io_truncated), no hang', async () => {
+    const d = await duel({ client: client13({ withClientCert: true }), server: server13() });
+    await d.pump();
+    const { answer } = await d.server.requestClientCertificate({ required: true });
+    d.server.receiveEof();
+    await expect(answer).rejects.toMatchObject({ code: 'io_truncated' });
+  });
 });
