@@ -16,6 +16,8 @@ import { memoryPair } from '../../src/transport/memory.js';
 import { accept } from '../../src/server.js';
 import { connect } from '../../src/client.js';
 import { pki } from '../helpers/pki.js';
+import { clientAgreeEphemeral } from '../../src/handshake/key-agreement.js';
+import type { HandshakeIO } from '../../src/handshake/io.js';
 
 const KS = X13.ExtensionType13.key_share;
 const client13 = (o: Parameters<typeof defaultClient>[0] = {}) => defaultClient({ maxVersion: 'TLSv1.3', ...o });
@@ -102,6 +104,13 @@ describe('X25519MLKEM768 and SecP256r1MLKEM768 between our client and server', (
     // A 1.2-only server configured with nothing but a hybrid has no ECDHE curve to use with a 1.2 client.
     const d3 = await run(defaultClient({ maxVersion: 'TLSv1.2', groups: ['x25519'], cipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] }), defaultServer({ groups: ['X25519MLKEM768'] }));
     expect(d3.server.error).not.toBeNull();
+  });
+
+  it('a TLS 1.2 ServerKeyExchange naming a hybrid group is refused, even one the client listed', async () => {
+    for (const id of [GROUPS.X25519MLKEM768, GROUPS.SecP256r1MLKEM768]) {
+      const ske = { kind: 'ECDHE', curveType: 3, group: id, publicKey: new Uint8Array(32) } as unknown as Parameters<typeof clientAgreeEphemeral>[1];
+      await expect(clientAgreeEphemeral({} as HandshakeIO, ske, [id, GROUPS.x25519], 2048)).rejects.toMatchObject({ code: 'protocol_illegal_parameter' });
+    }
   });
 
   it('hostile client shares: wrong length, an unreduced encapsulation key: illegal_parameter (47)', async () => {
