@@ -11,7 +11,7 @@
 import { AlertDescription, TlsError, asTlsError, peerAlertError, alertName } from './errors.js';
 import { Deframer, type RawRecord } from './record/deframer.js';
 import { nullProtection, type OpenedRecord, type Protection } from './record/protection.js';
-import { sealRecordParts } from './record/writer.js';
+import { sealRecordParts, sealRecordPartsSync } from './record/writer.js';
 import { ContentType, MAX_PLAINTEXT } from './record/constants.js';
 import { HandshakeFramer, HandshakeType, MAX_CLIENT_HELLO, encodeHandshake, handshakeTypeName, type HandshakeMessage } from './handshake/framer.js';
 import { TLS10 } from './crypto/suites.js';
@@ -80,6 +80,9 @@ export { Transcript, type HandshakeIO };
 const EARLY_RECORD_OVERHEAD = 17;
 
 export type EngineState = 'new' | 'handshaking' | 'open' | 'closed' | 'failed';
+
+/** What a call that finished its work in the caller's turn returns. */
+const DONE: Promise<void> = Promise.resolve();
 
 export class Engine<R = unknown> {
   readonly role: 'client' | 'server' | undefined;
@@ -152,10 +155,16 @@ export class Engine<R = unknown> {
   private lazyWrites = 0;
   /** Serialises record writes so sequence numbers match the order on the wire. */
   private writeChain: Promise<void> = Promise.resolve();
+  /** Links on writeChain not yet settled: none means a write may go straight to `out`. */
+  private writeLinks = 0;
+  /** send() calls waiting (for a key update) before they issue their write. */
+  private queuedSends = 0;
   /** receive() calls queued on readChain that deframe and open their records only when they run. */
   private lazyReceives = 0;
   /** Serialises receive() calls. */
   private readChain: Promise<void> = Promise.resolve();
+  /** Links on readChain not yet settled: none means received records may be handled in the caller's turn. */
+  private readLinks = 0;
 
   constructor(opts: EngineOptions = {}) {
     this.random = opts.random ?? defaultRandom;
@@ -231,11 +240,31 @@ export class Engine<R = unknown> {
   receive(bytes: Uint8Array): Promise<void> {
     if (this._state === 'open' && this.lazyReceives === 0 && !this._peerClosed) return this.receiveOpen(bytes);
     this.lazyReceives++;
-    const p = this.readChain.then(() => {
+    return this.chainRead(() => {
       this.lazyReceives--;
       return this.receiveNow(bytes);
     });
-    this.readChain = p.catch(() => {});
+  }
+
+  /** Runs `fn` on readChain after every earlier receive; the result is the caller's, the chain never rejects. */
+  private chainRead(fn: () => Promise<void>): Promise<void> {
+    const p = this.readChain.then(fn);
+    this.readLinks++;
+    const settled = () => {
+      this.readLinks--;
+    };
+    this.readChain = p.then(settled, settled);
+    return p;
+  }
+
+  /** Runs `fn` on writeChain after every earlier write (see chainRead). */
+  private chainWrite(fn: () => void | Promise<void>): Promise<void> {
+    const p = this.writeChain.then(fn);
+    this.writeLinks++;
+    const settled = () => {
+      this.writeLinks--;
+    };
+    this.writeChain = p.then(settled, settled);
     return p;
   }
 
@@ -244,14 +273,32 @@ export class Engine<R = unknown> {
    * the cipher at once (sequence numbers taken now, in arrival order) and the chain only dispatches them in
    * order: with an async provider several records are opened in parallel, also across receive() calls.
    * A framing or version error is reported after the records before it, as the one-at-a-time path does.
+   *
+   * With a synchronous cipher (node:crypto) and nothing earlier still queued, application data is opened and
+   * handed over in this same turn, without a promise per record; the first record of another type (an alert, a
+   * KeyUpdate, a ticket) and all after it take the queued path, since handling it may await or change keys.
    */
   private receiveOpen(bytes: Uint8Array): Promise<void> {
     const records: { type: number; version: number; fragment: Uint8Array; gen: number; opened: Promise<OpenedRecord> | null }[] = [];
     let stop: unknown = null;
+    const prot = this.readProt;
+    const sync = prot.openRecordSync !== undefined && this.readLinks === 0 && this.writeLinks === 0;
+    let fast = sync;
     try {
       this.deframer.push(bytes);
       for (let rec = this.deframer.next(); rec; rec = this.deframer.next()) {
         this.checkRecordVersion(rec.type, rec.version);
+        if (fast) {
+          if (this.skipCompatCcs(rec.type, rec.fragment)) continue;
+          const o = prot.openRecordSync!(rec.type, rec.version, rec.fragment);
+          if (o.type === ContentType.application_data) {
+            this.onApplicationData(o.data);
+            continue;
+          }
+          fast = false;
+          records.push({ type: rec.type, version: rec.version, fragment: rec.fragment, gen: this.readGen, opened: Promise.resolve(o) });
+          continue;
+        }
         const opened = this.skipCompatCcs(rec.type, rec.fragment) ? null : this.openRecord(rec.type, rec.version, rec.fragment);
         opened?.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
         records.push({ type: rec.type, version: rec.version, fragment: rec.fragment, gen: this.readGen, opened });
@@ -259,7 +306,8 @@ export class Engine<R = unknown> {
     } catch (e) {
       stop = e;
     }
-    const p = this.readChain.then(async () => {
+    if (sync && records.length === 0 && stop === null) return DONE;
+    return this.chainRead(async () => {
       this.throwIfFailed();
       try {
         for (const r of records) {
@@ -277,8 +325,6 @@ export class Engine<R = unknown> {
       await this.writeChain;
       this.throwIfFailed();
     });
-    this.readChain = p.catch(() => {});
-    return p;
   }
 
   private async receiveNow(bytes: Uint8Array): Promise<void> {
@@ -418,17 +464,7 @@ export class Engine<R = unknown> {
         return;
       case ContentType.application_data:
         if (this._state === 'handshaking' && this.earlyData) return this.onEarlyData(plain);
-        if (this._state !== 'open' && !(this._state === 'closed' && !this._peerClosed)) {
-          throw new TlsError('protocol_unexpected_message', 'application data before the handshake finished');
-        }
-        if (this.framer.hasPartial()) {
-          throw new TlsError('protocol_unexpected_message', 'application data inside a fragmented handshake message');
-        }
-        if (plain.length) {
-          this.received.push(plain);
-          this.receivedBytes += plain.length;
-        }
-        return;
+        return this.onApplicationData(plain, false);
       default:
         throw new TlsError('decode_bad_content_type', `unexpected record content type ${type}`);
     }
@@ -444,6 +480,29 @@ export class Engine<R = unknown> {
       throw new TlsError('protocol_unexpected_message', 'the client sent more early data than max_early_data_size allows');
     }
     early.left -= plain.length;
+    if (plain.length) {
+      this.received.push(plain);
+      this.receivedBytes += plain.length;
+    }
+  }
+
+  /** An application_data record's plaintext (`count`: not yet counted against the empty-record limit). */
+  private onApplicationData(plain: Uint8Array, count = true): void {
+    if (count) {
+      if (plain.length === 0) {
+        if (++this.emptyRecords > this.limits.maxEmptyRecords) {
+          throw new TlsError('protocol_empty_records', `more than ${this.limits.maxEmptyRecords} empty records in a row`);
+        }
+      } else {
+        this.emptyRecords = 0;
+      }
+    }
+    if (this._state !== 'open' && !(this._state === 'closed' && !this._peerClosed)) {
+      throw new TlsError('protocol_unexpected_message', 'application data before the handshake finished');
+    }
+    if (this.framer.hasPartial()) {
+      throw new TlsError('protocol_unexpected_message', 'application data inside a fragmented handshake message');
+    }
     if (plain.length) {
       this.received.push(plain);
       this.receivedBytes += plain.length;
@@ -593,12 +652,10 @@ export class Engine<R = unknown> {
       },
       setWriteProtection: (next) => {
         this.lazyWrites++;
-        const p = this.writeChain.then(() => {
+        return this.chainWrite(() => {
           this.lazyWrites--;
           this.writeProt = next;
         });
-        this.writeChain = p.catch(() => {});
-        return p;
       },
       setPostHandshake: (handler) => {
         this.postHandshake = handler;
@@ -643,6 +700,13 @@ export class Engine<R = unknown> {
     // Sealed now (below), the records take what they need of `input` before this returns. Sealed later, when their
     // turn comes, they get a copy: the caller may reuse its buffer once send() has returned.
     const eager = this._state === 'open' && this.lazyWrites === 0;
+    if (eager) {
+      try {
+        if (this.writeNow(type, input, splitFirstByte)) return DONE;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     const data = eager ? input : input.slice();
     const seal = () => sealRecordParts(this.writeProt, type, this.writeVersion, data, { maxFragment: this.maxFragment, splitFirstByte });
     if (eager) {
@@ -651,17 +715,15 @@ export class Engine<R = unknown> {
       // only keeps their order on the wire. Only while no write queued the lazy way is still waiting,
       // since that one takes its sequence number when its turn comes.
       const sealing = seal();
-      const p = this.writeChain.then(async () => {
+      return this.chainWrite(async () => {
         // Already numbered: it goes out even after a failure, ahead of the fatal alert, so that alert still opens.
         // (Awaited before touching this.out: takeOutgoing() replaces the array meanwhile.)
         const records = await sealing;
         this.out.push(...records);
       });
-      this.writeChain = p.catch(() => {});
-      return p;
     }
     this.lazyWrites++;
-    const p = this.writeChain.then(async () => {
+    return this.chainWrite(async () => {
       this.lazyWrites--;
       // Once failed, the fatal alert is the last record: a handshake still computing its flight must not follow it.
       this.throwIfFailed();
@@ -669,29 +731,72 @@ export class Engine<R = unknown> {
       this.out.push(...records);
       after?.();
     });
-    this.writeChain = p.catch(() => {});
-    return p;
+  }
+
+  /**
+   * Seals and queues the records in the caller's turn, without a promise, when the write protection's cipher is
+   * synchronous and no earlier write is still queued (so nothing can overtake it); false when it cannot.
+   */
+  private writeNow(type: number, input: Uint8Array, splitFirstByte: boolean): boolean {
+    const prot = this.writeProt;
+    if (!prot.sealPartsSync || this.writeLinks !== 0 || this.lazyWrites !== 0 || this._state !== 'open') return false;
+    const records = sealRecordPartsSync(prot as Protection & Required<Pick<Protection, 'sealPartsSync'>>, type, this.writeVersion, input, {
+      maxFragment: this.maxFragment,
+      splitFirstByte,
+    });
+    for (const r of records) this.out.push(r);
+    return true;
   }
 
   private sendAlert(level: 1 | 2, desc: number): Promise<void> {
     return this.write(ContentType.alert, new Uint8Array([level, desc]));
   }
 
-  /** Queue application data. */
-  async send(data: Uint8Array): Promise<void> {
-    this.throwIfFailed();
+  /**
+   * Queue application data. With a synchronous cipher and nothing queued before it, the records are sealed and in
+   * `takeOutgoing()` when this returns, and the promise is an already settled one (no promise per write).
+   */
+  send(data: Uint8Array): Promise<void> {
+    if (this._error) return Promise.reject(this._error);
     if (this._state !== 'open') {
-      throw new TlsError('io_closed', this.sentClose ? 'the connection was closed' : 'the handshake is not finished');
+      return Promise.reject(new TlsError('io_closed', this.sentClose ? 'the connection was closed' : 'the handshake is not finished'));
     }
-    if (data.length === 0) return;
+    if (data.length === 0) return DONE;
+    if (this.queuedSends === 0 && !this.keyUpdateDue(data.length)) {
+      try {
+        if (this.writeNow(ContentType.application_data, data, this.splitFirstByte)) return DONE;
+      } catch (e) {
+        this.fail(asTlsError(e));
+        return Promise.reject(this._error);
+      }
+    }
+    return this.sendQueued(data);
+  }
+
+  private async sendQueued(data: Uint8Array): Promise<void> {
+    // Counted until its write is issued, so that no later send() overtakes it by the path above.
+    this.queuedSends++;
     try {
-      // Only TLS 1.3 has a key updater; otherwise the write is sealed in this same turn (call order = record order).
-      if (this.keyUpdater) await this.updateKeysIfDue(data.length);
+      // Only TLS 1.3 has a key updater; otherwise the write is issued in this same turn (call order = record order).
+      try {
+        if (this.keyUpdater) await this.updateKeysIfDue(data.length);
+      } finally {
+        this.queuedSends--;
+      }
       await this.write(ContentType.application_data, data, undefined, this.splitFirstByte);
     } catch (e) {
       this.fail(asTlsError(e));
       this.throwIfFailed();
     }
+  }
+
+  /** TLS 1.3: whether a write of `bytes` must wait for a key update (one due, or one under way). */
+  private keyUpdateDue(bytes: number): boolean {
+    if (!this.keyUpdater) return false;
+    if (this.keyUpdating) return true;
+    const limit = this.limits.keyUpdateAfterRecords > 0 ? BigInt(this.limits.keyUpdateAfterRecords) : this.writeProt.recordLimit;
+    if (limit === undefined) return false;
+    return this.writeProt.seq + BigInt(Math.ceil(bytes / this.maxFragment)) > limit;
   }
 
   /**
@@ -803,14 +908,12 @@ export class Engine<R = unknown> {
     this._error = err;
     if (sendAlert && err.alert !== null && !this.sentClose && wasStarted) {
       // The alert goes out under the current write protection; if sealing fails there is nothing more to do.
-      this.writeChain = this.writeChain
-        .then(async () => {
-          const alert = await sealRecordParts(this.writeProt, ContentType.alert, this.writeVersion, new Uint8Array([2, err.alert!]), {
-            maxFragment: this.maxFragment,
-          });
-          this.out.push(...alert);
-        })
-        .catch(() => {});
+      this.chainWrite(async () => {
+        const alert = await sealRecordParts(this.writeProt, ContentType.alert, this.writeVersion, new Uint8Array([2, err.alert!]), {
+          maxFragment: this.maxFragment,
+        });
+        this.out.push(...alert);
+      }).catch(() => {});
     }
     this.result.reject(err);
     this.endCertAnswers(err);

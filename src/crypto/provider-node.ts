@@ -68,6 +68,17 @@ function aeadCipher(alg: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305', ke
     out.set(c.getAuthTag(), plaintext.length);
     return out;
   };
+  const sealPartsSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array[]): Uint8Array[] => {
+    const c = createCipheriv(alg as 'aes-128-gcm', key, nonce, opts);
+    let n = 0;
+    for (const p of plaintext) n += p.length;
+    c.setAAD(aad, { plaintextLength: n });
+    const out: Uint8Array[] = [];
+    for (const p of plaintext) if (p.length) out.push(plain(c.update(p)));
+    c.final();
+    out.push(plain(c.getAuthTag()));
+    return out;
+  };
   const openSync = (nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array | null => {
     if (ct.length < TAG) return null;
     const body = ct.subarray(0, ct.length - TAG);
@@ -84,6 +95,7 @@ function aeadCipher(alg: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305', ke
   };
   return {
     sealSync,
+    sealPartsSync,
     openSync,
     seal: async (nonce, aad, plaintext) => sealSync(nonce, aad, plaintext),
     open: async (nonce, aad, ct) => openSync(nonce, aad, ct),

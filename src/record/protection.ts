@@ -34,6 +34,13 @@ export interface Protection {
    * record that does not authenticate is null and takes no sequence number. Records opened one at a time only.
    */
   tryOpenRecord?(type: number, version: number, fragment: Uint8Array): Promise<OpenedRecord | null>;
+  /**
+   * sealParts() without a promise, present when the cipher is synchronous (node:crypto): the engine then seals
+   * each record in the caller's turn. Throws what sealParts() would reject with.
+   */
+  sealPartsSync?(type: number, version: number, plaintext: Uint8Array): Uint8Array[];
+  /** openRecord() (or open() with the header's type) without a promise; present with sealPartsSync's condition. */
+  openRecordSync?(type: number, version: number, fragment: Uint8Array): OpenedRecord;
   /** The content type every record sealed by this protection carries in its header (TLS 1.3: application_data). */
   readonly outerType?: number;
   /** Records after which the key must change (TLS 1.3 KeyUpdate, RFC 8446 §5.5); absent: none. */
@@ -124,23 +131,26 @@ function joinParts(parts: Uint8Array[]): Uint8Array {
 /** The initial state: no encryption, no MAC. */
 export function nullProtection(): Protection {
   const seq = new Sequence(0n);
-  const sealParts = async (plaintext: Uint8Array) => {
+  const sealParts = (plaintext: Uint8Array) => {
     checkSealInput(plaintext);
     seq.take();
     return [plaintext];
+  };
+  const open = (type: number, fragment: Uint8Array) => {
+    seq.take();
+    return checkOpened(type, fragment);
   };
   return {
     get seq() {
       return seq.next;
     },
     async seal(_type, _version, plaintext) {
-      return joinParts(await sealParts(plaintext));
+      return joinParts(sealParts(plaintext));
     },
-    sealParts: (_type, _version, plaintext) => sealParts(plaintext),
-    async open(type, _version, fragment) {
-      seq.take();
-      return checkOpened(type, fragment);
-    },
+    sealParts: async (_type, _version, plaintext) => sealParts(plaintext),
+    sealPartsSync: (_type, _version, plaintext) => sealParts(plaintext),
+    open: async (type, _version, fragment) => open(type, fragment),
+    openRecordSync: (type, _version, fragment) => ({ type, data: open(type, fragment) }),
   };
 }
 
@@ -170,6 +180,9 @@ interface ProtectionState {
   /** The fragment as parts to concatenate (see Protection.sealParts). */
   seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]>;
   open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array>;
+  /** The same without a promise, when the cipher is synchronous (both or neither). */
+  readonly sealSync?: (seq: bigint, type: number, version: number, plaintext: Uint8Array) => Uint8Array[];
+  readonly openSync?: (seq: bigint, type: number, version: number, fragment: Uint8Array) => Uint8Array;
 }
 
 /**
@@ -184,18 +197,48 @@ interface ProtectionState {
 class SerialProtection implements Protection {
   private tail: Promise<unknown> = Promise.resolve();
   private direction: 'seal' | 'open' | null = null;
+  readonly sealPartsSync?: (type: number, version: number, plaintext: Uint8Array) => Uint8Array[];
+  readonly openRecordSync?: (type: number, version: number, fragment: Uint8Array) => OpenedRecord;
   constructor(
     private readonly state: ProtectionState,
     private readonly sequence: Sequence,
     private readonly concurrent: boolean,
-  ) {}
+  ) {
+    // A synchronous state is used synchronously only, by both forms: nothing is ever queued, so the sequence
+    // numbers follow call order whichever form the engine calls.
+    const { sealSync, openSync } = state;
+    if (sealSync && openSync) {
+      this.sealPartsSync = (type, version, plaintext) => {
+        this.use('seal');
+        checkSealInput(plaintext);
+        return sealSync.call(state, this.sequence.take(), type, version, plaintext);
+      };
+      this.openRecordSync = (type, version, fragment) => {
+        this.use('open');
+        return { type, data: checkOpened(type, openSync.call(state, this.sequence.take(), type, version, fragment)) };
+      };
+    }
+  }
   get seq(): bigint {
     return this.sequence.next;
+  }
+  private use(dir: 'seal' | 'open'): void {
+    if (this.direction !== dir) {
+      if (this.direction !== null) throw new TlsError('internal_error', `this record protection is for ${this.direction}, not ${dir}`);
+      this.direction = dir;
+    }
   }
   async seal(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array> {
     return joinParts(await this.sealParts(type, version, plaintext));
   }
   sealParts(type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
+    if (this.sealPartsSync) {
+      try {
+        return Promise.resolve(this.sealPartsSync(type, version, plaintext));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     // A state that runs one record after another reads the plaintext only when its turn comes; the caller may
     // reuse its buffer as soon as this returns (a stream writer does once its write resolves), so it gets a copy.
     // Concurrent (AEAD) states read it now: the provider takes its input when called (WebCrypto copies it).
@@ -206,12 +249,20 @@ class SerialProtection implements Protection {
     });
   }
   open(type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
+    if (this.openRecordSync) {
+      try {
+        return Promise.resolve(this.openRecordSync(type, version, fragment).data);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return this.serial('open', async () => checkOpened(type, await this.state.open(this.sequence.take(), type, version, fragment)));
   }
   private serial<T>(dir: 'seal' | 'open', fn: () => Promise<T>): Promise<T> {
-    if (this.direction !== dir) {
-      if (this.direction !== null) return Promise.reject(new TlsError('internal_error', `this record protection is for ${this.direction}, not ${dir}`));
-      this.direction = dir;
+    try {
+      this.use(dir);
+    } catch (e) {
+      return Promise.reject(e);
     }
     if (this.concurrent) {
       try {
@@ -240,27 +291,52 @@ function recordInputs(nonceInit: Uint8Array, seq: bigint, type: number, version:
 /** AES-GCM (RFC 5288): nonce = 4-byte salt || 8-byte explicit nonce, which we set to the sequence number. */
 class GcmState implements ProtectionState {
   private readonly salt = new Uint8Array(12);
+  readonly sealSync?: (seq: bigint, type: number, version: number, plaintext: Uint8Array) => Uint8Array[];
+  readonly openSync?: (seq: bigint, type: number, version: number, fragment: Uint8Array) => Uint8Array;
   constructor(
     private readonly aead: AeadCipher,
     salt: Uint8Array,
     private readonly tagLen: number,
   ) {
     this.salt.set(salt);
+    const { sealSync, sealPartsSync, openSync } = aead;
+    if (sealSync && openSync) {
+      this.sealSync = (seq, type, version, plaintext) => {
+        const { nonce, aad } = this.sealInputs(seq, type, version, plaintext);
+        return sealPartsSync ? [nonce.subarray(4), ...sealPartsSync.call(aead, nonce, aad, [plaintext])] : [nonce.subarray(4), sealSync.call(aead, nonce, aad, plaintext)];
+      };
+      this.openSync = (seq, type, version, fragment) => {
+        const { nonce, aad } = this.openInputs(seq, type, version, fragment);
+        return opened(openSync.call(aead, nonce, aad, fragment.subarray(8)));
+      };
+    }
+  }
+  private sealInputs(seq: bigint, type: number, version: number, plaintext: Uint8Array) {
+    const r = recordInputs(this.salt, seq, type, version, plaintext.length);
+    r.view.setBigUint64(4, seq);
+    return r;
+  }
+  private openInputs(seq: bigint, type: number, version: number, fragment: Uint8Array) {
+    if (fragment.length < 8 + this.tagLen) throw badRecordMac();
+    const r = recordInputs(this.salt, seq, type, version, fragment.length - 8 - this.tagLen);
+    // The explicit nonce is whatever the peer sent; only uniqueness matters, not that it equals seq.
+    r.nonce.set(fragment.subarray(0, 8), 4);
+    return r;
   }
   async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
-    const { nonce, view, aad } = recordInputs(this.salt, seq, type, version, plaintext.length);
-    view.setBigUint64(4, seq);
+    const { nonce, aad } = this.sealInputs(seq, type, version, plaintext);
     return [nonce.subarray(4), await this.aead.seal(nonce, aad, plaintext)];
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
-    if (fragment.length < 8 + this.tagLen) throw badRecordMac();
-    const { nonce, aad } = recordInputs(this.salt, seq, type, version, fragment.length - 8 - this.tagLen);
-    // The explicit nonce is whatever the peer sent; only uniqueness matters, not that it equals seq.
-    nonce.set(fragment.subarray(0, 8), 4);
-    const pt = await this.aead.open(nonce, aad, fragment.subarray(8));
-    if (pt === null) throw badRecordMac();
-    return pt;
+    const { nonce, aad } = this.openInputs(seq, type, version, fragment);
+    return opened(await this.aead.open(nonce, aad, fragment.subarray(8)));
   }
+}
+
+/** An AEAD's plaintext, or bad_record_mac when it did not authenticate. */
+function opened(pt: Uint8Array | null): Uint8Array {
+  if (pt === null) throw badRecordMac();
+  return pt;
 }
 
 /** ChaCha20-Poly1305 (RFC 7905): nonce = 12-byte IV XOR left-padded sequence number; nothing explicit on the wire. */
@@ -274,22 +350,36 @@ class ChaChaState implements ProtectionState {
   ) {
     this.iv.set(iv);
     this.ivTail = new DataView(iv.buffer, iv.byteOffset, iv.length).getBigUint64(4);
+    const { sealSync, sealPartsSync, openSync } = aead;
+    if (sealSync && openSync) {
+      this.sealSync = (seq, type, version, plaintext) => {
+        const { nonce, aad } = this.inputs(seq, type, version, plaintext.length);
+        return sealPartsSync ? sealPartsSync.call(aead, nonce, aad, [plaintext]) : [sealSync.call(aead, nonce, aad, plaintext)];
+      };
+      this.openSync = (seq, type, version, fragment) => {
+        const { nonce, aad } = this.openInputs(seq, type, version, fragment);
+        return opened(openSync.call(aead, nonce, aad, fragment));
+      };
+    }
   }
   private inputs(seq: bigint, type: number, version: number, length: number) {
     const r = recordInputs(this.iv, seq, type, version, length);
     r.view.setBigUint64(4, this.ivTail ^ seq);
     return r;
   }
+  private openInputs(seq: bigint, type: number, version: number, fragment: Uint8Array) {
+    if (fragment.length < this.tagLen) throw badRecordMac();
+    return this.inputs(seq, type, version, fragment.length - this.tagLen);
+  }
+  readonly sealSync?: (seq: bigint, type: number, version: number, plaintext: Uint8Array) => Uint8Array[];
+  readonly openSync?: (seq: bigint, type: number, version: number, fragment: Uint8Array) => Uint8Array;
   async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
     const { nonce, aad } = this.inputs(seq, type, version, plaintext.length);
     return [await this.aead.seal(nonce, aad, plaintext)];
   }
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
-    if (fragment.length < this.tagLen) throw badRecordMac();
-    const { nonce, aad } = this.inputs(seq, type, version, fragment.length - this.tagLen);
-    const pt = await this.aead.open(nonce, aad, fragment);
-    if (pt === null) throw badRecordMac();
-    return pt;
+    const { nonce, aad } = this.openInputs(seq, type, version, fragment);
+    return opened(await this.aead.open(nonce, aad, fragment));
   }
 }
 

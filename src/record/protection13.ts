@@ -37,6 +37,12 @@ export interface Protection13 {
    * authenticate is null and takes no sequence number. Only for records opened one at a time (the handshake).
    */
   tryOpen(fragment: Uint8Array): Promise<Opened13 | null>;
+  /**
+   * seal() without a promise when the cipher is synchronous (node:crypto), the fragment as parts to be written
+   * in order (no copy of the plaintext into a TLSInnerPlaintext first). Present together with openSync.
+   */
+  sealPartsSync?(type: number, plaintext: Uint8Array, padding?: number): Uint8Array[];
+  openSync?(fragment: Uint8Array): Opened13;
   /** The sequence number the next record will use (also: records protected so far). */
   readonly seq: bigint;
 }
@@ -79,7 +85,14 @@ export async function createProtection13(provider: CryptoProvider, cipher: Aead1
     if (seq > MAX_SEQ) throw new TlsError('limit_sequence', 'record sequence number would wrap after 2^64 records; the connection must be closed');
     return seq++;
   };
-  return {
+  /** The nonce of the next record to open (its sequence number is taken even if it fails). */
+  const openNonce = (fragment: Uint8Array) => {
+    checkLength(fragment);
+    const nonce = nonceFor(take());
+    if (fragment.length < tagLen + 1) throw badRecordMac();
+    return nonce;
+  };
+  const p: Protection13 = {
     get seq() {
       return seq;
     },
@@ -93,9 +106,7 @@ export async function createProtection13(provider: CryptoProvider, cipher: Aead1
       return aead.seal(nonce, header(inner.length + tagLen), inner);
     },
     async open(fragment) {
-      checkLength(fragment);
-      const nonce = nonceFor(take());
-      if (fragment.length < tagLen + 1) throw badRecordMac();
+      const nonce = openNonce(fragment);
       const inner = await aead.open(nonce, header(fragment.length), fragment);
       if (!inner) throw badRecordMac();
       return unpad(inner);
@@ -111,6 +122,25 @@ export async function createProtection13(provider: CryptoProvider, cipher: Aead1
       return unpad(inner);
     },
   };
+  const { sealPartsSync, openSync } = aead;
+  if (sealPartsSync && openSync) {
+    p.sealPartsSync = (type, plaintext, padding = 0) => {
+      if (plaintext.length > MAX_PLAINTEXT) throw new TlsError('internal_error', `cannot seal ${plaintext.length} bytes in one record (limit ${MAX_PLAINTEXT})`);
+      if (plaintext.length + 1 + padding > MAX_PLAINTEXT + 1) throw new TlsError('internal_error', 'record padding too long');
+      // The content type and padding follow the content inside the encryption, fed to the cipher as a second piece.
+      const tail = new Uint8Array(1 + padding);
+      tail[0] = type;
+      const nonce = nonceFor(take());
+      return sealPartsSync.call(aead, nonce, header(plaintext.length + tail.length + tagLen), [plaintext, tail]);
+    };
+    p.openSync = (fragment) => {
+      const nonce = openNonce(fragment);
+      const inner = openSync.call(aead, nonce, header(fragment.length), fragment);
+      if (!inner) throw badRecordMac();
+      return unpad(inner);
+    };
+  }
+  return p;
 }
 
 /**
@@ -160,6 +190,7 @@ export async function recordProtection13(provider: CryptoProvider, cipher: Aead1
     use('seal');
     return [await p.seal(type, plaintext)];
   };
+  const { sealPartsSync, openSync } = p;
   return {
     outerType: ContentType.application_data,
     recordLimit: cipher === 'CHACHA20_POLY1305' ? MAX_SEQ : AES_GCM_RECORD_LIMIT,
@@ -171,5 +202,17 @@ export async function recordProtection13(provider: CryptoProvider, cipher: Aead1
     openRecord,
     tryOpenRecord,
     open: async (type, version, fragment) => (await openRecord(type, version, fragment)).data,
+    ...(sealPartsSync && openSync
+      ? {
+          sealPartsSync: (type: number, _version: number, plaintext: Uint8Array) => {
+            use('seal');
+            return sealPartsSync.call(p, type, plaintext);
+          },
+          openRecordSync: (type: number, _version: number, fragment: Uint8Array) => {
+            checkOuter(type);
+            return checkOpened(openSync.call(p, fragment));
+          },
+        }
+      : {}),
   };
 }

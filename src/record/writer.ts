@@ -59,16 +59,36 @@ export async function sealRecords(protection: Protection, type: number, version:
  * parts): whoever sends several batches together copies each byte once, into the one buffer it writes.
  */
 export async function sealRecordParts(protection: Protection, type: number, version: number, data: Uint8Array, opts: SealOptions = {}): Promise<Uint8Array[]> {
-  const max = opts.maxFragment ?? MAX_PLAINTEXT;
-  checkMaxFragment(max);
-  const pieces = opts.splitFirstByte && data.length > 1 ? [data.subarray(0, 1), ...fragment(type, data.subarray(1), max)] : fragment(type, data, max);
+  const pieces = splitForSealing(type, data, opts);
   // All records are handed over at once, in order (sequence numbers follow call order): a protection
   // that can work on several records in parallel (AEAD with an async provider) gets them together.
   const bodies = await Promise.all(pieces.map((piece) => protection.sealParts(type, version, piece)));
+  return frame(protection, type, version, bodies);
+}
+
+/**
+ * sealRecordParts() in the caller's turn, for a protection with a synchronous cipher (see
+ * Protection.sealPartsSync): no promise per record or per call. Throws what sealRecordParts() rejects with.
+ */
+export function sealRecordPartsSync(protection: Protection & Required<Pick<Protection, 'sealPartsSync'>>, type: number, version: number, data: Uint8Array, opts: SealOptions = {}): Uint8Array[] {
+  const pieces = splitForSealing(type, data, opts);
+  return frame(protection, type, version, pieces.map((piece) => protection.sealPartsSync(type, version, piece)));
+}
+
+function splitForSealing(type: number, data: Uint8Array, opts: SealOptions): Uint8Array[] {
+  const max = opts.maxFragment ?? MAX_PLAINTEXT;
+  checkMaxFragment(max);
+  return opts.splitFirstByte && data.length > 1 ? [data.subarray(0, 1), ...fragment(type, data.subarray(1), max)] : fragment(type, data, max);
+}
+
+/** Each record's header, then its body's parts. */
+function frame(protection: Protection, type: number, version: number, bodies: Uint8Array[][]): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const parts of bodies) {
     const header = new Uint8Array(RECORD_HEADER_LEN);
-    writeHeader(header, 0, protection.outerType ?? type, version, parts.reduce((n, p) => n + p.length, 0));
+    let len = 0;
+    for (const p of parts) len += p.length;
+    writeHeader(header, 0, protection.outerType ?? type, version, len);
     out.push(header, ...parts);
   }
   return out;
