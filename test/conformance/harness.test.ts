@@ -158,9 +158,11 @@ describe('reports', () => {
     expect(buildMatrix({ peers: ['openssl'], roles: ['server'] }).filter((c) => c.clientAuth).length).toBeGreaterThan(0);
     expect(buildMatrix({ peers: ['openssl'], resumption: false }).some((c) => c.resumption)).toBe(false);
     const resumed = buildMatrix({ peers: ['openssl'] }).filter((c) => c.resumption);
-    // 3 suites: ECDHE_RSA GCM in TLS 1.2 only, the two SHA-1 CBC ones in all three versions; both roles.
-    expect(resumed.filter((c) => c.peerRole === 'server')).toHaveLength(7);
-    expect(resumed.filter((c) => c.peerRole === 'client')).toHaveLength(7);
+    // 3 suites: ECDHE_RSA GCM in TLS 1.2 only, the two SHA-1 CBC ones in all three versions; TLS 1.3 AES-128-GCM
+    // with an RSA and an ECDSA leaf; both roles.
+    expect(resumed.filter((c) => c.peerRole === 'server')).toHaveLength(9);
+    expect(resumed.filter((c) => c.peerRole === 'client')).toHaveLength(9);
+    expect(resumed.filter((c) => c.version === 'TLSv1.3').map((c) => `${c.peerRole}/${c.keyType}`).sort()).toEqual(['client/ECDSA', 'client/RSA', 'server/ECDSA', 'server/RSA']);
     // Post-quantum cells only where the peer has ML-KEM: none for OpenSSL 3.0.
     expect(buildMatrix({ peers: ['openssl'] }).some((c) => c.pq)).toBe(false);
   });

@@ -41,10 +41,10 @@ function opensslWith(offerSession: boolean, reused = DRIVERS.openssl.client!.res
 }
 
 describe('the matrix', () => {
-  it('has resumption cells with the peer as the client for every peer whose client can resume, 35 in all, Python included', () => {
+  it('has resumption cells with the peer as the client for every peer whose client can resume, 45 in all, Python and TLS 1.3 included', () => {
     const cells = buildMatrix({ roles: ['client'] }).filter((c) => c.resumption);
     expect(new Set(cells.map((c) => c.peer))).toEqual(new Set(['openssl', 'gnutls', 'botan', 'node', 'python']));
-    expect(cells).toHaveLength(35);
+    expect(cells).toHaveLength(45);
     expect(cells.every((c) => RESUMPTION_SUITES.includes(c.suite.name) && !c.clientAuth)).toBe(true);
   });
 
@@ -64,6 +64,11 @@ describe('the matrix', () => {
 describe.skipIf(noOpenssl !== null)('OpenSSL s_client against one ServerContext', () => {
   it('resumes by ticket (TLS 1.2 ECDHE_RSA AES-128-GCM): both sides report it, data both ways twice', async () => {
     const r = await runCell(DRIVERS.openssl, cell(), OPTS);
+    expect([r.result, r.code, r.detail]).toEqual(['pass', undefined, undefined]);
+  });
+
+  it('resumes a TLS 1.3 session by PSK ticket (TLS_AES_128_GCM_SHA256, ECDSA leaf): both sides report it', async () => {
+    const r = await runCell(DRIVERS.openssl, cell({ version: 'TLSv1.3', suite: suiteByName('TLS_AES_128_GCM_SHA256')!, keyType: 'ECDSA' }), OPTS);
     expect([r.result, r.code, r.detail]).toEqual(['pass', undefined, undefined]);
   });
 

@@ -29,8 +29,16 @@ export const HRR_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
 /** TLS 1.3 X25519MLKEM768 cells run on this suite, with both leaf types, where the peer does ML-KEM (see Cell.pq). */
 export const PQ_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
 
-/** Resumption runs on these (one per key exchange and leaf type), in every version that allows them. */
-export const RESUMPTION_SUITES: readonly string[] = ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'];
+/**
+ * Resumption runs on these (one per key exchange and leaf type), in every version that allows them; TLS 1.3 by PSK
+ * ticket (RFC 8446 §4.6.1) on its first suite, with both leaf types.
+ */
+export const RESUMPTION_SUITES: readonly string[] = [
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  'TLS_RSA_WITH_AES_128_CBC_SHA',
+  'TLS_AES_128_GCM_SHA256',
+];
 
 /**
  * With puretls as the server, how a resumption cell resumes: by session id on the static-RSA suite (tickets off),

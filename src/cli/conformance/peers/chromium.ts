@@ -27,7 +27,8 @@ export const chromium: PeerDriver = {
   missing: () => (commandExists(CHROMIUM) ? null : `${CHROMIUM} not found (bash scripts/install-browser.sh)`),
   version: () => firstLine(CHROMIUM, ['--version']).replace(/^.*?(Chromium \S+).*$/, '$1'),
   pq: ['client'],
-  runs: (cell) => cell.version === 'TLSv1.3' && cell.peerRole === 'client',
+  // A page cannot carry a session from one run to the next: no resumption cells.
+  runs: (cell) => cell.version === 'TLSv1.3' && cell.peerRole === 'client' && !cell.resumption,
   client: {
     http: true,
     unsupported: (cell) => (cell.clientAuth ? "Chromium's command line has no client-certificate option" : null),
