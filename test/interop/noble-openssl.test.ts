@@ -1,0 +1,66 @@
+/**
+ * The pure-JS provider's own primitives against OpenSSL's: X25519 key generation (fixed-base table) and agreement
+ * (Float64 ladder), and AES-GCM with its per-key state (several records under one key, both directions), in TLS 1.2
+ * and 1.3, our client → `openssl s_server` and `openssl s_client` → our server, all with provider 'noble'.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nobleProvider } from '../../src/crypto/provider-noble.js';
+import { getPage } from '../helpers/client.js';
+import { opensslAvailable, runClient, startServer, stopAll, type RunningServer } from '../helpers/openssl.js';
+import { pki } from '../helpers/pki.js';
+import { listenTls, GREETING } from './server-harness.js';
+
+const cells = [
+  { version: 'TLSv1.2', suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', flag: '-tls1_2', openssl: 'ECDHE-RSA-AES128-GCM-SHA256' },
+  { version: 'TLSv1.2', suite: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', flag: '-tls1_2', openssl: 'ECDHE-RSA-AES256-GCM-SHA384' },
+  { version: 'TLSv1.3', suite: 'TLS_AES_128_GCM_SHA256', flag: '-tls1_3', openssl: 'TLS_AES_128_GCM_SHA256' },
+  { version: 'TLSv1.3', suite: 'TLS_AES_256_GCM_SHA384', flag: '-tls1_3', openssl: 'TLS_AES_256_GCM_SHA384' },
+] as const;
+
+describe.skipIf(!opensslAvailable())('noble provider: X25519 and AES-GCM against OpenSSL', () => {
+  const servers = new Map<string, RunningServer>();
+  beforeAll(async () => {
+    for (const c of cells) {
+      servers.set(c.version, servers.get(c.version) ?? await startServer({ cert: pki.serverRsa.certPath, key: pki.serverRsa.keyPath, chain: pki.intermediatePath, args: [c.flag, '-www', '-groups', 'X25519'] }));
+    }
+  });
+  afterAll(() => stopAll());
+
+  for (const c of cells) {
+    it(`our client → openssl s_server: ${c.version} ${c.suite} over x25519`, async () => {
+      const { conn, text } = await getPage(servers.get(c.version)!.port, {
+        minVersion: c.version,
+        maxVersion: c.version,
+        cipherSuites: [c.suite],
+        groups: ['x25519'],
+        provider: nobleProvider,
+      });
+      expect([conn.version, conn.cipherSuite, conn.verification]).toEqual([c.version, c.suite, { ok: true }]);
+      // -www answers with a page of several records under the one server write key.
+      expect(text).toMatch(/^HTTP\/1\.0 200 ok/);
+      expect(text).toContain(c.openssl);
+    });
+
+    it(`openssl s_client → our server: ${c.version} ${c.suite} over x25519`, async () => {
+      const l = await listenTls({ identities: [{ cert: pki.serverRsa.chain, key: pki.serverRsa.key }], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', provider: nobleProvider });
+      try {
+        const cipherArgs = c.version === 'TLSv1.3' ? ['-ciphersuites', c.openssl] : ['-cipher', c.openssl];
+        const r = await runClient({
+          port: l.port,
+          args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof', c.flag, '-groups', 'X25519', ...cipherArgs],
+          input: 'ping\n',
+          timeoutMs: 20000,
+        });
+        const served = await l.next();
+        expect(served.error).toBeUndefined();
+        expect(served).toMatchObject({ version: c.version, received: 'ping\n' });
+        const out = r.stdout + r.stderr;
+        expect(out).toContain('Verify return code: 0 (ok)');
+        expect(out).toContain(`${GREETING} ${c.version}`);
+        expect(out).toContain('echo: ping');
+      } finally {
+        await l.close();
+      }
+    });
+  }
+});
