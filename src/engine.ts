@@ -590,7 +590,7 @@ export class Engine<R = unknown> {
         `received ${handshakeTypeName(m.type)}, expected ${w.types.map(handshakeTypeName).join(' or ')}`,
       );
     }
-    if (m.type === HandshakeType.certificate) checkChainLength(m.body, this.limits.maxCertificates);
+    if (m.type === HandshakeType.certificate) checkChainLength(m.body, this.limits.maxCertificates, this.tls13);
     this.transcript.add(m.raw);
     this.hsWait = null;
     this.idle = deferred();
@@ -967,10 +967,13 @@ export class Engine<R = unknown> {
  * certificates (each one costs a parse and a place in path building) is refused up front. A malformed list is
  * left to the message decoder.
  */
-function checkChainLength(body: Uint8Array, max: number): void {
-  let n = 0;
-  for (let off = 3; off + 3 <= body.length; n++) {
+function checkChainLength(body: Uint8Array, max: number, tls13: boolean): void {
+  // TLS 1.3 (RFC 8446 §4.4.2): a request context, then entries that each carry extensions after the certificate.
+  let off = tls13 ? (body.length ? 1 + body[0]! : 0) + 3 : 3;
+  const u24 = (at: number) => (body[at]! << 16) | (body[at + 1]! << 8) | body[at + 2]!;
+  for (let n = 0; off + 3 <= body.length; n++) {
     if (n >= max) throw new TlsError('limit_chain', `the peer sent a certificate chain of more than ${max} certificates`);
-    off += 3 + ((body[off]! << 16) | (body[off + 1]! << 8) | body[off + 2]!);
+    off += 3 + u24(off);
+    if (tls13) off += off + 2 <= body.length ? 2 + ((body[off]! << 8) | body[off + 1]!) : 2;
   }
 }

@@ -4,7 +4,7 @@
  * warning alerts, buffered application data (backpressure), and handshake duration (timeoutMs on both sides).
  */
 import { describe, it, expect } from 'vitest';
-import { duel, code, defaultServer, rawWrite, pki } from './scripted.js';
+import { duel, code, defaultClient, defaultServer, rawWrite, pki } from './scripted.js';
 import { AlertDescription as AD } from '../../src/errors.js';
 import { Deframer } from '../../src/record/deframer.js';
 import { connect } from '../../src/client.js';
@@ -64,6 +64,19 @@ describe('certificate chain length', () => {
     const raised = await duel({ limits: { maxCertificates: 40 }, server: defaultServer({ cert: padded(30), key: pki.serverRsa.key }) });
     await raised.pump();
     expect(raised.client.state).toBe('open');
+  });
+  it('TLS 1.3 (a request context, extensions per entry): more than maxCertificates is limit_chain too, at the cap it passes', async () => {
+    const v13 = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' } as const;
+    const over = await duel({ client: defaultClient({ maxVersion: 'TLSv1.3' }), server: defaultServer({ ...v13, cert: padded(15), key: pki.serverRsa.key }) });
+    await over.pump();
+    expect(code(over.client)).toBe('limit_chain');
+    const low = await duel({ limits: { maxCertificates: 1 }, client: defaultClient({ maxVersion: 'TLSv1.3' }), server: defaultServer(v13) });
+    await low.pump();
+    expect(code(low.client)).toBe('limit_chain');
+    const atCap = await duel({ client: defaultClient({ maxVersion: 'TLSv1.3' }), server: defaultServer({ ...v13, cert: padded(14), key: pki.serverRsa.key }) });
+    await atCap.pump();
+    expect(atCap.client.state).toBe('open');
+    expect((await atCap.client.handshake).version).toBe(0x0304);
   });
   it('total chain size is bounded by maxCertificateMessage (default 256 KiB)', async () => {
     const d = await duel({ limits: { maxCertificates: 1000 }, server: defaultServer({ cert: padded(400), key: pki.serverRsa.key }) });
