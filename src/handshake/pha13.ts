@@ -183,6 +183,10 @@ export function serverPostHandshakeAuth(
     const th = () => digest(suite.hash, p.transcript);
     if (p.stage === 'certificate') {
       const cert = M13.decodeCertificate13(m.body);
+      // The engine counts certificates only during the handshake; after it, the same cap applies here.
+      if (io.maxCertificates !== undefined && cert.entries.length > io.maxCertificates) {
+        throw new TlsError('limit_chain', `the client sent a certificate chain of more than ${io.maxCertificates} certificates`);
+      }
       if (!equalBytes(cert.context, p.context)) {
         throw new TlsError('protocol_illegal_parameter', "the client's Certificate does not echo the context of our CertificateRequest");
       }

@@ -166,6 +166,16 @@ describe('TLS 1.3 post-handshake client authentication (engines over memory)', (
     expect(code(d.server)).toBe('protocol_illegal_parameter');
   });
 
+  it('a post-handshake chain of more than maxCertificates (16): limit_chain, as in the handshake', async () => {
+    const d = await scriptedDuel((type, body) => {
+      if (type !== HT.certificate) return;
+      const c = M13.decodeCertificate13(body);
+      return M13.encodeCertificate13({ ...c, entries: Array.from({ length: 17 }, (_, i) => c.entries[Math.min(i, c.entries.length - 1)]!) });
+    });
+    const r = await request(d);
+    expect(r).toMatchObject({ status: 'rejected', reason: { code: 'limit_chain' } });
+  });
+
   it('a CertificateVerify with one bit changed: decrypt_error (crypto_bad_signature)', async () => {
     const d = await scriptedDuel((type, body) => {
       if (type !== HT.certificate_verify) return;
