@@ -13,14 +13,14 @@ const METRIC_LABEL: Record<Metric, string> = {
 
 const OURS: Impl[] = ['puretls-node', 'puretls-noble', 'puretls-webcrypto'];
 
-const find = (rows: Row[], impl: Impl, metric: Metric, sub?: string, version: Version = 'TLSv1.2') =>
+export const find = (rows: Row[], impl: Impl, metric: Metric, sub?: string, version: Version = 'TLSv1.2') =>
   rows.find((r) => r.impl === impl && r.metric === metric && (sub === undefined || (r.kex ?? r.family) === sub) && (r.version ?? 'TLSv1.2') === version);
 
 /**
  * Forge has one suite (RSA key exchange, AES-128-CBC-SHA), so its figure for a metric is the
  * reference for every key exchange and family of that metric.
  */
-const forgeRef = (rows: Row[], metric: Metric) => find(rows, 'forge', metric);
+export const forgeRef = (rows: Row[], metric: Metric) => find(rows, 'forge', metric);
 
 function fmt(metric: Metric, v: number | undefined): string {
   if (v === undefined) return '—';
@@ -35,7 +35,7 @@ function table(head: string[], body: string[][]): string {
   return [line(head), `|${w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-interface Target {
+export interface Target {
   what: string;
   impl: Impl;
   metric: Metric;
@@ -51,7 +51,7 @@ interface Target {
 }
 
 /** Issue 21's targets (TLS 1.2 rows), and the earlier passes' that still hold. */
-const TARGETS: Target[] = [
+export const TARGETS: Target[] = [
   { what: 'node-provider AES-GCM bulk ≥ 0.7× native', impl: 'puretls-node', metric: 'bulk_mb_per_s', sub: 'AES_GCM', against: 'native', bound: 0.7 },
   { what: 'node-provider full ECDHE-RSA handshakes ≥ 0.6× native', impl: 'puretls-node', metric: 'full_handshakes_per_s', sub: 'ECDHE_RSA', against: 'native', bound: 0.6 },
   { what: 'TLS 1.3: node-provider AES-GCM bulk ≥ 0.7× native', impl: 'puretls-node', metric: 'bulk_mb_per_s', sub: 'AES_GCM', against: 'native', bound: 0.7, version: 'TLSv1.3' },
@@ -112,21 +112,24 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
   const missing = [...results.values()].flatMap((r) => r.missing);
   for (const m of missing) out.push(`missing: ${m.impl} ${m.metric}: ${m.why}`);
   out.push('', 'Targets (ratios from this run):');
-  for (const t of TARGETS) {
+  for (const j of judgeTargets(rows)) {
+    out.push(j.ratio === undefined ? `  [n/a ] ${j.target.what}: not measured` : `  [${j.met ? 'met ' : 'MISS'}] ${j.target.what}: ${j.ratio.toFixed(2)}`);
+  }
+  if (o.quick) out.push('', '(--quick: short loops, figures are rough)');
+  return out.join('\n');
+}
+
+/** Each target's ratio in `rows` (undefined: a row it needs was not measured) and whether it is met. */
+export function judgeTargets(rows: Row[]): { target: Target; ratio?: number; met: boolean }[] {
+  return TARGETS.map((t) => {
     const a = find(rows, t.impl, t.metric, t.sub, t.version)?.value;
     const b = t.againstOwn12
       ? find(rows, t.impl, t.metric, t.sub)?.value
       : t.against === 'forge'
         ? forgeRef(rows, t.metric)?.value
         : find(rows, 'native', t.metric, t.sub, t.version)?.value;
-    if (a === undefined || b === undefined) {
-      out.push(`  [n/a ] ${t.what}: not measured`);
-      continue;
-    }
-    const r = a / b;
-    const met = t.atMost ? r <= t.bound : r >= t.bound;
-    out.push(`  [${met ? 'met ' : 'MISS'}] ${t.what}: ${r.toFixed(2)}`);
-  }
-  if (o.quick) out.push('', '(--quick: short loops, figures are rough)');
-  return out.join('\n');
+    if (a === undefined || b === undefined || b === 0) return { target: t, met: false };
+    const ratio = a / b;
+    return { target: t, ratio, met: t.atMost ? ratio <= t.bound : ratio >= t.bound };
+  });
 }
