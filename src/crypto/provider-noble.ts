@@ -1,8 +1,6 @@
 /** The pure-JS bulk-crypto provider (noble). Works everywhere. */
-import { cbc, unsafe } from '@noble/ciphers/aes.js';
-import { GHASH } from '@noble/ciphers/_polyval.js';
+import { gcm, cbc } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { equalBytes } from '../bytes.js';
 import { hmac } from './hash.js';
 import type { AeadCipher, CbcCipher, CryptoProvider } from './types.js';
 
@@ -25,75 +23,6 @@ function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) =>
   };
 }
 
-/** GHASH whose key table is built once per key; reset() starts the next message under the same key. */
-class KeyedGhash extends GHASH {
-  reset(): this {
-    this.s0 = this.s1 = this.s2 = this.s3 = 0;
-    this.finished = false;
-    return this;
-  }
-}
-
-/**
- * AES-GCM (NIST SP 800-38D) with 96-bit nonces, from noble's AES block function, CTR and GHASH, with the per-key
- * work done once per key instead of once per record: noble's one-shot gcm() expands the key, computes H and
- * builds a GHASH table (a few hundred small objects) for every message, ~15 µs and most of the garbage of a short
- * record. Everything a message needs runs synchronously within seal/open, so the one GHASH state is never shared
- * by two messages at once. Wycheproof's AES-GCM suite runs through this (test/crypto/wycheproof.test.ts).
- */
-function aesGcm(key: Uint8Array): AeadCipher {
-  const xk = unsafe.expandKeyLE(key);
-  const h = unsafe.encryptBlock(xk, new Uint8Array(16)); // H = E_K(0^128)
-  const ghash = new KeyedGhash(h, 16384); // the table for record-sized messages (4-bit windows)
-  h.fill(0);
-  /** E_K(J0) xor GHASH_H(A, C), J0 = nonce || 0^31 || 1. */
-  const tagOf = (nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array => {
-    const lengths = new Uint8Array(16);
-    const v = new DataView(lengths.buffer);
-    // [len(A)]64 || [len(C)]64 in bits; TLS records are far below 2^32 bits, the high words stay zero.
-    v.setUint32(4, aad.length * 8);
-    v.setUint32(12, ct.length * 8);
-    ghash.reset();
-    ghash.update(aad).update(ct).update(lengths);
-    const tag = new Uint8Array(16);
-    ghash.digestInto(tag);
-    const j0 = new Uint8Array(16);
-    j0.set(nonce);
-    j0[15] = 1;
-    unsafe.encryptBlock(xk, j0);
-    for (let i = 0; i < 16; i++) tag[i]! ^= j0[i]!;
-    return tag;
-  };
-  /** GCTR from inc32(J0); noble's ctr32 reads 32-bit words, so an unaligned input is copied first. */
-  const ctr = (nonce: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array => {
-    const counter = new Uint8Array(16);
-    counter.set(nonce);
-    counter[15] = 2;
-    return unsafe.ctr32(xk, false, counter, src.byteOffset % 4 === 0 ? src : src.slice(), dst);
-  };
-  const check = (nonce: Uint8Array) => {
-    if (nonce.length !== 12) throw new Error(`AES-GCM: the TLS nonce is 12 bytes, got ${nonce.length}`);
-  };
-  return {
-    async seal(nonce, aad, plaintext) {
-      check(nonce);
-      const out = new Uint8Array(plaintext.length + 16);
-      const ct = out.subarray(0, plaintext.length);
-      ctr(nonce, plaintext, ct);
-      out.set(tagOf(nonce, aad, ct), plaintext.length);
-      return out;
-    },
-    async open(nonce, aad, ctTag) {
-      check(nonce);
-      if (ctTag.length < 16) return null;
-      const ct = ctTag.subarray(0, ctTag.length - 16);
-      // The tag is checked (in constant time) before any plaintext is made.
-      if (!equalBytes(tagOf(nonce, aad, ct), ctTag.subarray(ctTag.length - 16))) return null;
-      return ctr(nonce, ct);
-    },
-  };
-}
-
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
   async hmac(hash, key, data) {
@@ -105,7 +34,9 @@ export const nobleProvider: CryptoProvider = {
       return aeadFrom((k, n, a) => chacha20poly1305(k, n, a), key);
     }
     if (key.length !== (cipher === 'AES_128_GCM' ? 16 : 32)) throw new Error(`${cipher}: bad key length ${key.length}`);
-    return aesGcm(key);
+    // noble's one-shot gcm() per record: it rebuilds the key schedule and GHASH table each time (~15 µs), but a
+    // table kept per key costs ~25 KB of small objects per direction, more than the rest of an idle connection.
+    return aeadFrom((k, n, a) => gcm(k, n, a), key);
   },
   async cbc(cipher, key) {
     if (key.length !== (cipher === 'AES_128_CBC' ? 16 : 32)) throw new Error(`${cipher}: bad key length ${key.length}`);
