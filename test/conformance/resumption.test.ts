@@ -44,7 +44,9 @@ describe('the matrix', () => {
   it('has resumption cells with the peer as the client for every peer whose client can resume, 45 in all, Python and TLS 1.3 included', () => {
     const cells = buildMatrix({ roles: ['client'] }).filter((c) => c.resumption);
     expect(new Set(cells.map((c) => c.peer))).toEqual(new Set(['openssl', 'gnutls', 'botan', 'node', 'python']));
-    expect(cells).toHaveLength(45);
+    expect(cells.filter((c) => !c.earlyData)).toHaveLength(45);
+    // 0-RTT: OpenSSL's client sends early data (s_client -early_data); TLS 1.3, both leaf types.
+    expect(cells.filter((c) => c.earlyData).map((c) => `${c.peer}/${c.version}/${c.keyType}`).sort()).toEqual(['openssl/TLSv1.3/ECDSA', 'openssl/TLSv1.3/RSA']);
     expect(cells.every((c) => RESUMPTION_SUITES.includes(c.suite.name) && !c.clientAuth)).toBe(true);
   });
 
@@ -70,6 +72,16 @@ describe.skipIf(noOpenssl !== null)('OpenSSL s_client against one ServerContext'
   it('resumes a TLS 1.3 session by PSK ticket (TLS_AES_128_GCM_SHA256, ECDSA leaf): both sides report it', async () => {
     const r = await runCell(DRIVERS.openssl, cell({ version: 'TLSv1.3', suite: suiteByName('TLS_AES_128_GCM_SHA256')!, keyType: 'ECDSA' }), OPTS);
     expect([r.result, r.code, r.detail]).toEqual(['pass', undefined, undefined]);
+  });
+
+  it('0-RTT: s_client -early_data with our ticket, accepted by both sides (TLS_AES_128_GCM_SHA256, RSA leaf)', async () => {
+    const r = await runCell(DRIVERS.openssl, cell({ version: 'TLSv1.3', suite: suiteByName('TLS_AES_128_GCM_SHA256')!, earlyData: true }), OPTS);
+    expect([r.result, r.code, r.detail]).toEqual(['pass', undefined, undefined]);
+  });
+
+  it('0-RTT: a client that sends its line after the handshake instead fails the cell (conformance_early_data_rejected)', async () => {
+    const r = await runCell(opensslWith(true), cell({ version: 'TLSv1.3', suite: suiteByName('TLS_AES_128_GCM_SHA256')!, earlyData: true }), OPTS);
+    expect([r.result, r.code]).toEqual(['fail', 'conformance_early_data_rejected']);
   });
 
   it('resumes by session id (TLS 1.0 RSA AES-128-CBC-SHA)', async () => {

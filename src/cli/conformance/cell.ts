@@ -214,6 +214,8 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
     cipherSuites: [cell.suite.name],
     ...(cell.hrr ? { groups: [HRR_GROUP] as const } : cell.pq ? { groups: [PQ_GROUP] as const } : {}),
     ...(cell.clientAuth ? { requestCert: 'required' as const, ca: pki.ca } : {}),
+    // 0-RTT cells: tickets that allow early data (the line is well within 16 KiB).
+    ...(cell.earlyData ? { maxEarlyData: 16384 } : {}),
     // Leave the client exactly one way to resume, so a pass proves that one.
     ...(resume ? (resumeBy(cell) === 'ticket' ? { sessionCacheSize: 0 } : { sessionTickets: false }) : {}),
   });
@@ -231,6 +233,10 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
       if (resume && round === 1 && conn.resumed) throw new CellFailure('conformance_resumed_first', 'the first connection claims to resume a session');
       if (resume && round === 2 && !conn.resumed) {
         throw new CellFailure('conformance_not_resumed', `the second connection did a full handshake instead of resuming by ${resumeBy(cell)}`);
+      }
+      // The line came as early data, read before anything else (readAnswer reads from the start).
+      if (cell.earlyData && round === 2 && conn.earlyDataAccepted !== true) {
+        throw new CellFailure('conformance_early_data_rejected', 'the second connection did not accept the early data');
       }
       if (round === 1 && resume?.handshakeOnlyFirst) {
         // The peer closes right after the handshake; a close without close_notify is its business.
@@ -270,6 +276,9 @@ async function againstClient(driver: PeerDriver, cell: Cell, opts: CellOptions):
     }
     if (resume && !resume.reused(run.output())) {
       throw new CellFailure('conformance_peer_not_resumed', `${driver.name} client did not report a resumed session: ${tail(run.output())}`);
+    }
+    if (cell.earlyData && !resume?.earlyDataAccepted?.(run.output())) {
+      throw new CellFailure('conformance_peer_early_data_rejected', `${driver.name} client did not report its early data accepted: ${tail(run.output())}`);
     }
   } finally {
     run.endInput();

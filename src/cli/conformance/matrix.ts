@@ -40,6 +40,9 @@ export const RESUMPTION_SUITES: readonly string[] = [
   'TLS_AES_128_GCM_SHA256',
 ];
 
+/** TLS 1.3 0-RTT cells (Cell.earlyData) run on this suite, with both leaf types, where the peer client sends early data. */
+export const EARLY_DATA_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
+
 /**
  * With puretls as the server, how a resumption cell resumes: by session id on the static-RSA suite (tickets off),
  * by RFC 5077 ticket on the ECDHE ones (session cache off), so each mechanism is the only one that can succeed.
@@ -79,6 +82,9 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
             if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) add({ ...base, clientAuth: true });
             if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) add({ ...base, resumption: true });
             if (HRR_SUITES.includes(suite.name)) add({ ...base, hrr: true });
+            if ((f.resumption ?? true) && EARLY_DATA_SUITES.includes(suite.name) && suite.protocol === 'tls13' && peerRole === 'client' && driver.client?.resume?.earlyDataAccepted) {
+              add({ ...base, resumption: true, earlyData: true });
+            }
             if (PQ_SUITES.includes(suite.name) && suite.protocol === 'tls13' && driver.pq?.includes(peerRole)) add({ ...base, pq: true });
           }
         }
@@ -89,11 +95,11 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
 }
 
 /** The identity of a cell in expectation files: peer/role/version/suite/keyType[/clientAuth][/resumption]. */
-export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption' | 'hrr' | 'pq'> & { suite: { name: string } | string }): string {
+export function cellKey(c: Pick<Cell, 'peer' | 'peerRole' | 'version' | 'keyType' | 'clientAuth' | 'resumption' | 'hrr' | 'pq' | 'earlyData'> & { suite: { name: string } | string }): string {
   const suite = typeof c.suite === 'string' ? c.suite : c.suite.name;
   return [
     c.peer, c.peerRole, c.version, suite, c.keyType,
-    ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : []), ...(c.hrr ? ['hrr'] : []), ...(c.pq ? ['pq'] : []),
+    ...(c.clientAuth ? ['clientAuth'] : []), ...(c.resumption ? ['resumption'] : []), ...(c.hrr ? ['hrr'] : []), ...(c.pq ? ['pq'] : []), ...(c.earlyData ? ['earlyData'] : []),
   ].join('/');
 }
 

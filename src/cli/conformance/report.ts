@@ -20,6 +20,7 @@ export function toJson(results: readonly CellResult[]): { cells: JsonCell[] } {
       resumption: r.cell.resumption,
       ...(r.cell.hrr ? { hrr: true } : {}),
       ...(r.cell.pq ? { pq: true } : {}),
+      ...(r.cell.earlyData ? { earlyData: true } : {}),
       result: r.result,
       ...(r.code ? { code: r.code } : {}),
     })),
@@ -49,6 +50,7 @@ export function table(results: readonly CellResult[]): string {
     { clientAuth: false, resumption: true, hrr: false, tag: ' +resume' },
     { clientAuth: false, resumption: false, hrr: true, tag: ' +hrr' },
     { clientAuth: false, resumption: false, hrr: false, pq: true, tag: ' +X25519MLKEM768' },
+    { clientAuth: false, resumption: true, hrr: false, earlyData: true, tag: ' +0-RTT' },
   ];
   const rows: string[][] = [];
   for (const suite of ALL_CIPHER_SUITES) {
@@ -58,7 +60,7 @@ export function table(results: readonly CellResult[]): string {
         const marks = columns.map((c) =>
           VERSIONS.map((version) => {
             if (!suiteAllowedIn(suite, versionFromName(version)!)) return ' ';
-            const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType, clientAuth: v.clientAuth, resumption: v.resumption, hrr: v.hrr, ...(v.pq ? { pq: true } : {}) }));
+            const r = byKey.get(cellKey({ peer: c.peer, peerRole: c.role, version, suite, keyType, clientAuth: v.clientAuth, resumption: v.resumption, hrr: v.hrr, ...(v.pq ? { pq: true } : {}), ...(v.earlyData ? { earlyData: true } : {}) }));
             return r ? MARK[r.result] : ' ';
           }).join(''),
         );

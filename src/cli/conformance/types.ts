@@ -23,6 +23,11 @@ export interface Cell {
    */
   hrr?: boolean;
   /**
+   * TLS 1.3 0-RTT (a resumption cell too): the second connection sends its line as early data, which the server must
+   * accept and read first (RFC 8446 §4.2.10).
+   */
+  earlyData?: boolean;
+  /**
    * TLS 1.3 post-quantum: puretls takes or offers only the hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), so
    * the cell passes only if the peer does it too; run with peers that have ML-KEM (PeerDriver.pq).
    */
@@ -50,6 +55,7 @@ export interface JsonCell {
   resumption?: boolean;
   hrr?: boolean;
   pq?: boolean;
+  earlyData?: boolean;
   result: Outcome;
   code?: string;
 }
@@ -102,6 +108,11 @@ export interface ResumingClient {
   handshakeOnlyFirst?: boolean;
   /** Did the peer itself report that its second connection resumed the first one's session? */
   reused(output: string): boolean;
+  /**
+   * 0-RTT cells (Cell.earlyData): the client sends `line` as early data on its second connection, and this says
+   * whether it reported the early data accepted. Absent: the client cannot send early data.
+   */
+  earlyDataAccepted?(output: string): boolean;
   start(cell: Cell, port: number, line: string, work: WorkDir): PeerClientRun | Promise<PeerClientRun>;
 }
 

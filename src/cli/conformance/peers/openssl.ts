@@ -40,13 +40,16 @@ export const openssl: PeerDriver = {
     resume: {
       // -quiet would hide the session summary: "New, TLSv1.2, Cipher is ..." or "Reused, ...".
       reused: (output) => /^Reused, /m.test(secondConnectionOutput(output)),
+      earlyDataAccepted: (output) => /^Early data was accepted/m.test(secondConnectionOutput(output)),
       start(cell, port, line, work) {
         // The session (with its ticket, when we issued one) goes through a file from one run to the next.
         // -ign_eof: stay until we close, and read no commands (Q, R) from the data line.
         const sess = path.join(work.path, 'session.pem');
+        // 0-RTT cells: the second run sends the line as early data (and nothing on stdin).
+        const early = cell.earlyData ? ['-early_data', work.file('early.txt', line)] : [];
         return oneAfterOther(
           () => processClient(OPENSSL, [...opensslClientArgs(cell, port), '-ign_eof', '-sess_out', sess], line),
-          () => processClient(OPENSSL, [...opensslClientArgs(cell, port), '-ign_eof', '-sess_in', sess], line),
+          () => processClient(OPENSSL, [...opensslClientArgs(cell, port), '-ign_eof', '-sess_in', sess, ...early], cell.earlyData ? '' : line),
         );
       },
     },
