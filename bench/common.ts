@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Impl = 'puretls-node' | 'puretls-noble' | 'puretls-webcrypto' | 'forge' | 'native';
+/** puretls-chromium / chromium: the browser figure (bench/chromium.ts), bulk only, reported without a target. */
+export type Impl = 'puretls-node' | 'puretls-noble' | 'puretls-webcrypto' | 'forge' | 'native' | 'puretls-chromium' | 'chromium';
 /** The protocol version of a row (CONTRACT.md: no version means TLS 1.2; forge's rows, TLS 1.1, carry none). */
 export type Version = 'TLSv1.2' | 'TLSv1.3';
 export type Metric = 'full_handshakes_per_s' | 'resumed_handshakes_per_s' | 'bulk_mb_per_s' | 'heap_bytes_per_idle_connection';

@@ -9,6 +9,7 @@ import { selectProvider } from '../src/crypto/provider.js';
 import { nodeProvider } from '../src/crypto/provider-node.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
 import { canGc, type Budget, type Metric, type Version, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
+import { chromiumRows } from './chromium.js';
 import { forgeRows } from './forge.js';
 import { nativeRows } from './native.js';
 import { puretlsRows } from './puretls.js';
@@ -158,6 +159,8 @@ async function main(): Promise<void> {
     }
   }
 
+  // The browser figure last: Chromium is a separate process, measured once (reported, no target).
+  await run('puretls-chromium', 'speed', () => chromiumRows(budget), 'the browser bundle\'s default (WebCrypto), and Chromium\'s fetch');
   const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
   console.log('');
   console.log(renderReport(results, { quick: args.quick, providers: Object.fromEntries(puretls.map(([i, p]) => [i, p.name])) }));

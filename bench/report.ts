@@ -2,7 +2,15 @@
 import type { Impl, ImplResult, Metric, Row, Version } from './common.js';
 
 const IMPLS: Impl[] = ['forge', 'native', 'puretls-node', 'puretls-noble', 'puretls-webcrypto'];
-const SHORT: Record<Impl, string> = { forge: 'forge', native: 'native', 'puretls-node': 'node', 'puretls-noble': 'noble', 'puretls-webcrypto': 'webcrypto' };
+const SHORT: Record<Impl, string> = {
+  forge: 'forge',
+  native: 'native',
+  'puretls-node': 'node',
+  'puretls-noble': 'noble',
+  'puretls-webcrypto': 'webcrypto',
+  'puretls-chromium': 'puretls in Chromium',
+  chromium: 'Chromium fetch',
+};
 
 const METRIC_LABEL: Record<Metric, string> = {
   full_handshakes_per_s: 'full handshakes/s',

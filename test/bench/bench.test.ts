@@ -1,6 +1,6 @@
 /** The benchmark harness produces the report shape CONTRACT.md fixes (shape only: no timing is asserted). */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { renderReport } from '../../bench/report.js';
 import type { Impl, ImplResult, Row } from '../../bench/common.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const IMPLS = ['puretls-node', 'puretls-noble', 'puretls-webcrypto', 'forge', 'native'];
+const IMPLS = ['puretls-node', 'puretls-noble', 'puretls-webcrypto', 'forge', 'native', 'puretls-chromium', 'chromium'];
 const METRICS = ['full_handshakes_per_s', 'resumed_handshakes_per_s', 'bulk_mb_per_s', 'heap_bytes_per_idle_connection'];
 const KEX = ['ECDHE_RSA', 'ECDHE_ECDSA', 'RSA'];
 /** TLS 1.3 only, puretls only (no ML-KEM in the OpenSSL under Node). */
@@ -49,9 +49,16 @@ describe('npm run bench -- --quick --json FILE', () => {
       }
       expect(has('forge', 'full_handshakes_per_s', 'RSA')).toBe(true);
       expect(has('forge', 'bulk_mb_per_s', 'CBC')).toBe(true);
-      for (const impl of IMPLS) expect(has(impl, 'heap_bytes_per_idle_connection'), impl).toBe(true);
+      for (const impl of IMPLS.slice(0, 5)) expect(has(impl, 'heap_bytes_per_idle_connection'), impl).toBe(true);
       for (const impl of ['puretls-node', 'puretls-noble', 'puretls-webcrypto']) expect(has(impl, 'full_handshakes_per_s', 'X25519MLKEM768_RSA'), impl).toBe(true);
       for (const impl of ['forge', 'native']) expect(has(impl, 'resumed_handshakes_per_s'), impl).toBe(true);
+      // The browser figure, where Chromium is installed: puretls in the page and Chromium's own fetch, TLS 1.3.
+      if (existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) {
+        for (const impl of ['puretls-chromium', 'chromium']) {
+          expect(report.rows.some((r) => r.impl === impl && r.metric === 'bulk_mb_per_s' && r.family === 'AES_GCM' && r.version === 'TLSv1.3'), impl).toBe(true);
+        }
+        expect(stdout).toMatch(/chromium: a \d+ MB download .* puretls in the page .* Chromium's fetch/);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

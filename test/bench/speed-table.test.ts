@@ -49,6 +49,19 @@ describe('speed table', () => {
     expect(reasons).not.toContain('no reason recorded');
   });
 
+  it('reports the Chromium figure beside the table, without a target', () => {
+    const withBrowser = renderSpeedTable(
+      [
+        ...rows,
+        { impl: 'puretls-chromium', metric: 'bulk_mb_per_s', family: 'AES_GCM', version: 'TLSv1.3', value: 60 },
+        { impl: 'chromium', metric: 'bulk_mb_per_s', family: 'AES_GCM', version: 'TLSv1.3', value: 400 },
+      ],
+      'run.json',
+    );
+    expect(withBrowser).toMatch(/In Chromium \(reported, no target\): .* puretls in the page .* 60\.0 MB\/s, Chromium's own fetch 400 MB\/s \(0\.15×\)/);
+    expect(md).not.toContain('In Chromium');
+  });
+
   it('replaces only the text between the markers, and refuses a README without them', () => {
     const readme = `# x\n\n## Speed\n\nintro\n\n${START}\nold table\n${END}\n\n## Next\n`;
     const out = replaceSection(readme, 'NEW');
