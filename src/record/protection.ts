@@ -430,6 +430,21 @@ class CbcState implements ProtectionState {
     // The most compression calls a short MAC input can save against the longest one: 255 bytes
     // of padding plus one block of MD-padding slack.
     this.zeros = new Uint8Array((Math.ceil(256 / this.blockLen) + 1) * this.blockLen);
+    const { encryptSync, decryptSync } = cbc;
+    if (encryptSync && decryptSync) {
+      this.sealSync = (seq, type, version, plaintext) => {
+        const body = this.sealBody(seq, type, version, plaintext);
+        return this.sealed(seq, type, version, this.encrypted(encryptSync.call(cbc, this.ivToEncrypt(body), body)));
+      };
+      this.openSync = (seq, type, version, fragment) => {
+        if (this.etm) {
+          const { iv, ct } = this.etmBeforeDecrypt(seq, type, version, fragment);
+          return this.etmAfterDecrypt(decryptSync.call(cbc, iv, ct));
+        }
+        const { iv, ct, n } = this.mteBeforeDecrypt(fragment);
+        return this.mteAfterDecrypt(seq, type, version, n, decryptSync.call(cbc, iv, ct));
+      };
+    }
   }
 
   private mac(seq: bigint, type: number, version: number, length: number, ...parts: Uint8Array[]): Uint8Array {
@@ -445,20 +460,37 @@ class CbcState implements ProtectionState {
    * provider's output is already the wire fragment and needs no copy.
    */
   private async encrypt(body: Uint8Array): Promise<Uint8Array> {
-    if (this.chainIv) {
-      const ct = await this.cbc.encrypt(this.chainIv, body);
-      this.chainIv = ct.slice(ct.length - AES_BLOCK);
-      return ct;
-    }
-    body.set(this.random(AES_BLOCK), 0);
-    return this.cbc.encrypt(this.zeroIv, body);
+    return this.encrypted(await this.cbc.encrypt(this.ivToEncrypt(body), body));
   }
+
+  /** The IV to encrypt `body` under (TLS 1.1+: after filling the free lead block with random bytes). */
+  private ivToEncrypt(body: Uint8Array): Uint8Array {
+    if (this.chainIv) return this.chainIv;
+    body.set(this.random(AES_BLOCK), 0);
+    return this.zeroIv;
+  }
+
+  /** TLS 1.0: the next record's IV is this ciphertext's last block. */
+  private encrypted(ct: Uint8Array): Uint8Array {
+    if (this.chainIv) this.chainIv = ct.slice(ct.length - AES_BLOCK);
+    return ct;
+  }
+
+  /** With a synchronous cipher (node:crypto): the same record operations without a promise (see ProtectionState). */
+  readonly sealSync?: (seq: bigint, type: number, version: number, plaintext: Uint8Array) => Uint8Array[];
+  readonly openSync?: (seq: bigint, type: number, version: number, fragment: Uint8Array) => Uint8Array;
 
   private get lead(): number {
     return this.chainIv ? 0 : AES_BLOCK;
   }
 
   async seal(seq: bigint, type: number, version: number, plaintext: Uint8Array): Promise<Uint8Array[]> {
+    const body = this.sealBody(seq, type, version, plaintext);
+    return this.sealed(seq, type, version, await this.encrypt(body));
+  }
+
+  /** plaintext [|| MAC] || padding, with `lead` bytes free in front. */
+  private sealBody(seq: bigint, type: number, version: number, plaintext: Uint8Array): Uint8Array {
     const lead = this.lead;
     const macLen = this.macLen;
     const len = plaintext.length;
@@ -468,12 +500,21 @@ class CbcState implements ProtectionState {
     body.set(plaintext, lead);
     if (!this.etm) body.set(this.mac(seq, type, version, len, plaintext), lead + len);
     body.fill(pad, lead + inner);
-    const ct = await this.encrypt(body);
+    return body;
+  }
+
+  /** The fragment's parts once the body is encrypted (encrypt-then-MAC: the MAC over the ciphertext follows). */
+  private sealed(seq: bigint, type: number, version: number, ct: Uint8Array): Uint8Array[] {
     return this.etm ? [ct, this.mac(seq, type, version, ct.length, ct)] : [ct];
   }
 
   async open(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
-    return this.etm ? this.openEtm(seq, type, version, fragment) : this.openMte(seq, type, version, fragment);
+    if (this.etm) {
+      const { iv, ct } = this.etmBeforeDecrypt(seq, type, version, fragment);
+      return this.etmAfterDecrypt(await this.cbc.decrypt(iv, ct));
+    }
+    const { iv, ct, n } = this.mteBeforeDecrypt(fragment);
+    return this.mteAfterDecrypt(seq, type, version, n, await this.cbc.decrypt(iv, ct));
   }
 
   /** Takes the IV for a record and advances the TLS 1.0 chain to this record's last ciphertext block. */
@@ -487,13 +528,15 @@ class CbcState implements ProtectionState {
   }
 
   /** RFC 7366: the MAC is checked first, over the ciphertext, so padding is looked at only for authentic records. */
-  private async openEtm(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
+  private etmBeforeDecrypt(seq: bigint, type: number, version: number, fragment: Uint8Array): { iv: Uint8Array; ct: Uint8Array } {
     const encLen = fragment.length - this.macLen;
     if (encLen < this.lead + AES_BLOCK || (encLen - this.lead) % AES_BLOCK !== 0) throw badRecordMac();
     const enc = fragment.subarray(0, encLen);
     if (!equalBytes(this.mac(seq, type, version, encLen, enc), fragment.subarray(encLen))) throw badRecordMac();
-    const { iv, ct } = this.ivFor(enc);
-    const d = await this.cbc.decrypt(iv, ct);
+    return this.ivFor(enc);
+  }
+
+  private etmAfterDecrypt(d: Uint8Array): Uint8Array {
     const p = d[d.length - 1]!;
     if (p + 1 > d.length) throw badRecordMac();
     for (let i = d.length - 1 - p; i < d.length - 1; i++) if (d[i] !== p) throw badRecordMac();
@@ -507,14 +550,15 @@ class CbcState implements ProtectionState {
    * number of hash compressions; the MAC is compared by scanning a fixed window with masks;
    * and bad padding and bad MAC end in the same error.
    */
-  private async openMte(seq: bigint, type: number, version: number, fragment: Uint8Array): Promise<Uint8Array> {
-    const macLen = this.macLen;
+  private mteBeforeDecrypt(fragment: Uint8Array): { iv: Uint8Array; ct: Uint8Array; n: number } {
     const n = fragment.length - this.lead;
     // Public-length checks: room for MAC + padding byte, whole blocks.
-    if (n < Math.ceil((macLen + 1) / AES_BLOCK) * AES_BLOCK || n % AES_BLOCK !== 0) throw badRecordMac();
-    const { iv, ct } = this.ivFor(fragment);
-    const d = await this.cbc.decrypt(iv, ct);
+    if (n < Math.ceil((this.macLen + 1) / AES_BLOCK) * AES_BLOCK || n % AES_BLOCK !== 0) throw badRecordMac();
+    return { ...this.ivFor(fragment), n };
+  }
 
+  private mteAfterDecrypt(seq: bigint, type: number, version: number, n: number, d: Uint8Array): Uint8Array {
+    const macLen = this.macLen;
     const p = d[n - 1]!;
     let good = ge(n, p + 1 + macLen);
     const win = Math.min(256, n);
