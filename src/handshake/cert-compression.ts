@@ -198,3 +198,42 @@ export async function decompressCertificate(body: Uint8Array, offered: readonly 
   if (m.uncompressedLength === 0) throw decompressionFailed('it announces an empty certificate message');
   return { body: await codec.decompress(m.data, m.uncompressedLength), name: codec.name };
 }
+
+/** The compress_certificate list of a ClientHello or CertificateRequest (none: empty). */
+export function offeredCompression(extensions: readonly { type: number; data: Uint8Array }[] | null | undefined): number[] {
+  const e = extensions?.find((x) => x.type === ExtensionTypeCompressCertificate);
+  return e ? decodeCompressCertificate(e.data) : [];
+}
+
+/** Our first codec the peer listed, if any. */
+export function chooseCodec(ours: readonly CertificateCodec[] | undefined, theirs: readonly number[]): CertificateCodec | undefined {
+  return ours?.find((c) => theirs.includes(CertCompressionAlgorithm[c.name]));
+}
+
+/**
+ * A Certificate message body the way the peer asked for it: a CompressedCertificate (message 25) with `codec`,
+ * else the plain Certificate (11). `compressed` may supply the compressed bytes (a cache).
+ */
+export async function certificateMessage(
+  body: Uint8Array,
+  codec: CertificateCodec | undefined,
+  compressed?: Promise<Uint8Array>,
+): Promise<{ type: number; body: Uint8Array }> {
+  if (!codec) return { type: 11, body };
+  const data = await (compressed ?? codec.compress(body));
+  return { type: HandshakeTypeCompressedCertificate, body: encodeCompressedCertificate({ algorithm: CertCompressionAlgorithm[codec.name], uncompressedLength: body.length, data }) };
+}
+
+/**
+ * The Certificate body of a received Certificate or CompressedCertificate message (the latter only where we
+ * offered `codecs`), with the certificate-count cap applied to what was inside.
+ */
+export async function receivedCertificateBody(
+  m: { type: number; body: Uint8Array },
+  codecs: readonly CertificateCodec[] | undefined,
+  limits: { maxCertificateMessage?: number },
+): Promise<{ body: Uint8Array; name?: CertCompressionName }> {
+  if (m.type !== HandshakeTypeCompressedCertificate) return { body: m.body };
+  if (!codecs?.length) throw new TlsError('protocol_unexpected_message', 'a CompressedCertificate where no compression was offered');
+  return decompressCertificate(m.body, codecs, maxUncompressed(limits.maxCertificateMessage));
+}

@@ -56,7 +56,11 @@ import {
   HandshakeTypeCompressedCertificate as HT_COMPRESSED_CERTIFICATE,
   decompressCertificate,
   maxUncompressed,
+  certificateMessage,
+  chooseCodec,
+  offeredCompression,
   type CertCompressionName,
+  type CertificateCodec,
 } from './cert-compression.js';
 
 /** What client.ts hands over: its first hello, the server's answer, and the key shares it sent. */
@@ -192,14 +196,14 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   const compressing = offeredExt.has(ET_COMPRESS_CERTIFICATE) && !!cfg.certCompression?.length;
   const certTypes = compressing ? [HT.certificate, HT_COMPRESSED_CERTIFICATE] : [HT.certificate];
   let next = await io.expect(HT.certificate_request, ...certTypes);
-  let certRequest: { context: Uint8Array; schemes: number[] } | undefined;
+  let certRequest: { context: Uint8Array; schemes: number[]; compression: number[] } | undefined;
   if (next.type === HT.certificate_request) {
     const cr = M13.decodeCertificateRequest13(next.body);
     // §4.3.2: empty during the handshake; signature_algorithms is required.
     if (cr.context.length) throw new TlsError('protocol_illegal_parameter', 'a CertificateRequest in the handshake with a non-empty context');
     const sa = findExtension(cr.extensions, ET.signature_algorithms);
     if (!sa) throw new TlsError('protocol_missing_extension', 'a CertificateRequest without signature_algorithms');
-    certRequest = { context: cr.context, schemes: X.decodeSignatureAlgorithms(sa.data) };
+    certRequest = { context: cr.context, schemes: X.decodeSignatureAlgorithms(sa.data), compression: offeredCompression(cr.extensions) };
     next = await io.expect(...certTypes);
   }
 
@@ -265,10 +269,10 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   // ---- {Certificate*} {CertificateVerify*} {Finished} (the ChangeCipherSpec went out after ServerHello)
   if (certRequest) {
     const identity = cfg.identity && canSign13(certRequest.schemes, cfg.signatureSchemes, cfg.identity.key) ? cfg.identity : undefined;
-    await io.send(
-      HT.certificate,
-      M13.encodeCertificate13({ context: certRequest.context, entries: (identity?.chain ?? []).map((certData) => ({ certData, extensions: [] })) }),
-    );
+    // RFC 8879 §3: compressed when the server lists a codec we have.
+    const body = M13.encodeCertificate13({ context: certRequest.context, entries: (identity?.chain ?? []).map((certData) => ({ certData, extensions: [] })) });
+    const cert = await certificateMessage(body, identity ? chooseCodec(cfg.certCompression, certRequest.compression) : undefined);
+    await io.send(cert.type, cert.body);
     if (identity) await sendCertificateVerify(io, identity, certRequest.schemes, cfg.signatureSchemes, th());
   }
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.client, th()) }));
@@ -277,7 +281,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   // ---- After the handshake: NewSessionTicket, KeyUpdate, CertificateRequest (when post_handshake_auth was offered)
   const secrets = { ours: app.client, peer: app.server };
   const pha = offeredExt.has(ET13.post_handshake_auth)
-    ? { base: { suite, transcript: io.transcript.bytes().slice(), secrets }, identity: cfg.identity, schemes: cfg.signatureSchemes }
+    ? { base: { suite, transcript: io.transcript.bytes().slice(), secrets }, identity: cfg.identity, schemes: cfg.signatureSchemes, codecs: cfg.certCompression }
     : undefined;
   installPostHandshake(io, suite, secrets, pha);
   return {
@@ -331,9 +335,9 @@ function installPostHandshake(
   io: HandshakeIO,
   suite: Tls13Suite,
   secrets: { ours: Uint8Array; peer: Uint8Array },
-  pha: { base: PhaBase; identity: ClientIdentity | undefined; schemes: readonly number[] } | undefined,
+  pha: { base: PhaBase; identity: ClientIdentity | undefined; schemes: readonly number[]; codecs: readonly CertificateCodec[] | undefined } | undefined,
 ): void {
-  const answer = pha ? clientPostHandshakeAuth(io, pha.base, pha.identity, pha.schemes, () => serial) : undefined;
+  const answer = pha ? clientPostHandshakeAuth(io, pha.base, pha.identity, pha.schemes, () => serial, pha.codecs) : undefined;
   const serial = installKeyUpdates(io, suite, secrets, (m) => {
     if (m.type === HT.certificate_request && answer) return answer(m);
     if (m.type !== HT.new_session_ticket) throw unexpectedAfterHandshake(m, 'the server');

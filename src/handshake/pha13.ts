@@ -31,6 +31,17 @@ import type { PrivateKey } from '../crypto/types.js';
 import { concat, equalBytes } from '../bytes.js';
 import { clientCertificateKey } from './client-cert-key.js';
 import type { Serial } from './traffic13.js';
+import {
+  CertCompressionAlgorithm,
+  ExtensionTypeCompressCertificate,
+  HandshakeTypeCompressedCertificate,
+  certificateMessage,
+  chooseCodec,
+  encodeCompressCertificate,
+  offeredCompression,
+  receivedCertificateBody,
+  type CertificateCodec,
+} from './cert-compression.js';
 
 /** Bytes of the certificate_request_context we draw for each request (any fresh non-empty value will do). */
 const CONTEXT_BYTES = 16;
@@ -61,6 +72,7 @@ export function clientPostHandshakeAuth(
   identity: ClientIdentity | undefined,
   ourSchemes: readonly number[],
   serial: () => Serial,
+  codecs?: readonly CertificateCodec[],
 ): (m: HandshakeMessage) => Promise<void> {
   const used = new Set<string>();
   return async (m) => {
@@ -76,6 +88,8 @@ export function clientPostHandshakeAuth(
     const ca = findExtension(cr.extensions, ET13.certificate_authorities);
     if (ca) X13.decodeCertificateAuthorities(ca.data); // must parse; the choice of certificate is the configuration's
     const chosen = identity && canSign13(accepted, ourSchemes, identity.key) ? identity : undefined;
+    // RFC 8879 §3: compressed when the server lists a codec we have.
+    const codec = chosen ? chooseCodec(codecs, offeredCompression(cr.extensions)) : undefined;
     const { suite, secrets } = base;
     await serial()(async () => {
       let transcript = concat(base.transcript, m.raw);
@@ -83,7 +97,8 @@ export function clientPostHandshakeAuth(
         transcript = concat(transcript, encodeHandshake(type, body));
         await io.send(type, body);
       };
-      await send(HT.certificate, M13.encodeCertificate13({ context: cr.context, entries: (chosen?.chain ?? []).map((certData) => ({ certData, extensions: [] })) }));
+      const cert = await certificateMessage(M13.encodeCertificate13({ context: cr.context, entries: (chosen?.chain ?? []).map((certData) => ({ certData, extensions: [] })) }), codec);
+      await send(cert.type, cert.body);
       if (chosen) {
         const s = chooseOwnScheme13(accepted, ourSchemes, chosen.key);
         const signed = M13.certificateVerifyContent('client', digest(suite.hash, transcript));
@@ -107,6 +122,8 @@ export interface ServerPhaConfig {
   /** Our schemes a client may sign CertificateVerify with. */
   schemes: readonly number[];
   verifyClient(chain: Uint8Array[]): Promise<Verification>;
+  /** Certificate compression codecs (RFC 8879) the client may answer with; listed in the CertificateRequest. */
+  codecs?: readonly CertificateCodec[];
 }
 
 interface Pending {
@@ -142,6 +159,7 @@ export function serverPostHandshakeAuth(
     const context = io.random(CONTEXT_BYTES);
     const exts: Extension[] = [{ type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms(cfg.schemes) }];
     if (cfg.clientCaNames.length) exts.push({ type: ET13.certificate_authorities, data: X13.encodeCertificateAuthorities(cfg.clientCaNames) });
+    if (cfg.codecs?.length) exts.push({ type: ExtensionTypeCompressCertificate, data: encodeCompressCertificate(cfg.codecs.map((c) => CertCompressionAlgorithm[c.name])) });
     const body = M13.encodeCertificateRequest13({ context, extensions: exts });
     let resolve!: (a: ClientCertificateAnswer) => void;
     let reject!: (e: unknown) => void;
@@ -167,7 +185,8 @@ export function serverPostHandshakeAuth(
 
   const onMessage = async (m: HandshakeMessage): Promise<void> => {
     const p = pending;
-    if (!p || m.type !== expectedType(p.stage)) {
+    const compressed = m.type === HandshakeTypeCompressedCertificate && !!cfg.codecs?.length && p?.stage === 'certificate';
+    if (!p || (m.type !== expectedType(p.stage) && !compressed)) {
       throw new TlsError('protocol_unexpected_message', `handshake message ${handshakeTypeName(m.type)} from the client after the TLS 1.3 handshake${p ? `, where ${expectedType(p.stage) === HT.certificate_verify ? 'CertificateVerify' : p.stage === 'finished' ? 'Finished' : 'Certificate'} was expected` : ''}`);
     }
     try {
@@ -182,7 +201,7 @@ export function serverPostHandshakeAuth(
   const step = async (p: Pending, m: HandshakeMessage): Promise<void> => {
     const th = () => digest(suite.hash, p.transcript);
     if (p.stage === 'certificate') {
-      const cert = M13.decodeCertificate13(m.body);
+      const cert = M13.decodeCertificate13((await receivedCertificateBody(m, cfg.codecs, io)).body);
       // The engine counts certificates only during the handshake; after it, the same cap applies here.
       if (io.maxCertificates !== undefined && cert.entries.length > io.maxCertificates) {
         throw new TlsError('limit_chain', `the client sent a certificate chain of more than ${io.maxCertificates} certificates`);

@@ -46,7 +46,9 @@ import {
   ExtensionTypeCompressCertificate as ET_COMPRESS_CERTIFICATE,
   HandshakeTypeCompressedCertificate as HT_COMPRESSED_CERTIFICATE,
   decodeCompressCertificate,
+  encodeCompressCertificate,
   encodeCompressedCertificate,
+  receivedCertificateBody,
   type CertificateCodec,
 } from './cert-compression.js';
 import { serverPostHandshakeAuth, type PhaBase, type ServerPhaConfig } from './pha13.js';
@@ -396,6 +398,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   if (cfg.clientAuth !== 'none' && !resumed) {
     const cr: Extension[] = [{ type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms(schemesForCertificateVerify13(cfg.signatureSchemes)) }];
     if (cfg.clientCaNames.length) cr.push({ type: ET13.certificate_authorities, data: X13.encodeCertificateAuthorities(cfg.clientCaNames) });
+    // RFC 8879 §3: the client may compress its Certificate with what we list here.
+    if (cfg.certCompression?.length) cr.push({ type: ET_COMPRESS_CERTIFICATE, data: encodeCompressCertificate(cfg.certCompression.map((c) => CertCompressionAlgorithm[c.name])) });
     await io.send(HT.certificate_request, M13.encodeCertificateRequest13({ context: new Uint8Array(0), extensions: cr }));
   }
 
@@ -447,7 +451,11 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       : { ok: false, code: 'not_verified', message: resumed.peerChain.length ? 'the client certificate was not verified' : 'the client sent no certificate' }
     : { ok: false, code: 'not_verified', message: 'no client certificate was requested' };
   if (cfg.clientAuth !== 'none' && !resumed) {
-    const cert = M13.decodeCertificate13((await io.expect(HT.certificate)).body);
+    const certMsg = await io.expect(HT.certificate, ...(cfg.certCompression?.length ? [HT_COMPRESSED_CERTIFICATE] : []));
+    const cert = M13.decodeCertificate13((await receivedCertificateBody(certMsg, cfg.certCompression, io)).body);
+    if (io.maxCertificates !== undefined && cert.entries.length > io.maxCertificates) {
+      throw new TlsError('limit_chain', `the client sent a certificate chain of more than ${io.maxCertificates} certificates`);
+    }
     if (cert.context.length !== 0) throw new TlsError('protocol_illegal_parameter', 'the client Certificate has a context; the CertificateRequest had none');
     for (const e of cert.entries) {
       for (const x of e.extensions) {
@@ -489,6 +497,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     clientCaNames: cfg.clientCaNames,
     schemes: schemesForCertificateVerify13(cfg.signatureSchemes),
     verifyClient: (chain) => cfg.verifyClient(chain),
+    ...(cfg.certCompression?.length ? { codecs: cfg.certCompression } : {}),
     // The transcript is kept only where it can be used: the client's Finished is in it.
     base: o.pha ? { suite, transcript: io.transcript.bytes().slice(), secrets } : { suite, transcript: new Uint8Array(0), secrets },
   });
@@ -612,7 +621,7 @@ function installPostHandshake(
 ): void {
   const auth = serverPostHandshakeAuth(io, pha.base, pha, () => serial);
   const serial = installKeyUpdates(io, suite, secrets, (m) => {
-    if (m.type === HT.certificate || m.type === HT.certificate_verify || m.type === HT.finished) return auth.onMessage(m);
+    if (m.type === HT.certificate || m.type === HT_COMPRESSED_CERTIFICATE || m.type === HT.certificate_verify || m.type === HT.finished) return auth.onMessage(m);
     throw unexpectedAfterHandshake(m, 'a client');
   });
   io.setCertificateRequester(auth.request);

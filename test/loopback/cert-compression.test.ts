@@ -5,7 +5,7 @@
  * decompression bomb, an announced length over the cap, and a CompressedCertificate where none was offered.
  */
 import { describe, it, expect } from 'vitest';
-import { duel, defaultClient, defaultServer, code, type Script } from '../hostile/scripted.js';
+import { duel, defaultClient, defaultServer, code, pki, type Script, type Duel } from '../hostile/scripted.js';
 import { HandshakeType as HT } from '../../src/handshake/framer.js';
 import {
   CertCompressionAlgorithm,
@@ -151,6 +151,68 @@ describe('certificate compression (RFC 8879), loopback', () => {
     it('decompressCertificate refuses an empty announced length', async () => {
       const m = encodeCompressedCertificate({ algorithm: 1, uncompressedLength: 0, data: new Uint8Array([1]) });
       await expect(decompressCertificate(m, [streamZlib], 1 << 18)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+    });
+  });
+
+  describe('the client compresses its own certificate where the CertificateRequest lists a codec (RFC 8879 §3)', () => {
+    const types = () => {
+      const seen: number[] = [];
+      const script: Script = (st) => {
+        if (st.kind === 'msg') seen.push(st.type);
+      };
+      return { seen, script };
+    };
+    const withCert = (codecs: CertificateCodec[]) => ({ ...defaultClient({ maxVersion: 'TLSv1.3', withClientCert: true }), certCompression: codecs });
+    const authServer = (codecs: CertificateCodec[], o: Parameters<typeof defaultServer>[0] = { requestCert: 'required' }) => ({
+      ...defaultServer({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ca: pki.ca, ...o }),
+      certCompression: codecs,
+    });
+
+    it('in the handshake: CompressedCertificate from the client, verified by the server', async () => {
+      const t = types();
+      const d = await duel({ client: withCert([nodeBrotliCodec]), server: authServer([nodeBrotliCodec, nodeZlibCodec]), clientScript: t.script });
+      await d.pump();
+      expect(d.server.error).toBeNull();
+      expect(t.seen).toContain(HT_CC);
+      expect(t.seen).not.toContain(HT.certificate);
+      expect((await d.server.handshake).verification).toEqual({ ok: true });
+    });
+
+    it('after the handshake (post-handshake auth): the answer is compressed too', async () => {
+      const t = types();
+      const d = await duel({ client: withCert([streamZlib]), server: authServer([nodeZlibCodec], {}), clientScript: t.script });
+      await d.pump();
+      const { answer } = await d.server.requestClientCertificate({ required: true });
+      await d.pump(false);
+      expect((await answer).verification).toEqual({ ok: true });
+      expect(t.seen.filter((x) => x === HT_CC)).toHaveLength(1);
+    });
+
+    it('a server listing no codec gets the plain Certificate', async () => {
+      const t = types();
+      const d = await duel({ client: withCert([nodeBrotliCodec]), server: authServer([]), clientScript: t.script });
+      await d.pump();
+      expect(d.server.error).toBeNull();
+      expect(t.seen).toContain(HT.certificate);
+      expect(t.seen).not.toContain(HT_CC);
+    });
+
+    it('a corrupt compressed client certificate: bad_certificate from the server, in the handshake and after it', async () => {
+      const corrupt: Script = (st) => {
+        if (st.kind !== 'msg' || st.type !== HT_CC) return;
+        const m = decodeCompressedCertificate(st.body);
+        return encodeCompressedCertificate({ ...m, uncompressedLength: m.uncompressedLength - 1 });
+      };
+      const d = await duel({ client: withCert([nodeBrotliCodec]), server: authServer([nodeBrotliCodec]), clientScript: corrupt });
+      await d.pump();
+      expect(code(d.server)).toBe('cert_decompression_failed');
+      expect(d.client.error?.code).toBe('peer_alert_bad_certificate');
+      let p: Duel | undefined;
+      p = await duel({ client: withCert([nodeBrotliCodec]), server: authServer([nodeBrotliCodec], {}), clientScript: (st, i, api) => (p?.client.state === 'open' ? corrupt(st, i, api) : undefined) });
+      await p.pump();
+      const { answer } = await p.server.requestClientCertificate({ required: true });
+      await p.pump(false);
+      await expect(answer).rejects.toMatchObject({ code: 'cert_decompression_failed' });
     });
   });
 });
