@@ -8,8 +8,11 @@ import { gzipSync } from 'node:zlib';
 import { repoRoot } from '../helpers/pki.js';
 
 /** The README's budget for dist/browser/puretls.js (minified ESM, everything included). */
-const BUDGET_BYTES = 860 * 1024; // 700 KiB + the Public Suffix List (tldts + tldts-core, 140 KiB), issue 18
-const BUDGET_GZIP_BYTES = 250 * 1024;
+// 700 KiB + the Public Suffix List (tldts + tldts-core, 140 KiB, issue 18) + issue 20/21 (measured at each landing):
+// ML-KEM-768 with SHA-3 for X25519MLKEM768 17 KiB (7 KiB gzip); the Float64 X25519 ladder, its fixed-base table,
+// TLS 1.3 tickets/PHA and certificate compression 31 KiB together. 882.7 KiB / 251.9 KiB gzip when raised.
+const BUDGET_BYTES = 900 * 1024;
+const BUDGET_GZIP_BYTES = 260 * 1024;
 
 const script = path.join(repoRoot, 'scripts/build-browser.mjs');
 let tmp: string;
