@@ -1,6 +1,8 @@
 /** The pure-JS bulk-crypto provider (noble). Works everywhere. */
-import { gcm, cbc } from '@noble/ciphers/aes.js';
+import { cbc, unsafe } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { equalBytes } from '../bytes.js';
+import { Ghash } from './ghash.js';
 import { hmac } from './hash.js';
 import type { AeadCipher, CbcCipher, CryptoProvider } from './types.js';
 
@@ -23,6 +25,73 @@ function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) =>
   };
 }
 
+/**
+ * AES-GCM (NIST SP 800-38D) with 96-bit nonces from noble's AES block function and CTR, with the per-key work done
+ * once per key: the key schedule and Shoup's 4-bit GHASH table (ghash.ts), ~0.5 KB per key in all. noble's
+ * one-shot gcm() rebuilds both for every message (~15 µs and ~500 small objects, most of a short record's cost);
+ * its GHASH table is too big to keep per key (~25 KB per direction of every connection). seal/open run
+ * synchronously, so the one GHASH state of a key is never shared by two messages at once.
+ */
+class AesGcm implements AeadCipher {
+  // A class, not closures: an idle connection keeps four of these (two per end), so each is kept small (~0.5 KB).
+  private readonly xk: Uint32Array;
+  private readonly ghash: Ghash;
+
+  constructor(key: Uint8Array) {
+    this.xk = unsafe.expandKeyLE(key);
+    const h = unsafe.encryptBlock(this.xk, new Uint8Array(16)); // H = E_K(0^128)
+    this.ghash = new Ghash(h);
+    h.fill(0);
+  }
+
+  async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    checkNonce(nonce);
+    const out = new Uint8Array(plaintext.length + 16);
+    const ct = out.subarray(0, plaintext.length);
+    this.ctr(nonce, plaintext, ct);
+    out.set(this.tagOf(nonce, aad, ct), plaintext.length);
+    return out;
+  }
+
+  async open(nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Promise<Uint8Array | null> {
+    checkNonce(nonce);
+    if (ctTag.length < 16) return null;
+    const ct = ctTag.subarray(0, ctTag.length - 16);
+    // The tag is checked (in constant time) before any plaintext is made.
+    if (!equalBytes(this.tagOf(nonce, aad, ct), ctTag.subarray(ctTag.length - 16))) return null;
+    return this.ctr(nonce, ct);
+  }
+
+  /** E_K(J0) xor GHASH_H(A, C), J0 = nonce || 0^31 || 1. */
+  private tagOf(nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array {
+    const lengths = new Uint8Array(16);
+    const v = new DataView(lengths.buffer);
+    // [len(A)]64 || [len(C)]64 in bits; TLS records are far below 2^32 bits, the high words stay zero.
+    v.setUint32(4, aad.length * 8);
+    v.setUint32(12, ct.length * 8);
+    const tag = new Uint8Array(16);
+    this.ghash.reset().update(aad).update(ct).update(lengths).digestInto(tag);
+    const j0 = new Uint8Array(16);
+    j0.set(nonce);
+    j0[15] = 1;
+    unsafe.encryptBlock(this.xk, j0);
+    for (let i = 0; i < 16; i++) tag[i]! ^= j0[i]!;
+    return tag;
+  }
+
+  /** GCTR from inc32(J0); noble's ctr32 reads 32-bit words, so an unaligned input is copied first. */
+  private ctr(nonce: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array {
+    const counter = new Uint8Array(16);
+    counter.set(nonce);
+    counter[15] = 2;
+    return unsafe.ctr32(this.xk, false, counter, src.byteOffset % 4 === 0 ? src : src.slice(), dst);
+  }
+}
+
+function checkNonce(nonce: Uint8Array): void {
+  if (nonce.length !== 12) throw new Error(`AES-GCM: the TLS nonce is 12 bytes, got ${nonce.length}`);
+}
+
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
   async hmac(hash, key, data) {
@@ -34,9 +103,7 @@ export const nobleProvider: CryptoProvider = {
       return aeadFrom((k, n, a) => chacha20poly1305(k, n, a), key);
     }
     if (key.length !== (cipher === 'AES_128_GCM' ? 16 : 32)) throw new Error(`${cipher}: bad key length ${key.length}`);
-    // noble's one-shot gcm() per record: it rebuilds the key schedule and GHASH table each time (~15 µs), but a
-    // table kept per key costs ~25 KB of small objects per direction, more than the rest of an idle connection.
-    return aeadFrom((k, n, a) => gcm(k, n, a), key);
+    return new AesGcm(key);
   },
   async cbc(cipher, key) {
     if (key.length !== (cipher === 'AES_128_CBC' ? 16 : 32)) throw new Error(`${cipher}: bad key length ${key.length}`);
