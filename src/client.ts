@@ -112,8 +112,24 @@ export interface ConnectOptions extends NodeClientAliases {
   allowNonEmsResumption?: boolean;
   /** Offer encrypt-then-MAC for CBC suites (RFC 7366). Omitted: true. */
   encryptThenMac?: boolean;
-  /** Offer session tickets (RFC 5077). Omitted: true. */
+  /** Offer session tickets (RFC 5077; in TLS 1.3 psk_key_exchange_modes, without which servers send none). Omitted: true. */
   sessionTickets?: boolean;
+  /**
+   * TLS 1.3 early data (0-RTT): sent in the first flight, before the handshake completes, when the session offered
+   * (from `session` or `sessionStore`) is a TLS 1.3 ticket that allows early data of this size (the ticket's
+   * max_early_data_size), with its cipher suite and ALPN protocol among those configured. `earlyDataAccepted`
+   * then says whether the server took it. Data the server refuses (or that could not be sent early) is sent as
+   * ordinary application data right after the handshake, so it is never lost; the server reads it once either way.
+   * Early data is NOT protected against replay by this end (an attacker can resend the first flight; RFC 8446 §8
+   * leaves the defence to the server): send only requests that are safe to run twice (an HTTP GET without side
+   * effects), never a payment or a state change. Omitted: none.
+   */
+  earlyData?: Uint8Array;
+  /**
+   * TLS 1.3 PSK key exchange modes to offer with a ticket. Omitted: ['psk_dhe_ke'] (a fresh key exchange on every
+   * resumption, keeping forward secrecy); 'psk_ke' resumes without one.
+   */
+  pskModes?: ('psk_dhe_ke' | 'psk_ke')[];
   /** Ask for a stapled OCSP response (checked when one comes). Omitted: false. */
   requestOcsp?: boolean;
   /** Ask the server for smaller records (RFC 6066). Omitted: not asked. */
@@ -194,19 +210,28 @@ export async function connect(input: ConnectOptions): Promise<TlsConnection> {
     role: 'client',
   })
     .then((conn) => (o.checkServerIdentity && conn.resumed ? checkResumed(conn, o, serverName ?? '') : conn))
+    .then((conn) => (cfg.earlyData && !conn.earlyDataAccepted ? sendEarlyDataLate(conn, cfg.earlyData) : conn))
     .finally(() => timeouts.clear());
   if (storeKey === undefined) return connecting;
+  const store = o.sessionStore!;
   try {
     const conn = await connecting;
+    if (conn.version === 'TLSv1.3') {
+      // Tickets come after the handshake: each verified one goes into the store as it arrives.
+      conn.onSession((s) => {
+        if (s.verification?.ok) store.set(storeKey, s);
+      });
+      return conn;
+    }
     const made = conn.session;
     // Only a session whose chain was verified is kept: the store is shared, and a session from a connection that
     // checked nothing (verify 'none', or 'optional' that failed) must not stand in for a check later.
-    if (made?.verification?.ok) o.sessionStore!.set(storeKey, made);
-    else if (!made) o.sessionStore!.delete(storeKey);
+    if (made?.verification?.ok) store.set(storeKey, made);
+    else if (!made) store.delete(storeKey);
     return conn;
   } catch (e) {
-    // A stored session that ended in failure is not offered again.
-    if (stored) o.sessionStore!.delete(storeKey);
+    // A stored session that ended in failure is not offered again (a TLS 1.3 ticket was taken out already).
+    if (stored && stored.version !== 0x0304) store.delete(storeKey);
     throw e;
   }
 }
@@ -245,8 +270,12 @@ function prepare(input: ConnectOptions): Prepared {
   const now = o.now ?? (() => new Date());
   const identity = o.cert !== undefined || o.key !== undefined ? loadClientIdentity(o) : undefined;
   const storeKey = o.sessionStore ? (o.sessionKey ?? serverName) : undefined;
-  const stored = o.session ? undefined : storeKey !== undefined ? o.sessionStore!.get(storeKey) : undefined;
+  const stored = o.session ? undefined : storeKey !== undefined ? takeSession(o.sessionStore!, storeKey) : undefined;
   const session = o.session ?? stored;
+  if (o.earlyData !== undefined && !(o.earlyData instanceof Uint8Array)) throw new TlsError('config_invalid', 'earlyData must be a Uint8Array');
+  if (o.pskModes !== undefined && (!Array.isArray(o.pskModes) || !o.pskModes.every((m) => m === 'psk_dhe_ke' || m === 'psk_ke'))) {
+    throw new TlsError('config_invalid', "pskModes must list 'psk_dhe_ke' and/or 'psk_ke'");
+  }
   const minRsaBits = o.minRsaBits ?? 2048;
   const minDhBits = o.minDhBits ?? 2048;
   const checkedName = mode !== 'none' && checkHostname && serverName ? normalizeCheckedName(peerNameOf(serverName).value) : undefined;
@@ -298,6 +327,8 @@ function prepare(input: ConnectOptions): Prepared {
     ...(o.keyLog ? { keyLog: o.keyLog } : {}),
     ...(o.maxFragmentLength ? { maxFragmentLength: o.maxFragmentLength } : {}),
     ...(o.recordSizeLimit !== undefined ? { recordSizeLimit: o.recordSizeLimit } : {}),
+    ...(o.earlyData?.length ? { earlyData: o.earlyData.slice() } : {}),
+    ...(o.pskModes?.length ? { pskModes: o.pskModes } : {}),
   };
   const engine = new Engine<HandshakeResult>({
     ...(o.random ? { random: o.random } : {}),
@@ -308,6 +339,35 @@ function prepare(input: ConnectOptions): Prepared {
     ...(o.suppressRaggedEofs !== undefined ? { suppressRaggedEofs: o.suppressRaggedEofs } : {}),
   });
   return { o, cfg, engine, storeKey, stored, handshakeTimeout, serverName };
+}
+
+/**
+ * `earlyData` the server did not accept (or that was not sent early: no ticket allowed it) goes as the first
+ * application data after the handshake, so the server reads it once either way.
+ */
+async function sendEarlyDataLate(conn: TlsConnection, data: Uint8Array): Promise<TlsConnection> {
+  const w = conn.writable.getWriter();
+  try {
+    await w.write(data);
+  } catch (e) {
+    const err = e instanceof TlsError ? e : new TlsError('io_closed', 'the early data could not be sent after the handshake', { cause: e });
+    await conn.destroy(err);
+    throw err;
+  } finally {
+    w.releaseLock();
+  }
+  return conn;
+}
+
+/**
+ * The session the store holds for this server. A TLS 1.3 ticket is used once (RFC 8446 Appendix C.4): taken out of
+ * a store that can (`take`), else deleted from it once read.
+ */
+function takeSession(store: SessionStore, key: string): TlsSession | undefined {
+  if (store.take) return store.take(key);
+  const s = store.get(key);
+  if (s?.version === 0x0304) store.delete(key);
+  return s;
 }
 
 /** The TCP connection for connect({ host, port }): the platform's (the Node entry installs one). */

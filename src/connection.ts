@@ -64,6 +64,29 @@ export class TlsConnection implements ByteStream {
     // A transport the peer closed right after the handshake (its FIN came with its Finished, an answer and its
     // close_notify) refuses our answer to that close_notify: the writer is told, the reader still gets the data.
     if (writeFailure !== undefined) this.writeFailure = { error: writeFailure };
+    // TLS 1.3: each NewSessionTicket the server sends after the handshake is a newer session.
+    result.watchSessions?.((s) => {
+      this.builtSession = s;
+      for (const l of [...this.sessionListeners]) {
+        try {
+          l(s);
+        } catch {
+          // A listener's failure is its own; the connection and the other listeners go on.
+        }
+      }
+    });
+  }
+
+  private readonly sessionListeners = new Set<(session: TlsSession) => void>();
+
+  /**
+   * Calls `listener` with every session this connection makes from now on (Node's 'session' event): in TLS 1.3
+   * one per NewSessionTicket, which the server sends after the handshake and which is read with the application
+   * data (so only a connection that reads gets them). `session` is the latest. Returns a function that unsubscribes.
+   */
+  onSession(listener: (session: TlsSession) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
   }
 
   /**
@@ -169,7 +192,8 @@ export class TlsConnection implements ByteStream {
   }
   /**
    * TLS 1.3 0-RTT: whether the early data was accepted (a server's first reads are then that data); undefined when
-   * none was offered or the version is not 1.3.
+   * none was offered or the version is not 1.3. A client with `earlyData` that the server refused, or that no ticket
+   * allowed to send early, sees false: connect() then sent the data right after the handshake.
    */
   get earlyDataAccepted(): boolean | undefined {
     return this.result.earlyDataAccepted;

@@ -683,6 +683,7 @@ export class Engine<R = unknown> {
         this.maxFragment = Math.min(MAX_PLAINTEXT, n);
       },
       sendWarning: (desc) => this.sendAlert(1, desc),
+      sendApplicationData: (data) => this.write(ContentType.application_data, data),
       setSplitFirstByte: (on) => {
         this.splitFirstByte = on;
       },

@@ -13,13 +13,18 @@ import { equalBytes } from './codec.js';
 import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS11, DOWNGRADE_TLS12 } from './downgrade.js';
 import { ExtensionType13 as ET13, type KeyShareEntry } from './extensions13.js';
 import * as X13 from './extensions13.js';
-import { clientHandshakeTls13 } from './client-tls13.js';
 import {
   CertCompressionAlgorithm,
   ExtensionTypeCompressCertificate as ET_COMPRESS_CERTIFICATE,
   encodeCompressCertificate,
   type CertificateCodec,
 } from './cert-compression.js';
+import { clientHandshakeTls13, type EarlySent } from './client-tls13.js';
+import { fillBinders, obfuscateTicketAge, preSharedKeyPlaceholder, ticketAgeMs, type PskCandidate } from './psk13.js';
+import { KeySchedule13, type Tls13Hash } from '../crypto/keyschedule.js';
+import { hash as digest } from '../crypto/hash.js';
+import { toHex } from './codec.js';
+import { protection13 } from './traffic13.js';
 import { keyShare13, type GroupShare } from '../crypto/ops.js';
 import { GROUPS, groupById, isHybridGroup } from '../crypto/kex.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
@@ -36,6 +41,7 @@ import {
   TLS_FALLBACK_SCSV,
   suiteAllowedIn,
   suiteById,
+  tls13SuiteById,
   versionName,
   type CipherSuite,
   type ProtocolVersion,
@@ -108,6 +114,16 @@ export interface ClientHandshakeConfig {
   certCompression?: readonly CertificateCodec[];
   /** TLS 1.3 middlebox compatibility mode (RFC 8446 Appendix D.4): a session id and a ChangeCipherSpec. Default true. */
   middleboxCompat?: boolean;
+  /**
+   * TLS 1.3 PSK key exchange modes offered with a ticket (RFC 8446 §4.2.9). Absent: psk_dhe_ke only (a fresh
+   * (EC)DHE exchange with every resumption, so the resumed connection keeps forward secrecy).
+   */
+  pskModes?: readonly ('psk_dhe_ke' | 'psk_ke')[];
+  /**
+   * TLS 1.3 early data (0-RTT, RFC 8446 §2.3): sent in the first flight when the offered ticket allows that much.
+   * What the server refuses, connect() sends again as ordinary data once the handshake is done.
+   */
+  earlyData?: Uint8Array;
 }
 
 /** Whether this configuration offers TLS 1.3: the range reaches it and a 1.3 suite is configured. */
@@ -141,6 +157,8 @@ function isDnsName(name: string): boolean {
 export interface Tls13Offer {
   shares: KeyShareEntry[];
   cookie?: Uint8Array;
+  /** A resumption PSK: the modes, early_data (first ClientHello only) and pre_shared_key, the last extension. */
+  psk?: { candidates: PskCandidate[]; modes: number[]; earlyData: boolean };
 }
 
 /** The ALPN protocol the server selected (ServerHello in 1.2, EncryptedExtensions in 1.3): one we offered, or none. */
@@ -206,10 +224,43 @@ export function buildClientHello(
       ext.push({ type: ET_COMPRESS_CERTIFICATE, data: encodeCompressCertificate(cfg.certCompression.map((c) => CertCompressionAlgorithm[c.name])) });
     }
     if (cfg.identity && cfg.postHandshakeAuth !== false) ext.push({ type: ET13.post_handshake_auth, data: X13.encodePostHandshakeAuth() });
+    // The modes go out whenever tickets are welcome: servers issue 1.3 tickets only to clients that send them.
+    if (tls13.psk || cfg.sessionTickets) ext.push({ type: ET13.psk_key_exchange_modes, data: X13.encodePskKeyExchangeModes(tls13.psk?.modes ?? pskModes(cfg)) });
+    if (tls13.psk?.earlyData) ext.push({ type: ET13.early_data, data: X13.encodeEarlyDataIndication() });
+    if (tls13.psk) ext.push(preSharedKeyPlaceholder(tls13.psk.candidates)); // last (RFC 8446 §4.2.11)
   }
   // The SCSV above signals secure renegotiation support; the extension is not sent alongside it (RFC 5746 §3.4).
   // legacy_version: never above 1.2 (RFC 8446 §4.1.2); 1.3 is offered in supported_versions.
   return { version: Math.min(cfg.maxVersion, TLS12), random, sessionId, cipherSuites: suites, compressionMethods: [0], extensions: ext };
+}
+
+/** The psk_key_exchange_modes we offer: psk_dhe_ke unless configured otherwise. */
+export function pskModes(cfg: ClientHandshakeConfig): number[] {
+  const names = cfg.pskModes?.length ? cfg.pskModes : ['psk_dhe_ke' as const];
+  return [...new Set(names.map((n) => X13.PskKeyExchangeMode[n]))];
+}
+
+/** The encoded ClientHello body, with the PSK binders filled in when it offers one (`prefix`: the transcript before it). */
+export async function encodeHelloWithBinders(io: HandshakeIO, hello: M.ClientHello, psk: Tls13Offer['psk'], prefix?: Uint8Array): Promise<Uint8Array> {
+  const body = M.encodeClientHello(hello);
+  return psk ? fillBinders(io.provider, body, psk.candidates, prefix) : body;
+}
+
+/**
+ * The TLS 1.3 session we may offer as a PSK: one whose policy satisfies this connection, for the same server name,
+ * with a ticket still within its lifetime (a clock that went back counts as expired) and a suite whose hash one of
+ * the configured 1.3 suites shares (the binder and the schedule use that hash).
+ */
+function resumable13(cfg: ClientHandshakeConfig, policy: SessionPolicy | undefined, nowMs: number): { session: TlsSession; hash: Tls13Hash } | undefined {
+  const s = cfg.session;
+  if (!s || s.version !== TLS13 || !policy || !offersTls13(cfg) || !sessionSatisfies(s, policy)) return undefined;
+  if ((s.serverName ?? '') !== (cfg.serverName ?? '')) return undefined;
+  if (!s.ticket || s.ticketAgeAdd === undefined || !s.masterSecret) return undefined;
+  const suite = tls13SuiteById(s.cipherSuite);
+  if (!suite || !cfg.suites.some((x) => x.protocol === 'tls13' && x.hash === suite.hash)) return undefined;
+  const age = nowMs - s.createdAt;
+  if (age < 0 || age > (s.ticketLifetime ?? 0) * 1000) return undefined;
+  return { session: s, hash: suite.hash };
 }
 
 /** rsa_pkcs1_* and the SHA-1 schemes: allowed in 1.3 only inside certificates (RFC 8446 §4.2.3). */
@@ -250,9 +301,49 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
     for (const g of firstShareGroups(cfg)) shares.set(g, await keyShare13(io.provider, groupById(g)!, io.random));
   }
   const shareEntries = () => [...shares.values()].map((s) => ({ group: GROUPS[s.group], keyExchange: s.pub }));
-  const hello = buildClientHello(cfg, clientRandom, offeredSessionId, offeredTicket, tls13 ? { shares: shareEntries() } : null);
+  // A TLS 1.3 ticket, offered as a PSK; with early data when it allows that much.
+  const nowMs = io.now().getTime();
+  const offer13 = tls13 ? resumable13(cfg, policy, nowMs) : undefined;
+  let psk: Tls13Offer['psk'];
+  let earlyData: Uint8Array | undefined;
+  if (offer13) {
+    const s = offer13.session;
+    const candidate: PskCandidate = {
+      identity: base64Decode(s.ticket!),
+      obfuscatedTicketAge: obfuscateTicketAge(ticketAgeMs(s.createdAt, nowMs), s.ticketAgeAdd!),
+      psk: base64Decode(s.masterSecret),
+      hash: offer13.hash,
+      kind: 'res',
+    };
+    // RFC 8446 §4.2.10: 0-RTT with the ticket's suite, within its max_early_data_size, and (with ALPN) its protocol.
+    const early = cfg.earlyData;
+    if (
+      early?.length &&
+      (s.maxEarlyData ?? 0) >= early.length &&
+      cfg.suites.some((x) => x.id === s.cipherSuite) &&
+      (!s.alpnProtocol || cfg.alpnProtocols?.includes(s.alpnProtocol))
+    ) {
+      earlyData = early;
+    }
+    psk = { candidates: [candidate], modes: pskModes(cfg), earlyData: !!earlyData };
+  }
+  const hello = buildClientHello(cfg, clientRandom, offeredSessionId, offeredTicket, tls13 ? { shares: shareEntries(), ...(psk ? { psk } : {}) } : null);
   const offeredExt = new Set(hello.extensions!.map((e) => e.type));
-  await io.send(HT.client_hello, M.encodeClientHello(hello));
+  await io.send(HT.client_hello, await encodeHelloWithBinders(io, hello, psk));
+  let early: EarlySent | undefined;
+  if (earlyData && offer13) {
+    // client_early_traffic_secret over Hash(ClientHello); the compatibility ChangeCipherSpec goes first (Appendix D.4).
+    const suite = tls13SuiteById(offer13.session.cipherSuite)!;
+    const schedule = await KeySchedule13.start(io.provider, suite.hash, psk!.candidates[0]!.psk);
+    const secret = await schedule.clientEarlyTrafficSecret(digest(suite.hash, io.transcript.bytes()));
+    cfg.keyLog?.(`CLIENT_EARLY_TRAFFIC_SECRET ${toHex(clientRandom)} ${toHex(secret)}`);
+    const prot = await protection13(io.provider, suite, secret);
+    io.setRecordVersion(TLS12); // legacy_record_version of protected records (RFC 8446 §5.1)
+    if (compat) await io.sendChangeCipherSpec(prot);
+    else await io.setWriteProtection(prot);
+    await io.sendApplicationData(earlyData);
+    early = { data: earlyData, suite, prot, sentCcs: compat };
+  }
 
   // ---- ServerHello (or HelloRetryRequest)
   const sh = M.decodeServerHello((await io.expect(HT.server_hello)).body);
@@ -265,8 +356,19 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
       throw new TlsError('protocol_illegal_parameter', `the server selected ${versionName(selected)} in supported_versions; only TLS 1.3 may be selected there`);
     }
     if (sh.version !== TLS12) throw new TlsError('protocol_illegal_parameter', 'a TLS 1.3 ServerHello must carry legacy_version 0x0303');
-    return clientHandshakeTls13(io, cfg, { hello, sh, clientRandom, shares, compat });
+    return clientHandshakeTls13(io, cfg, {
+      hello,
+      sh,
+      clientRandom,
+      shares,
+      compat,
+      ...(offer13 && psk ? { psk: { offer: psk, session: offer13.session } } : {}),
+      ...(early ? { early } : {}),
+      ...(policy ? { policy } : {}),
+    });
   }
+  // RFC 8446 Appendix D.3: a client that sent 0-RTT data fails a connection the server takes to 1.2 or below.
+  if (early) throw new TlsError('protocol_version', 'the server chose TLS 1.2 or below after we sent TLS 1.3 early data');
   const version = sh.version as ProtocolVersion;
   const maxBelow13 = Math.min(cfg.maxVersion, TLS12);
   if (sh.version < cfg.minVersion || sh.version > maxBelow13) {

@@ -78,6 +78,8 @@ export interface HandshakeIO {
    * unexpected_message). null: no more early data (EndOfEarlyData was read).
    */
   acceptEarlyData(maxBytes: number | null): void;
+  /** TLS 1.3 client: early data, sent during the handshake under the write protection of the moment (the early key). */
+  sendApplicationData(data: Uint8Array): Promise<void>;
 }
 
 /** What `requestClientCertificate` is asked for: whether an empty answer fails the connection (certificate_required). */
@@ -127,6 +129,11 @@ export interface HandshakeResult {
   localChain?: readonly Uint8Array[];
   /** TLS 1.3: whether the 0-RTT data was accepted (server: it is the first data read); absent when none was offered. */
   earlyDataAccepted?: boolean;
+  /**
+   * TLS 1.3 client: sessions arrive after the handshake, one per NewSessionTicket. The connection registers here
+   * once; a session that came before that is handed over at once.
+   */
+  watchSessions?: (listener: (s: TlsSession) => void) => void;
 }
 
 export interface Tls12Secrets {

@@ -96,15 +96,37 @@ export interface SessionStore {
   get(key: string): TlsSession | undefined;
   set(key: string, session: TlsSession): unknown;
   delete(key: string): unknown;
+  /**
+   * Remove and return a session for `key` (a TLS 1.3 ticket is used once, RFC 8446 Appendix C.4). Optional: without
+   * it connect() uses get() and deletes the key once it has taken a TLS 1.3 session.
+   */
+  take?(key: string): TlsSession | undefined;
 }
 
-/** A bounded client session store (least recently used out). Default: 100 servers. */
+/** TLS 1.3 tickets kept per server by createSessionStore() (the newest ones; OpenSSL servers send 2 per connection). */
+export const TICKETS_PER_SERVER = 8;
+
+/**
+ * A bounded client session store (least recently used out). Default: 100 servers. A TLS 1.2 session replaces what
+ * a server had; TLS 1.3 sessions (one per ticket) add up to TICKETS_PER_SERVER per server, and take() hands out
+ * each once, newest first, so a ticket is never offered twice.
+ */
 export function createSessionStore(o: { maxEntries?: number } = {}): SessionStore & { readonly size: number; clear(): void } {
-  const lru = new Lru<TlsSession>(checkSize(o.maxEntries ?? 100, 'maxEntries'));
+  const lru = new Lru<TlsSession[]>(checkSize(o.maxEntries ?? 100, 'maxEntries'));
   return {
-    get: (k) => lru.get(k),
-    set: (k, s) => lru.set(k, s),
+    get: (k) => lru.get(k)?.at(-1),
+    set: (k, s) => {
+      const list = s.version === 0x0304 ? (lru.get(k) ?? []).filter((x) => x.version === 0x0304) : [];
+      list.push(s);
+      lru.set(k, list.slice(-TICKETS_PER_SERVER));
+    },
     delete: (k) => lru.delete(k),
+    take: (k) => {
+      const list = lru.get(k);
+      const s = list?.pop();
+      if (list && !list.length) lru.delete(k);
+      return s;
+    },
     get size() {
       return lru.size;
     },

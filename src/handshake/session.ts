@@ -9,21 +9,29 @@ export interface TlsSession {
   version: number;
   /** Cipher suite id. */
   cipherSuite: number;
-  /** Base64 master secret. Treat the whole object as a secret. */
+  /**
+   * Base64 master secret; in a TLS 1.3 session the resumption PSK its ticket stands for (RFC 8446 §4.6.1). Treat
+   * the whole object as a secret.
+   */
   masterSecret: string;
   /** Base64 session id given by the server (may be empty when only a ticket is used). */
   sessionId: string;
   /** Base64 RFC 5077 ticket, when the server issued one. */
   ticket?: string;
-  /** Ticket lifetime hint in seconds (0: unspecified). */
+  /** Ticket lifetime hint in seconds (0: unspecified); in TLS 1.3 the ticket's lifetime, past which it is not offered. */
   ticketLifetime?: number;
+  /** TLS 1.3: the ticket's ticket_age_add, hiding its age on the wire (obfuscated_ticket_age, RFC 8446 §4.2.11.1). */
+  ticketAgeAdd?: number;
+  /** TLS 1.3: the most early data (0-RTT) the server accepts with this ticket, in bytes; absent or 0: none. */
+  maxEarlyData?: number;
+  /** Always true in TLS 1.3, whose key schedule binds every secret to its handshake (what RFC 7627 adds to 1.2). */
   extendedMasterSecret: boolean;
   /** The server name the session was made for; resumption is only offered to the same name. */
   serverName?: string;
   alpnProtocol?: string;
   /** Base64 DER certificates the peer presented in the full handshake, leaf first. */
   peerChain: string[];
-  /** Milliseconds since the epoch when the full handshake happened. */
+  /** Milliseconds since the epoch when the full handshake happened; in TLS 1.3 when the ticket was received. */
   createdAt: number;
   /*
    * The policy the session was made under. A resumed connection skips the certificate check, so a session is only

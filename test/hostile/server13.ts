@@ -22,6 +22,9 @@ import { schemeById } from '../../src/crypto/sig.js';
 import { loadIdentity } from '../../src/config.js';
 import { clientHandshake } from '../../src/handshake/client.js';
 import { seededRandom } from '../../fuzz/rng.js';
+import { truncatedClientHello, verifyBinder } from '../../src/handshake/psk13.js';
+import { TlsError } from '../../src/errors.js';
+import type { ClientHandshakeConfig } from '../../src/handshake/client.js';
 import { now, clientConfig } from '../../fuzz/scenarios.js';
 import { pki } from './scripted.js';
 
@@ -37,14 +40,23 @@ export interface Server13Script {
   finishedFirst?: boolean;
   /** Send a ServerHello without supported_versions' 1.3 but with a downgrade sentinel (a 1.2 ServerHello). */
   downgradeTo12?: boolean;
+  /**
+   * Resume with a PSK (§2.2): the server's copy of the key (`key`; a binder that does not verify with it fails the
+   * server), the identity it selects (default 0, whether or not the client offered one), the suite it picks
+   * (default TLS_AES_128_GCM_SHA256), no key_share (psk_ke), a Certificate and CertificateVerify anyway, early_data
+   * in EncryptedExtensions.
+   */
+  psk?: { key: Uint8Array; selectedIdentity?: number; suite?: number; noKeyShare?: boolean; sendCertificate?: boolean; acceptEarlyData?: boolean };
 }
 
-const SUITE = tls13SuiteById(0x1301)!;
+const DEFAULT_SUITE = tls13SuiteById(0x1301)!;
 const identity = loadIdentity(pki.serverRsa.cert, pki.serverRsa.key);
 
 async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<HandshakeResult> {
+  const SUITE = o.psk?.suite ? tls13SuiteById(o.psk.suite)! : DEFAULT_SUITE;
   const th = () => digest(SUITE.hash, io.transcript.bytes());
-  let ch = M.decodeClientHello((await io.expect(HT.client_hello)).body);
+  let chMsg = await io.expect(HT.client_hello);
+  let ch = M.decodeClientHello(chMsg.body);
   io.enableTls13();
   io.setRecordVersion(TLS12);
   if (o.downgradeTo12) {
@@ -61,16 +73,26 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
       { type: ET13.key_share, data: X13.encodeKeyShareHrr(group) },
     ];
     await io.send(HT.server_hello, M.encodeServerHello(M13.helloRetryRequest(ch.sessionId, SUITE.id, ext)));
-    ch = M.decodeClientHello((await io.expect(HT.client_hello)).body);
+    chMsg = await io.expect(HT.client_hello);
+    ch = M.decodeClientHello(chMsg.body);
   };
   if (o.hrrGroup !== undefined) {
     await hrr(o.hrrGroup);
     if (o.secondHrr) await hrr(GROUPS.secp384r1);
   }
+  // A genuine server checks the binder before it takes the PSK (§4.2.11): the client's binder must verify.
+  const offered = findExtension(ch.extensions, ET13.pre_shared_key);
+  if (o.psk && offered) {
+    const all = io.transcript.bytes();
+    const psks = X13.decodePreSharedKeyClient(offered.data);
+    // The tests' PSKs are SHA-256 ones, whatever suite the script then picks.
+    const ok = await verifyBinder(io.provider, 'sha256', o.psk.key, 'res', all.subarray(0, all.length - chMsg.raw.length), truncatedClientHello(chMsg.raw, psks.binders), psks.binders[0]!);
+    if (!ok) throw new TlsError('crypto_decrypt_error', 'scripted server: the PSK binder does not verify');
+  }
   const shares = X13.decodeKeyShareClient(findExtension(ch.extensions, ET13.key_share)!.data);
   const theirs = shares[0]!;
   const ours = await serverKeyShare13(io.provider, groupById(theirs.group)!, theirs.keyExchange, io.random);
-  const { shared } = ours;
+  const shared = o.psk?.noKeyShare ? new Uint8Array(32) : ours.shared;
   await io.send(
     HT.server_hello,
     M.encodeServerHello({
@@ -81,11 +103,12 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
       compressionMethod: 0,
       extensions: [
         { type: ET13.supported_versions, data: X13.encodeSupportedVersionsServer(TLS13) },
-        { type: ET13.key_share, data: X13.encodeKeyShareServer({ group: o.shareGroup ?? theirs.group, keyExchange: ours.pub }) },
+        ...(o.psk?.noKeyShare ? [] : [{ type: ET13.key_share, data: X13.encodeKeyShareServer({ group: o.shareGroup ?? theirs.group, keyExchange: ours.pub }) }]),
+        ...(o.psk ? [{ type: ET13.pre_shared_key, data: X13.encodePreSharedKeyServer(o.psk.selectedIdentity ?? 0) }] : []),
       ],
     }),
   );
-  const schedule = await KeySchedule13.start(io.provider, SUITE.hash);
+  const schedule = await KeySchedule13.start(io.provider, SUITE.hash, o.psk?.key);
   const hs = await schedule.handshake(shared, th());
   const prot = async (secret: Uint8Array) => {
     const { key, iv } = await trafficKey(io.provider, SUITE.hash, secret, SUITE.keyLen);
@@ -97,10 +120,12 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
     if (!o.drop?.includes(type)) await io.send(type, await body());
   };
   const finished = () => send(HT.finished, async () => M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, SUITE.hash, hs.server, th()) }));
-  await send(HT13.encrypted_extensions, () => M13.encodeEncryptedExtensions({ extensions: [] }));
+  await send(HT13.encrypted_extensions, () =>
+    M13.encodeEncryptedExtensions({ extensions: o.psk?.acceptEarlyData ? [{ type: ET13.early_data, data: X13.encodeEarlyDataIndication() }] : [] }),
+  );
   if (o.finishedFirst) await finished();
-  await send(HT.certificate, () => M13.encodeCertificate13({ context: new Uint8Array(0), entries: identity.chain.map((certData) => ({ certData, extensions: [] })) }));
-  await send(HT.certificate_verify, async () => {
+  if (!o.psk || o.psk.sendCertificate) await send(HT.certificate, () => M13.encodeCertificate13({ context: new Uint8Array(0), entries: identity.chain.map((certData) => ({ certData, extensions: [] })) }));
+  if (!o.psk || o.psk.sendCertificate) await send(HT.certificate_verify, async () => {
     const scheme = schemeById(0x0804)!;
     const signature = await signData(io.provider, scheme.alg, identity.key, M13.certificateVerifyContent('server', th()), io.random);
     return M13.encodeCertificateVerify13({ scheme: scheme.id, signature });
@@ -114,10 +139,10 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
 }
 
 /** Our real client against the scripted server, pumped until quiet; both engines for the test to inspect. */
-export async function clientVsScripted13(o: Server13Script, seed = 5) {
+export async function clientVsScripted13(o: Server13Script, seed = 5, client13?: Partial<ClientHandshakeConfig>) {
   const client = new Engine<HandshakeResult>({ random: seededRandom(seed), now });
   const server = new Engine<HandshakeResult>({ random: seededRandom(seed + 1000), now });
-  const cfg = clientConfig(pki, { maxVersion: 'TLSv1.3', minVersion: 'TLSv1.2' });
+  const cfg = { ...clientConfig(pki, { maxVersion: 'TLSv1.3', minVersion: 'TLSv1.2' }), ...client13 };
   await server.start((io) => scriptedServer13(io, o)).catch(() => {});
   await client.start((io) => clientHandshake(io, cfg)).catch(() => {});
   for (let i = 0; i < 50; i++) {
