@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { pki, repoRoot } from '../helpers/pki.js';
 import { opensslAvailable } from '../helpers/openssl.js';
 import { createServer, type TlsServer } from '../../src/transport/node-server.js';
+import { startRelay } from '../../src/cli/relay.js';
 import type { TlsConnection } from '../../src/connection.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -82,6 +83,40 @@ describe.skipIf(!haveBrowser || !opensslAvailable())('demo page in headless Chro
     expect(chain[1]).toContain('issuer: organizationName=puretls test, commonName=puretls Test Root CA');
     expect(await page.textContent('#http')).toBe('200 ok');
     expect(await page.textContent('#body')).toContain('Ciphers supported in s_server binary');
+  });
+
+  it('in the page (WebCrypto provider), TLS 1.3 through the relay to a puretls server agrees on X25519MLKEM768', async () => {
+    let onServed!: (group: string | undefined) => void;
+    const served = new Promise<string | undefined>((r) => (onServed = r));
+    const server = createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: 'TLSv1.3' }, (c) => {
+      onServed(c.group);
+      void c.close().catch(() => {});
+    });
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const relay = await startRelay({ allow: [target] });
+    try {
+      const result = await page.evaluate(
+        async ({ relayUrl, ca }) => {
+          const lib = await (new Function('return import("/puretls.js")')() as Promise<any>);
+          try {
+            const conn = await lib.connect({ transport: lib.webSocketStream(new WebSocket(relayUrl)), serverName: 'localhost', ca, maxVersion: 'TLSv1.3' });
+            const out = `${conn.version} ${conn.group}`;
+            await conn.close().catch(() => {});
+            return out;
+          } catch (e) {
+            return (e as { code?: string }).code ?? String(e);
+          }
+        },
+        { relayUrl: relay.urlFor(target), ca: pki.ca },
+      );
+      expect(result).toBe('TLSv1.3 X25519MLKEM768');
+      expect(await served).toBe('X25519MLKEM768');
+    } finally {
+      await relay.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('in the page, another trust anchor fails the handshake (verification is real)', async () => {
