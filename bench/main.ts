@@ -157,10 +157,13 @@ async function main(): Promise<void> {
         await run(impl, phase, (ph) => puretlsRows(budget, { impl, provider, version: 'TLSv1.3', suites: SUITES13_PURETLS, sigalgs: SIGALGS13, groups: GROUPS13 }, ph), `${provider.name}, TLSv1.3`);
       }
     }
+    if (phase === 'speed') {
+      // The browser figure, last of the throughput sections (before any forced GC): Chromium is a separate process,
+      // measured once (reported, no target).
+      await run('puretls-chromium', phase, () => chromiumRows(budget), "the browser bundle's default (WebCrypto), and Chromium's fetch");
+    }
   }
 
-  // The browser figure last: Chromium is a separate process, measured once (reported, no target).
-  await run('puretls-chromium', 'speed', () => chromiumRows(budget), 'the browser bundle\'s default (WebCrypto), and Chromium\'s fetch');
   const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
   console.log('');
   console.log(renderReport(results, { quick: args.quick, providers: Object.fromEntries(puretls.map(([i, p]) => [i, p.name])) }));
