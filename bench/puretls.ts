@@ -16,7 +16,7 @@ export interface PuretlsSetup {
   version: Version;
   /** Signature schemes the client offers per key exchange row (TLS 1.3: the certificate the server picks). */
   sigalgs?: Partial<Record<Kex, string[]>>;
-  /** Named groups the client offers per key exchange row (default: the library's). */
+  /** Named groups the client offers per key exchange row, in place of the bench's x25519 + P-256 (see open()). */
   groups?: Partial<Record<Kex, string[]>>;
   suites: { kex: Partial<Record<Kex, string>>; bulk: Partial<Record<Family, string>> };
 }
