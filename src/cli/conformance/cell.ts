@@ -119,7 +119,21 @@ function httpComplete(text: string, ended: boolean): boolean {
   return m ? text.length - end - 4 >= Number(m[1]) : ended;
 }
 
-async function talkToServer(conn: TlsConnection, server: PeerServer, nonce: string): Promise<void> {
+async function talkToServer(conn: TlsConnection, server: PeerServer, nonce: string, sentEarly = false): Promise<void> {
+  if (server.app === 'print') {
+    // The server prints what it reads; reading our side meanwhile takes in its session tickets.
+    const line = `PING ${nonce}\n`;
+    if (!sentEarly) await write(conn, line);
+    const reader = conn.readable.getReader();
+    void reader.read().catch(() => {});
+    const end = Date.now() + 10000;
+    while (!server.output().includes(line.trim()) || (!conn.session && !sentEarly)) {
+      if (Date.now() > end) throw new CellFailure('conformance_bad_data', `the server did not print our line (or sent no ticket): ${tail(server.output(), 3)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    reader.releaseLock();
+    return;
+  }
   if (server.app === 'http') {
     await write(conn, `GET ${server.path ?? '/'} HTTP/1.0\r\nHost: ${SERVER_NAME}\r\n\r\n`);
     const answer = await readAnswer(conn, httpComplete);
@@ -131,7 +145,7 @@ async function talkToServer(conn: TlsConnection, server: PeerServer, nonce: stri
   }
 }
 
-async function clientHandshake(cell: Cell, port: number, session?: TlsSession): Promise<{ conn: TlsConnection; sock: net.Socket }> {
+async function clientHandshake(cell: Cell, port: number, session?: TlsSession, earlyData?: Uint8Array): Promise<{ conn: TlsConnection; sock: net.Socket }> {
   const pki = loadPki();
   const sock = await openSocket(port);
   try {
@@ -146,6 +160,7 @@ async function clientHandshake(cell: Cell, port: number, session?: TlsSession): 
       ...(cell.clientAuth ? { cert: id.chain, key: id.key } : {}),
       ...(cell.pq ? { groups: [PQ_GROUP] as const } : {}),
       ...(session ? { session } : {}),
+      ...(earlyData ? { earlyData } : {}),
     });
     return { conn, sock };
   } catch (e) {
@@ -167,14 +182,21 @@ async function againstServer(driver: PeerDriver, cell: Cell, _opts: CellOptions)
     const nonce = randomBytes(8).toString('hex');
     let session: TlsSession | undefined;
     for (const round of cell.resumption ? [1, 2] : [1]) {
-      const { conn, sock } = await clientHandshake(cell, server.port, session).catch((e: unknown) => {
+      // 0-RTT cells: the second connection's line goes as early data, which the server must accept and report.
+      const early = cell.earlyData && round === 2 ? new TextEncoder().encode(`PING ${nonce}\n`) : undefined;
+      const { conn, sock } = await clientHandshake(cell, server.port, session, early).catch((e: unknown) => {
         throw annotate(e, server!);
       });
       try {
         checkNegotiated(conn, cell);
         if (round === 2 && !conn.resumed) throw new CellFailure('conformance_not_resumed', 'the second connection did full handshake instead of resuming');
-        await talkToServer(conn, server, nonce);
-        session = conn.session;
+        if (early && conn.earlyDataAccepted !== true) throw new CellFailure('conformance_early_data_refused', 'the server did not accept our early data');
+        await talkToServer(conn, server, nonce, !!early);
+        for (const end = Date.now() + 5000; early && !driver.server!.earlyDataReceived!(server.output(), `PING ${nonce}`); ) {
+          if (Date.now() > end) throw new CellFailure('conformance_early_data_refused', `the server did not report our line as early data: ${tail(server.output(), 3)}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        session = conn.session ?? session; // a 0-RTT round need not wait for a ticket of its own
         await conn.close().catch(() => {});
       } finally {
         sock.destroy();

@@ -40,7 +40,10 @@ export const RESUMPTION_SUITES: readonly string[] = [
   'TLS_AES_128_GCM_SHA256',
 ];
 
-/** TLS 1.3 0-RTT cells (Cell.earlyData) run on this suite, with both leaf types, where the peer client sends early data. */
+/**
+ * TLS 1.3 0-RTT cells (Cell.earlyData) run on this suite, with both leaf types, where the peer client sends early data
+ * or the peer server accepts it (puretls then sends its second line with connect({ earlyData })).
+ */
 export const EARLY_DATA_SUITES: readonly string[] = ['TLS_AES_128_GCM_SHA256'];
 
 /**
@@ -82,7 +85,12 @@ export function buildMatrix(f: MatrixFilter = {}): Cell[] {
             if ((f.clientAuth ?? true) && CLIENT_AUTH_SUITES.includes(suite.name)) add({ ...base, clientAuth: true });
             if ((f.resumption ?? true) && RESUMPTION_SUITES.includes(suite.name)) add({ ...base, resumption: true });
             if (HRR_SUITES.includes(suite.name)) add({ ...base, hrr: true });
-            if ((f.resumption ?? true) && EARLY_DATA_SUITES.includes(suite.name) && suite.protocol === 'tls13' && peerRole === 'client' && driver.client?.resume?.earlyDataAccepted) {
+            if (
+              (f.resumption ?? true) &&
+              EARLY_DATA_SUITES.includes(suite.name) &&
+              suite.protocol === 'tls13' &&
+              (peerRole === 'client' ? driver.client?.resume?.earlyDataAccepted : driver.server?.earlyDataReceived)
+            ) {
               add({ ...base, resumption: true, earlyData: true });
             }
             if (PQ_SUITES.includes(suite.name) && suite.protocol === 'tls13' && driver.pq?.includes(peerRole)) add({ ...base, pq: true });

@@ -73,8 +73,11 @@ export class CellFailure extends Error {
 /** What a started peer server offers: where it listens and how to talk to it once the handshake is done. */
 export interface PeerServer {
   port: number;
-  /** 'http': answers a GET with a page; 'echo': sends back what it receives. */
-  app: 'http' | 'echo';
+  /**
+   * 'http': answers a GET with a page; 'echo': sends back what it receives; 'print': prints what it receives on its
+   * output (the harness looks for the line there).
+   */
+  app: 'http' | 'echo' | 'print';
   /** The path to GET on an http server. */
   path?: string;
   /** Output of the peer so far, for failure details. */
@@ -96,6 +99,11 @@ export interface PeerClientRun {
 export interface ServerSide {
   /** null when the peer can do this cell, else why it cannot (the cell is 'unsupported'). */
   unsupported(cell: Cell): string | null;
+  /**
+   * 0-RTT cells with this server (Cell.earlyData): it accepts early data, and this says whether its output reports
+   * `line` received as early data. Absent: the server takes no early data.
+   */
+  earlyDataReceived?(output: string, line: string): boolean;
   start(cell: Cell, work: WorkDir): Promise<PeerServer>;
 }
 

@@ -19,15 +19,20 @@ export const openssl: PeerDriver = {
   version: () => firstLine(OPENSSL, ['version']),
   server: {
     unsupported: () => null,
+    // With -early_data s_server prints "Early data received:" only when it read early data (the first connection of
+    // the cell sends none); the bytes go out raw and the marker through a buffered BIO, so their order is not fixed.
+    earlyDataReceived: (output, line) => /Early data received:/.test(output) && output.includes(line),
     async start(cell) {
       const pki = loadPki();
-      // -accept HOST:0 binds an ephemeral port and prints "ACCEPT host:port" once listening.
-      const args = ['s_server', '-accept', `${HOST}:0`, '-www', OPENSSL_VERSION_FLAG[cell.version], ...opensslSuiteArgs(cell, 'server'), ...identityArgs(cell, 'server')];
+      // -accept HOST:0 binds an ephemeral port and prints "ACCEPT host:port" once listening. 0-RTT cells: no -www
+      // (its HTTP mode reads no early data); s_server then prints what it reads.
+      const mode = cell.earlyData ? ['-early_data'] : ['-www'];
+      const args = ['s_server', '-accept', `${HOST}:0`, ...mode, OPENSSL_VERSION_FLAG[cell.version], ...opensslSuiteArgs(cell, 'server'), ...identityArgs(cell, 'server')];
       if (cell.clientAuth) args.push('-Verify', '3', '-CAfile', pki.caPath, '-verify_return_error');
       const p = start(OPENSSL, args);
       try {
         const m = await p.waitFor(/^ACCEPT\s+\S*?:(\d+)\s*$/m, 10000);
-        return serverOf(p, Number(m[1]), 'http', '/');
+        return cell.earlyData ? serverOf(p, Number(m[1]), 'print') : serverOf(p, Number(m[1]), 'http', '/');
       } catch (e) {
         await p.stop();
         throw new Error(`${e instanceof Error ? e.message : String(e)}\n${p.output()}`);
