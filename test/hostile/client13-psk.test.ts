@@ -103,6 +103,30 @@ describe('TLS 1.3 client: PSK resumption against a hostile server', () => {
     expect(client.error?.code).toBe('protocol_unsupported_extension');
   });
 
+  const early = { ...offering, session: { ...session, maxEarlyData: 1000 }, earlyData: new Uint8Array(10) };
+
+  it('early_data accepted after a HelloRetryRequest (only the first hello carried it): illegal_parameter', async () => {
+    const { client, server } = await run({ psk: { key: KEY, acceptEarlyData: true }, hrrGroup: GROUPS.secp256r1, skipEarlyData: true }, early);
+    expect(server.error?.code).not.toBe('crypto_bad_record_mac'); // the server skipped the early records
+    expect(client.state).toBe('failed');
+    expect(client.error?.code).toBe('protocol_illegal_parameter');
+    expect(client.error?.message).toMatch(/not sent with this ClientHello/);
+  });
+
+  it('early_data accepted with another suite than the ticket’s (same hash): illegal_parameter', async () => {
+    const { client } = await run({ psk: { key: KEY, acceptEarlyData: true, suite: 0x1303 }, skipEarlyData: true }, early);
+    expect(client.state).toBe('failed');
+    expect(client.error?.code).toBe('protocol_illegal_parameter');
+    expect(client.error?.message).toMatch(/cipher suite/);
+  });
+
+  it('early data refused (no early_data in EncryptedExtensions): the handshake completes, the data is reported refused', async () => {
+    const { client, server } = await run({ psk: { key: KEY }, skipEarlyData: true }, early);
+    expect(server.error).toBeNull();
+    expect(client.state).toBe('open');
+    expect((await client.handshake).earlyDataAccepted).toBe(false);
+  });
+
   it('a server without the PSK cannot finish the handshake: bad_record_mac on its first protected record', async () => {
     const { client } = await run({ psk: { key: new Uint8Array(32).fill(1) } }, { ...offering, session: { ...session } });
     expect(client.state).toBe('failed');

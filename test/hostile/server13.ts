@@ -47,6 +47,8 @@ export interface Server13Script {
    * in EncryptedExtensions.
    */
   psk?: { key: Uint8Array; selectedIdentity?: number; suite?: number; noKeyShare?: boolean; sendCertificate?: boolean; acceptEarlyData?: boolean };
+  /** The client sends early data: skip it (after a HelloRetryRequest as plaintext-era records, else by trial decryption). */
+  skipEarlyData?: boolean;
 }
 
 const DEFAULT_SUITE = tls13SuiteById(0x1301)!;
@@ -73,6 +75,7 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
       { type: ET13.key_share, data: X13.encodeKeyShareHrr(group) },
     ];
     await io.send(HT.server_hello, M.encodeServerHello(M13.helloRetryRequest(ch.sessionId, SUITE.id, ext)));
+    if (o.skipEarlyData) io.skipEarlyData(1 << 14, 'plain');
     chMsg = await io.expect(HT.client_hello);
     ch = M.decodeClientHello(chMsg.body);
   };
@@ -115,6 +118,7 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
     return recordProtection13(io.provider, SUITE.cipher, key, iv);
   };
   await io.setWriteProtection(await prot(hs.server));
+  if (o.skipEarlyData && o.hrrGroup === undefined) io.skipEarlyData(1 << 14, 'trial');
   io.setReadProtection(await prot(hs.client));
   const send = async (type: number, body: () => Promise<Uint8Array> | Uint8Array) => {
     if (!o.drop?.includes(type)) await io.send(type, await body());
