@@ -49,7 +49,7 @@ import { equalBytes, toHex } from './codec.js';
 import { nullProtection } from '../record/protection.js';
 import { TLS12, TLS13, tls13SuiteById, type Tls13Suite } from '../crypto/suites.js';
 import { KeySchedule13, checkFinished13, finishedVerifyData13 } from '../crypto/keyschedule.js';
-import { hash as digest } from '../crypto/hash.js';
+import { hash as digest, hashesOf } from '../crypto/hash.js';
 import { keyShare13, signData, verifyData, type GroupShare } from '../crypto/ops.js';
 import { GROUPS, groupById } from '../crypto/kex.js';
 import { chooseOwnScheme13, peerSigAlg13, schemeAllowed13 } from './signature-schemes.js';
@@ -129,7 +129,8 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   let earlyPending = !!early;
   const offeredExt = new Set(hello.extensions!.map((e) => e.type));
   const suite = chooseSuite(hello, sh);
-  const th = () => digest(suite.hash, io.transcript.bytes());
+  // The provider's hash (node:crypto on Node): the transcript is hashed a handful of times per handshake.
+  const th = () => hashesOf(io.provider).hash(suite.hash, io.transcript.bytes());
 
   // ---- HelloRetryRequest
   if (M13.isHelloRetryRequest(sh)) {

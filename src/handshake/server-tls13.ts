@@ -31,7 +31,7 @@ import { HandshakeType13 as HT13, TLS13 } from './messages13.js';
 import { chooseOwnScheme13, peerSigAlg13 } from './signature-schemes.js';
 import { groupById, type GroupName } from '../crypto/kex.js';
 import { serverKeyShare13, signData, verifyData } from '../crypto/ops.js';
-import { hash as digest, hashLen } from '../crypto/hash.js';
+import { hashLen, hashesOf } from '../crypto/hash.js';
 import { hmac } from '../crypto/hash.js';
 import { KeySchedule13, checkFinished13, finishedVerifyData13 } from '../crypto/keyschedule.js';
 import { nullProtection } from '../record/protection.js';
@@ -245,7 +245,8 @@ function chooseIdentity13(cfg: ServerHandshakeConfig, identities: readonly Ident
   throw new TlsError('protocol_no_shared_sigalg', 'no certificate of ours can sign a TLS 1.3 signature scheme the client accepts');
 }
 
-const th = (io: HandshakeIO, suite: Tls13Suite) => digest(suite.hash, io.transcript.bytes());
+/** The transcript hash, with the provider's hash (node:crypto on Node). */
+const th = (io: HandshakeIO, suite: Tls13Suite) => hashesOf(io.provider).hash(suite.hash, io.transcript.bytes());
 
 export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshakeConfig, plan: Tls13Plan): Promise<HandshakeResult> {
   io.enableTls13();
