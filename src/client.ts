@@ -56,7 +56,7 @@ export interface ConnectOptions extends NodeClientAliases {
   profile?: 'webpki' | 'rfc5280';
   /** Omitted: TLS 1.2 (or maxVersion, when only a maxVersion below 1.2 is given). */
   minVersion?: TlsVersion;
-  /** Omitted: TLS 1.2 ('TLSv1.3' turns TLS 1.3 on). */
+  /** Omitted: TLS 1.3 ('TLSv1.2' turns TLS 1.3 off). */
   maxVersion?: TlsVersion;
   /** IANA (or OpenSSL) names, in preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];

@@ -29,9 +29,13 @@ import type { Verification } from './handshake/client.js';
 
 export type VerifyMode = 'required' | 'optional' | 'none';
 
+/** The highest version offered or accepted when maxVersion is left out. */
+export const DEFAULT_MAX_VERSION: ProtocolVersion = TLS13;
+
 /**
- * [min, max] from user version names. Default: TLS 1.2 only (1.0 and 1.1 are opt-in; 1.3 with maxVersion 'TLSv1.3').
- * A maxVersion below 1.2 given alone pins the version (min = max); otherwise minVersion defaults to TLS 1.2.
+ * [min, max] from user version names. Default: TLS 1.2 to TLS 1.3 (1.0 and 1.1 are opt-in through minVersion;
+ * maxVersion 'TLSv1.2' turns 1.3 off). A maxVersion below 1.2 given alone pins the version (min = max); otherwise
+ * minVersion defaults to TLS 1.2.
  */
 export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): [ProtocolVersion, ProtocolVersion] {
   const parse = (v: string | undefined, dflt: ProtocolVersion, what: string): ProtocolVersion => {
@@ -40,9 +44,9 @@ export function versionRange(minVersion?: TlsVersion, maxVersion?: TlsVersion): 
     if (n === undefined) throw new TlsError('config_invalid', `${what} '${v}' is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3`);
     return n;
   };
-  const max = parse(maxVersion, TLS12, 'maxVersion');
+  const max = parse(maxVersion, DEFAULT_MAX_VERSION, 'maxVersion');
   const min = parse(minVersion, max < TLS12 ? max : TLS12, 'minVersion');
-  if (min > max) throw new TlsError('config_invalid', `minVersion ${minVersion} is above maxVersion ${maxVersion ?? 'TLSv1.2'}`);
+  if (min > max) throw new TlsError('config_invalid', `minVersion ${minVersion} is above maxVersion ${maxVersion ?? 'TLSv1.3'}`);
   return [min, max];
 }
 

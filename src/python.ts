@@ -25,12 +25,26 @@ import type { PeerCertificate } from './x509/peercert.js';
 export const CERT_NONE = 0;
 export const CERT_OPTIONAL = 1;
 export const CERT_REQUIRED = 2;
-/** Negotiates the highest of TLS 1.0–1.2 both sides support (Python's PROTOCOL_SSLv23, alias PROTOCOL_TLS). */
+/** Negotiates the highest of TLS 1.0–1.3 both sides support (Python's PROTOCOL_SSLv23, alias PROTOCOL_TLS). */
 export const PROTOCOL_SSLv23 = 2;
 export const PROTOCOL_TLS = PROTOCOL_SSLv23;
 export const PROTOCOL_TLSv1 = 3;
 export const PROTOCOL_TLSv1_1 = 4;
 export const PROTOCOL_TLSv1_2 = 5;
+/** A client only (serverSide is refused), TLS 1.2–1.3: Python's PROTOCOL_TLS_CLIENT with its 3.10+ minimum. */
+export const PROTOCOL_TLS_CLIENT = 16;
+/** A server only (serverSide is required), TLS 1.2–1.3: Python's PROTOCOL_TLS_SERVER with its 3.10+ minimum. */
+export const PROTOCOL_TLS_SERVER = 17;
+
+/** Python's ssl.TLSVersion numbers, for minimumVersion / maximumVersion (SSLContext.minimum_version / maximum_version). */
+export const TLSVersion = {
+  MINIMUM_SUPPORTED: -2,
+  MAXIMUM_SUPPORTED: -1,
+  TLSv1: 0x0301,
+  TLSv1_1: 0x0302,
+  TLSv1_2: 0x0303,
+  TLSv1_3: 0x0304,
+} as const;
 
 export interface WrapSocketOptions {
   serverSide?: boolean;
@@ -40,8 +54,18 @@ export interface WrapSocketOptions {
   certfile?: PemInput;
   /** CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED. Default: CERT_REQUIRED for clients, CERT_NONE for servers. */
   certReqs?: number;
-  /** PROTOCOL_SSLv23 (default) or one pinned version: PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2. */
+  /**
+   * PROTOCOL_SSLv23 (default: TLS 1.0–1.3), PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER (TLS 1.2–1.3, one role each), or
+   * one pinned version: PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2.
+   */
   sslVersion?: number;
+  /**
+   * A TLSVersion value: the lowest version, within what sslVersion allows (Python's minimum_version). Omitted: the
+   * sslVersion's lowest. Refused with a pinned sslVersion, as Python refuses it.
+   */
+  minimumVersion?: number;
+  /** A TLSVersion value: the highest version (Python's maximum_version). Omitted: the sslVersion's highest (TLS 1.3). */
+  maximumVersion?: number;
   /** Trust anchors (PEM bundle). Clients default to the system bundle. */
   caCerts?: PemInput;
   /**
@@ -74,6 +98,8 @@ export interface PythonKeywordOptions {
   ca_certs?: PemInput;
   server_hostname?: string;
   check_hostname?: boolean;
+  minimum_version?: number;
+  maximum_version?: number;
   suppress_ragged_eofs?: boolean;
 }
 
@@ -84,11 +110,13 @@ const PYTHON_KEYWORDS: [keyof PythonKeywordOptions, keyof WrapSocketOptions][] =
   ['ca_certs', 'caCerts'],
   ['server_hostname', 'serverHostname'],
   ['check_hostname', 'checkHostname'],
+  ['minimum_version', 'minimumVersion'],
+  ['maximum_version', 'maximumVersion'],
   ['suppress_ragged_eofs', 'suppressRaggedEofs'],
 ];
 
 const KNOWN = new Set<string>([
-  'serverSide', 'keyfile', 'certfile', 'certReqs', 'sslVersion', 'suppressRaggedEofs', 'caCerts', 'serverHostname', 'checkHostname', 'ciphers', 'alpnProtocols', 'password',
+  'serverSide', 'keyfile', 'certfile', 'certReqs', 'sslVersion', 'minimumVersion', 'maximumVersion', 'suppressRaggedEofs', 'caCerts', 'serverHostname', 'checkHostname', 'ciphers', 'alpnProtocols', 'password',
   ...PYTHON_KEYWORDS.map(([py]) => py), 'do_handshake_on_connect',
 ]);
 
@@ -126,17 +154,46 @@ export interface SSLSocket extends TlsConnection {
 }
 
 const VERSIONS: Record<number, [TlsVersion, TlsVersion]> = {
-  [PROTOCOL_SSLv23]: ['TLSv1', 'TLSv1.2'],
+  [PROTOCOL_SSLv23]: ['TLSv1', 'TLSv1.3'],
+  [PROTOCOL_TLS_CLIENT]: ['TLSv1.2', 'TLSv1.3'],
+  [PROTOCOL_TLS_SERVER]: ['TLSv1.2', 'TLSv1.3'],
   [PROTOCOL_TLSv1]: ['TLSv1', 'TLSv1'],
   [PROTOCOL_TLSv1_1]: ['TLSv1.1', 'TLSv1.1'],
   [PROTOCOL_TLSv1_2]: ['TLSv1.2', 'TLSv1.2'],
 };
 
-/** [minVersion, maxVersion] for a PROTOCOL_* number. */
-export function versionsFor(sslVersion: number = PROTOCOL_SSLv23): [TlsVersion, TlsVersion] {
+const ORDER: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** A TLSVersion number as a version name (MINIMUM_SUPPORTED is TLS 1.0, MAXIMUM_SUPPORTED TLS 1.3). */
+function tlsVersionName(n: number, what: string): TlsVersion {
+  if (n === TLSVersion.MINIMUM_SUPPORTED) return 'TLSv1';
+  if (n === TLSVersion.MAXIMUM_SUPPORTED) return 'TLSv1.3';
+  const i = n - TLSVersion.TLSv1;
+  if (!Number.isInteger(n) || i < 0 || i >= ORDER.length) throw new TlsError('config_invalid', `${what} ${n} is not a TLSVersion value`);
+  return ORDER[i]!;
+}
+
+/**
+ * [minVersion, maxVersion] for a PROTOCOL_* number, narrowed by minimumVersion / maximumVersion (TLSVersion values),
+ * which only the negotiating protocols (SSLv23, TLS_CLIENT, TLS_SERVER) take, as in Python.
+ */
+export function versionsFor(sslVersion: number = PROTOCOL_SSLv23, minimumVersion?: number, maximumVersion?: number): [TlsVersion, TlsVersion] {
   const v = VERSIONS[sslVersion];
-  if (!v) throw new TlsError('config_invalid', `sslVersion ${sslVersion} is not PROTOCOL_SSLv23, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1 or PROTOCOL_TLSv1_2`);
-  return v;
+  if (!v) {
+    throw new TlsError(
+      'config_invalid',
+      `sslVersion ${sslVersion} is not PROTOCOL_SSLv23, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1 or PROTOCOL_TLSv1_2`,
+    );
+  }
+  if (minimumVersion === undefined && maximumVersion === undefined) return v;
+  if (v[0] === v[1]) {
+    // Python: "The context's protocol doesn't support modification of highest and lowest version."
+    throw new TlsError('config_invalid', 'minimumVersion / maximumVersion need a negotiating sslVersion (PROTOCOL_SSLv23, PROTOCOL_TLS_CLIENT or PROTOCOL_TLS_SERVER)');
+  }
+  const min = minimumVersion === undefined ? v[0] : tlsVersionName(minimumVersion, 'minimumVersion');
+  const max = maximumVersion === undefined ? v[1] : tlsVersionName(maximumVersion, 'maximumVersion');
+  if (ORDER.indexOf(min) > ORDER.indexOf(max)) throw new TlsError('config_invalid', `minimumVersion ${min} is above maximumVersion ${max}`);
+  return [min, max];
 }
 
 /** 'none' | 'optional' | 'required' for a CERT_* number on the given side. */
@@ -211,7 +268,10 @@ function plan(transport: ByteStream, options: WrapSocketOptions & PythonKeywordO
   if (options === null || typeof options !== 'object') throw new TlsError('config_invalid', 'wrapSocket() options must be an object');
   const o = normalize(options);
   const serverSide = !!o.serverSide;
-  const [minVersion, maxVersion] = versionsFor(o.sslVersion);
+  // Python: "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context" (and the reverse).
+  if (o.sslVersion === PROTOCOL_TLS_CLIENT && serverSide) throw new TlsError('config_invalid', 'PROTOCOL_TLS_CLIENT cannot make a server (serverSide)');
+  if (o.sslVersion === PROTOCOL_TLS_SERVER && !serverSide) throw new TlsError('config_invalid', 'PROTOCOL_TLS_SERVER needs serverSide: true');
+  const [minVersion, maxVersion] = versionsFor(o.sslVersion, o.minimumVersion, o.maximumVersion);
   const pair = loadPair(o);
   const common = {
     transport,

@@ -79,7 +79,7 @@ export interface ServerOptions {
   profile?: 'webpki' | 'rfc5280';
   /** Lowest version accepted. Omitted: TLS 1.2 (or maxVersion, when only a maxVersion below 1.2 is given). */
   minVersion?: TlsVersion;
-  /** Highest version accepted. Omitted: TLS 1.2 ('TLSv1.3' turns TLS 1.3 on). */
+  /** Highest version accepted. Omitted: TLS 1.3 ('TLSv1.2' turns TLS 1.3 off). */
   maxVersion?: TlsVersion;
   /** IANA (or OpenSSL) names, in our preference order. Omitted: every supported suite, forward-secret AEAD first. */
   cipherSuites?: CipherSuiteOption[];

@@ -37,6 +37,9 @@ export {
   PROTOCOL_TLSv1,
   PROTOCOL_TLSv1_1,
   PROTOCOL_TLSv1_2,
+  PROTOCOL_TLS_CLIENT,
+  PROTOCOL_TLS_SERVER,
+  TLSVersion,
   type WrapSocketOptions,
   type SSLSocket,
 } from './python.js';

@@ -57,16 +57,22 @@ export function hostPort(s: string, what = 'address'): { host: string; port: num
   return { host: (m[1] ?? m[2])!, port };
 }
 
-const VERSION_NAMES: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2'> = {
+type CliVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+const VERSION_NAMES: Record<string, CliVersion> = {
   tlsv1: 'TLSv1', 'tlsv1.0': 'TLSv1', '1.0': 'TLSv1', tls1: 'TLSv1',
   'tlsv1.1': 'TLSv1.1', '1.1': 'TLSv1.1', tls1_1: 'TLSv1.1',
   'tlsv1.2': 'TLSv1.2', '1.2': 'TLSv1.2', tls1_2: 'TLSv1.2',
+  'tlsv1.3': 'TLSv1.3', '1.3': 'TLSv1.3', tls1_3: 'TLSv1.3',
 };
 
-/** minVersion/maxVersion from --tls1/--tls1_1/--tls1_2 (pin) or --min/--max; {} leaves the library default. */
-export function versionOptions(opts: Parsed['opts']): { minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2'; maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' } {
-  const pins = (['tls1', 'tls1_1', 'tls1_2'] as const).filter((p) => opts[p]);
-  if (pins.length > 1) throw new TlsError('config_invalid', 'give at most one of --tls1, --tls1_1, --tls1_2');
+/**
+ * minVersion/maxVersion from --tls1/--tls1_1/--tls1_2/--tls1_3 (pin) or --min/--max; {} leaves the library default
+ * (TLS 1.2 to TLS 1.3).
+ */
+export function versionOptions(opts: Parsed['opts']): { minVersion?: CliVersion; maxVersion?: CliVersion } {
+  const pins = (['tls1', 'tls1_1', 'tls1_2', 'tls1_3'] as const).filter((p) => opts[p]);
+  if (pins.length > 1) throw new TlsError('config_invalid', 'give at most one of --tls1, --tls1_1, --tls1_2, --tls1_3');
   if (pins.length) {
     if (opts.min || opts.max) throw new TlsError('config_invalid', '--tls1* pins one version; do not combine with --min/--max');
     const v = VERSION_NAMES[pins[0]!]!;
@@ -75,7 +81,7 @@ export function versionOptions(opts: Parsed['opts']): { minVersion?: 'TLSv1' | '
   const parse = (s: unknown, what: string) => {
     if (s === undefined) return undefined;
     const v = VERSION_NAMES[String(s).toLowerCase()];
-    if (!v) throw new TlsError('config_invalid', `${what} '${s}' is not one of TLSv1, TLSv1.1, TLSv1.2`);
+    if (!v) throw new TlsError('config_invalid', `${what} '${s}' is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3`);
     return v;
   };
   const minVersion = parse(opts.min, '--min');

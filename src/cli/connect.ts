@@ -11,7 +11,8 @@ export const CONNECT_USAGE = `usage: puretls connect HOST:PORT [options]      (o
   --servername NAME   SNI and the name checked against the certificate (default: HOST); also -servername
   --ca FILE           trust anchors, PEM (default: the system bundle); also --cacert, -CAfile
   -k, --insecure      report verification failures instead of failing the handshake
-  --tls1 | --tls1_1 | --tls1_2    pin one version;  --min V / --max V   a range (TLSv1, TLSv1.1, TLSv1.2)
+  --tls1 | --tls1_1 | --tls1_2 | --tls1_3   pin one version;  --min V / --max V   a range (TLSv1 ... TLSv1.3;
+                      default TLSv1.2 to TLSv1.3)
   --cipher LIST       suites, colon-separated (OpenSSL or IANA names)
   --alpn LIST         protocols to offer, comma-separated
   --cert FILE --key FILE   client certificate chain and key
@@ -21,7 +22,7 @@ export const CONNECT_USAGE = `usage: puretls connect HOST:PORT [options]      (o
   --quiet             no summary; only the application data on stdout`;
 
 const SPEC = {
-  servername: 'string', ca: 'string', insecure: 'bool', tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string',
+  servername: 'string', ca: 'string', insecure: 'bool', tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', tls1_3: 'bool', min: 'string', max: 'string',
   cipher: 'string', alpn: 'string', cert: 'string', key: 'string', showcerts: 'bool', keylog: 'string', timeout: 'string', quiet: 'bool', help: 'bool',
   connect: 'string',
 } as const;
@@ -29,7 +30,7 @@ const SPEC = {
 const ALIASES = {
   '-h': 'help', '-k': 'insecure', '--cacert': 'ca', '-CAfile': 'ca', '-servername': 'servername', '-showcerts': 'showcerts',
   '-connect': 'connect', '-cert': 'cert', '-key': 'key', '-cipher': 'cipher', '-alpn': 'alpn', '-keylogfile': 'keylog', '-quiet': 'quiet',
-  '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2',
+  '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2', '-tls1_3': 'tls1_3',
 };
 
 export async function connectCommand(argv: string[]): Promise<number> {

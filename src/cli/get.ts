@@ -19,11 +19,11 @@ export const GET_USAGE = `usage: puretls get URL [options]
   -v, --verbose       on stderr: each connection's TLS summary and each response head
   -o, --output FILE   write the body to FILE
   --timeout MS        abort the whole request after MS milliseconds
-  --tls1 | --tls1_1 | --tls1_2 | --min V --max V | --cipher LIST`;
+  --tls1 | --tls1_1 | --tls1_2 | --tls1_3 | --min V --max V (default TLSv1.2 to TLSv1.3) | --cipher LIST`;
 
 const SPEC = {
   ca: 'string', insecure: 'bool', method: 'string', header: 'list', data: 'string', follow: 'bool', 'max-redirects': 'string', include: 'bool',
-  output: 'string', timeout: 'string', tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string', cipher: 'string', help: 'bool',
+  output: 'string', timeout: 'string', tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', tls1_3: 'bool', min: 'string', max: 'string', cipher: 'string', help: 'bool',
   verbose: 'bool',
 } as const;
 /** curl's short options and spellings (--location for -L, --cacert), and OpenSSL's -CAfile. */

@@ -18,19 +18,19 @@ export const SERVE_USAGE = `usage: puretls serve --cert FILE --key FILE [options
   --cert2 FILE --key2 FILE   a second identity beside the first (e.g. ECDSA beside RSA; chosen per client)
   --no-ticket         issue no session tickets (resumption by session id only)
   --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE, created mode 0600
-  --tls1 | --tls1_1 | --tls1_2 | --min V --max V | --cipher LIST | --alpn LIST
+  --tls1 | --tls1_1 | --tls1_2 | --tls1_3 | --min V --max V (default TLSv1.2 to TLSv1.3) | --cipher LIST | --alpn LIST
   --once              exit after the first connection
   --request-timeout MS  with --www: time a client has after its handshake to send its request (default 30000)
   s_server spellings: -cert, -key, -cert2, -key2, -CAfile, -www, -no_ticket, -keylogfile`;
 
 const SPEC = {
   listen: 'string', cert: 'string', key: 'string', www: 'bool', echo: 'bool', ca: 'string', 'verify-client': 'bool', 'require-client': 'bool',
-  tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', min: 'string', max: 'string', cipher: 'string', alpn: 'string', once: 'bool', help: 'bool',
+  tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', tls1_3: 'bool', min: 'string', max: 'string', cipher: 'string', alpn: 'string', once: 'bool', help: 'bool',
   cert2: 'string', key2: 'string', 'no-ticket': 'bool', keylog: 'string', 'request-timeout': 'string',
 } as const;
 const ALIASES = {
   '-h': 'help', '-cert': 'cert', '-key': 'key', '-cert2': 'cert2', '-key2': 'key2', '-CAfile': 'ca', '-www': 'www', '-no_ticket': 'no-ticket',
-  '-keylogfile': 'keylog', '-cipher': 'cipher', '-alpn': 'alpn', '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2',
+  '-keylogfile': 'keylog', '-cipher': 'cipher', '-alpn': 'alpn', '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2', '-tls1_3': 'tls1_3',
 };
 
 const enc = new TextEncoder();

@@ -365,6 +365,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   }
 
   // ---- {Certificate*} {CertificateVerify*} {Finished} (the ChangeCipherSpec went out after ServerHello)
+  let sentChain: readonly Uint8Array[] | undefined;
   if (certRequest) {
     const identity = cfg.identity && canSign13(certRequest.schemes, cfg.signatureSchemes, cfg.identity.key) ? cfg.identity : undefined;
     // RFC 8879 §3: compressed when the server lists a codec we have.
@@ -372,6 +373,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     const cert = await certificateMessage(body, identity ? chooseCodec(cfg.certCompression, certRequest.compression) : undefined);
     await io.send(cert.type, cert.body);
     if (identity) await sendCertificateVerify(io, identity, certRequest.schemes, cfg.signatureSchemes, th());
+    sentChain = identity?.chain;
   }
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.client, th()) }));
   await io.setWriteProtection(await protection13(io.provider, suite, app.client));
@@ -427,6 +429,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     exporterSecret: app.exporter,
     ...(early ? { earlyDataAccepted: earlyAccepted } : cfg.earlyData ? { earlyDataAccepted: false } : {}),
     watchSessions: feed.watch,
+    ...(sentChain ? { localChain: sentChain } : {}),
   };
 }
 

@@ -529,6 +529,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     ...(groupName ? { group: groupName } : {}),
     ...(codec ? { certificateCompression: codec.name } : {}),
     exporterSecret: ap.exporter,
+    localChain: identity.chain, // what tls-server-end-point binds to (RFC 5929 §4.1)
   };
 }
 

@@ -384,15 +384,12 @@ export function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSes
 
 /**
  * The version (RFC 8446 §4.2.1): from supported_versions when the client sent one (legacy_version is then not
- * used), the highest both sides support; otherwise from legacy_version, which cannot ask for more than 1.2.
+ * used, also when we are capped below 1.3: a client offering only 1.3 gets protocol_version, not a 1.2 hello it
+ * did not ask for), the highest both sides support; otherwise from legacy_version, which cannot ask for more than 1.2.
  */
 export function chooseVersion(ch: M.ClientHello, min: ProtocolVersion, max: ProtocolVersion): ProtocolVersion {
   const sv = findExtension(ch.extensions, ET13.supported_versions);
-  if (!sv || max < TLS13) {
-    // A 1.2 server reads supported_versions only to see it is well formed.
-    if (sv) X13.decodeSupportedVersionsClient(sv.data);
-    return negotiateVersion(Math.min(ch.version, TLS12), min, Math.min(max, TLS12) as ProtocolVersion);
-  }
+  if (!sv) return negotiateVersion(Math.min(ch.version, TLS12), min, Math.min(max, TLS12) as ProtocolVersion);
   const offered = X13.decodeSupportedVersionsClient(sv.data);
   for (let v: number = max; v >= min; v--) {
     if (offered.includes(v)) return v as ProtocolVersion;

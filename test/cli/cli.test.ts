@@ -87,16 +87,27 @@ describe.skipIf(!opensslAvailable())('puretls against openssl', () => {
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('connect: summary with chain and verification, then stdin/stdout through the connection', async () => {
+  it('connect: summary with chain and verification, then stdin/stdout through the connection (TLS 1.3 by default)', async () => {
     const r = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caPath], 'GET / HTTP/1.0\r\n\r\n');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('Protocol : TLSv1.2');
-    expect(r.stderr).toMatch(/Cipher {3}: TLS_ECDHE_RSA_WITH_\S+ \(ECDHE-RSA-/);
+    expect(r.stderr).toContain('Protocol : TLSv1.3');
+    expect(r.stderr).toMatch(/Cipher {3}: TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256) /);
     expect(r.stderr).toContain('0 s: O=puretls test, CN=localhost');
     expect(r.stderr).toContain('i: O=puretls test, CN=puretls Test Root CA');
     expect(r.stderr).toContain('Verification: OK');
     expect(r.stdout).toMatch(/^HTTP\/1\.0 200 ok/);
     expect(r.stdout).toContain('Ciphers supported in s_server binary');
+  });
+
+  it('connect: --tls1_2 and -tls1_3 pin their version', async () => {
+    const r = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caPath, '--tls1_2'], 'GET / HTTP/1.0\r\n\r\n');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Protocol : TLSv1.2');
+    expect(r.stderr).toMatch(/Cipher {3}: TLS_ECDHE_RSA_WITH_\S+ \(ECDHE-RSA-/);
+    expect(r.stdout).toContain('Protocol  : TLSv1.2');
+    const tls13 = await run(['connect', `127.0.0.1:${www.port}`, '--ca', pki.caPath, '-tls1_3'], 'GET / HTTP/1.0\r\n\r\n');
+    expect(tls13.code).toBe(0);
+    expect(tls13.stdout).toContain('Protocol  : TLSv1.3');
   });
 
   it('connect: --tls1_1, --cipher, --showcerts, --keylog', async () => {
@@ -130,14 +141,16 @@ describe.skipIf(!opensslAvailable())('puretls against openssl', () => {
     const srv = await daemon(['serve', '--listen', '127.0.0.1:0', '--cert', pki.serverEcdsa.chainPath, '--key', pki.serverEcdsa.keyPath]);
     const c = await runClient({ port: srv.port, args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof'], input: 'GET / HTTP/1.0\r\n\r\n' });
     expect(c.stdout).toContain('Verify return code: 0 (ok)');
-    expect(c.stdout).toContain('Cipher: TLS_ECDHE_ECDSA_WITH_');
+    // s_client without a version flag against serve's defaults: TLS 1.3.
+    expect(c.stdout).toMatch(/New, TLSv1\.3, Cipher is TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)\n/);
+    expect(c.stdout).toMatch(/Cipher: TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)\n/);
     expect(c.stdout).toContain('SNI: localhost');
     const g = await run(['get', `https://localhost:${srv.port}/`, '--ca', pki.caPath, '-i']);
     expect(g.code).toBe(0);
     expect(g.stdout).toMatch(/^HTTP\/1\.0 200 ok\r\n/); // the status line serve sent, not one rebuilt
     expect(g.stdout).toContain('puretls serve: connection #2');
     srv.child.kill('SIGTERM');
-    expect(srv.stderr()).toMatch(/#1 127\.0\.0\.1:\d+: TLSv1\.2 TLS_ECDHE_ECDSA/);
+    expect(srv.stderr()).toMatch(/#1 127\.0\.0\.1:\d+: TLSv1\.3 TLS_/);
   });
 
   it('serve --echo with a client certificate required, and puretls connect with --cert/--key', async () => {
@@ -145,9 +158,14 @@ describe.skipIf(!opensslAvailable())('puretls against openssl', () => {
     const ok = await run(['connect', `localhost:${srv.port}`, '--ca', pki.caPath, '--cert', pki.clientRsa.chainPath, '--key', pki.clientRsa.keyPath], 'echo me\n');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('echo me\n');
-    const refused = await run(['connect', `localhost:${srv.port}`, '--ca', pki.caPath], 'x');
+    // TLS 1.2: the handshake itself fails, and that is the one line printed.
+    const refused = await run(['connect', `localhost:${srv.port}`, '--ca', pki.caPath, '--tls1_2'], 'x');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^puretls: .*\[peer_alert_\w+\]\n$/);
+    expect(refused.stderr).toMatch(/^puretls: .*\[peer_alert_handshake_failure\]\n$/);
+    // TLS 1.3: the client's handshake ends with its own Finished; the server's refusal is what the first read gets.
+    const refused13 = await run(['connect', `localhost:${srv.port}`, '--ca', pki.caPath], 'x');
+    expect(refused13.code).toBe(1);
+    expect(refused13.stderr).toMatch(/\npuretls: .*\[peer_alert_certificate_required\]\n$/);
     srv.child.kill('SIGTERM');
   });
 
@@ -161,7 +179,7 @@ describe.skipIf(!opensslAvailable())('puretls against openssl', () => {
     expect(refused).toBe(403);
     const { connect, webSocketStream } = await import('../../src/index.js');
     const conn = await connect({ transport: webSocketStream(new WebSocket(`ws://127.0.0.1:${relay.port}/?target=127.0.0.1:${www.port}`)), ca: pki.ca, serverName: 'localhost' });
-    expect(conn.version).toBe('TLSv1.2');
+    expect(conn.version).toBe('TLSv1.3');
     await conn.close();
     await expect.poll(() => relay.stderr()).toMatch(/#1 closed/);
     relay.child.kill('SIGINT');

@@ -63,10 +63,15 @@ describe.skipIf(!opensslAvailable())('client ↔ openssl s_server', () => {
     }
   });
 
-  it('refuses a server below the default minimum (TLS 1.2 only by default)', async () => {
+  it('refuses a server below the default minimum (TLS 1.2 to 1.3 by default)', async () => {
+    // The default ClientHello lists only 1.3 and 1.2 in supported_versions: the 1.1-only OpenSSL refuses it itself.
     const err = await getPage(servers.get('TLSv1.1/RSA')!.port, {}).catch((e) => e);
     expect(err).toBeInstanceOf(TlsError);
-    expect(err.code).toBe('protocol_version');
+    expect(err.code).toBe('peer_alert_protocol_version');
+    // A 1.2 ClientHello (no supported_versions) gets a 1.1 ServerHello, which our client refuses.
+    const err12 = await getPage(servers.get('TLSv1.1/RSA')!.port, { maxVersion: 'TLSv1.2' }).catch((e) => e);
+    expect(err12).toBeInstanceOf(TlsError);
+    expect(err12.code).toBe('protocol_version');
   });
 
   it('TLS_FALLBACK_SCSV makes a 1.2-capable server refuse a fallback connection', async () => {

@@ -65,7 +65,9 @@ describe.skipIf(!opensslAvailable())('certificate verification in the handshake 
     ['an IP the certificate does not name', 'leaf', { serverName: '127.0.0.2' }, 'cert_hostname_mismatch'],
     ['an untrusted root', 'stranger', { serverName: 'good.example.com' }, 'cert_untrusted'],
     ['a missing intermediate', 'leaf', { serverName: 'good.example.com' }, 'cert_untrusted', false],
-    ['a SHA-1 signature', 'sha1', { serverName: 'good.example.com' }, 'cert_weak_signature'],
+    // TLS 1.2: a TLS 1.3 OpenSSL refuses on its own to serve a SHA-1 chain to a client whose signature_algorithms_cert
+    // has no SHA-1, so our verifier would never see it.
+    ['a SHA-1 signature', 'sha1', { serverName: 'good.example.com', maxVersion: 'TLSv1.2' }, 'cert_weak_signature'],
     ['a name outside the issuer\'s name constraints', 'nc-bad', { serverName: 'evil.example.org' }, 'cert_name_constraints'],
   ];
   for (const [what, leaf, opts, code, withIntermediate] of failures) {

@@ -89,13 +89,14 @@ describe.skipIf(!opensslAvailable())('openssl s_client -tls1_3 → accept()', ()
     expect(none.out).toMatch(/OCSP response: no response sent/);
   });
 
-  it('1.3 is what a default s_client and a server allowing 1.3 agree on', async () => {
-    const { served } = await run({ identities: [rsa], maxVersion: 'TLSv1.3' }, []);
+  it('1.3 by default: s_client without a version flag and accept() without maxVersion agree on TLS 1.3', async () => {
+    const { served, out } = await run({ identities: [rsa] }, []);
     expect(served).toMatchObject({ version: 'TLSv1.3' });
+    expect(out).toMatch(/New, TLSv1\.3, Cipher is TLS_/);
   });
 
-  it('a 1.2-only s_client still gets 1.2 from a 1.3 server', async () => {
-    const { served, out } = await run({ identities: [rsa], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }, ['-tls1_2', '-msg']);
+  it('a 1.2-only s_client still gets 1.2 from a default (1.3) server, with the downgrade sentinel', async () => {
+    const { served, out } = await run({ identities: [rsa] }, ['-tls1_2', '-msg']);
     expect(served).toMatchObject({ version: 'TLSv1.2', group: 'x25519' });
     // RFC 8446 §4.1.3: a 1.3-capable server marks a 1.2 ServerHello.random with DOWNGRD\x01 (bytes 6..37 of the
     // hello as -msg dumps it: type, length, version, then the random).

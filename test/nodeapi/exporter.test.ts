@@ -72,17 +72,23 @@ describe('exportKeyingMaterial against Node', () => {
     await conn.close();
   });
 
-  it("TLSv1.2: our server (createServer), Node's client", async () => {
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)("%s: our server (createServer, its default), Node's client", async (version) => {
     const server: TlsServer = createServer({ cert: pki.serverRsa.chain, key: pki.serverRsa.key });
     const got = once(server, 'secureConnection') as Promise<[TlsConnection]>;
     server.listen(0, HOST);
     await once(server, 'listening');
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const client = tls.connect({ host: HOST, port: (server.address() as net.AddressInfo).port, servername: 'localhost', ca: pki.ca });
+    const client = tls.connect({ host: HOST, port: (server.address() as net.AddressInfo).port, servername: 'localhost', ca: pki.ca, maxVersion: version });
     client.on('error', () => {});
     await once(client, 'secureConnect');
     const [conn] = await got;
-    await sameExports(conn, client);
+    expect(conn.version).toBe(version);
+    if (version === 'TLSv1.2') await sameExports(conn, client);
+    else {
+      // RFC 8446 §7.5: an empty context and none are the same there.
+      expect(Buffer.from(await conn.exportKeyingMaterial(32, LABEL))).toEqual(client.exportKeyingMaterial(32, LABEL, undefined as unknown as Buffer));
+      expect(Buffer.from(await conn.exportKeyingMaterial(48, LABEL, CONTEXT))).toEqual(client.exportKeyingMaterial(48, LABEL, Buffer.from(CONTEXT)));
+    }
     // Reserved labels (the key schedule's own) are refused.
     await expect(conn.exportKeyingMaterial(32, 'master secret')).rejects.toMatchObject({ code: 'config_invalid' });
     client.destroy();
@@ -90,16 +96,17 @@ describe('exportKeyingMaterial against Node', () => {
 });
 
 describe('channel bindings', () => {
-  it("tls-unique is the client's Finished in a full handshake, the server's in a resumed one; Node agrees", async () => {
+  // TLS 1.2: tls-unique is not defined for 1.3 (RFC 9266), and 1.3 resumption is issue 20's.
+  it("tls-unique is the client's Finished in a full handshake, the server's in a resumed one; Node agrees (TLS 1.2)", async () => {
     const peer = await nodeServer();
-    const full = await connect({ host: HOST, port: peer.port, serverName: 'localhost', ca: pki.ca });
+    const full = await connect({ host: HOST, port: peer.port, serverName: 'localhost', ca: pki.ca, maxVersion: 'TLSv1.2' });
     const nodeFull = await peer.next();
     expect(Buffer.from(full.getFinished()!)).toEqual(nodeFull.getPeerFinished());
     expect(Buffer.from(full.getPeerFinished()!)).toEqual(nodeFull.getFinished());
     expect(Buffer.from(await full.getChannelBinding('tls-unique'))).toEqual(nodeFull.getPeerFinished());
     const session = full.session!;
     await full.close();
-    const resumed = await connect({ host: HOST, port: peer.port, serverName: 'localhost', ca: pki.ca, session });
+    const resumed = await connect({ host: HOST, port: peer.port, serverName: 'localhost', ca: pki.ca, session, maxVersion: 'TLSv1.2' });
     const nodeResumed = await peer.next();
     expect(resumed.resumed).toBe(true);
     expect(nodeResumed.isSessionReused()).toBe(true);
@@ -107,18 +114,20 @@ describe('channel bindings', () => {
     await resumed.close();
   });
 
-  it('tls-server-end-point: SHA-256 of the server certificate on both ends; Python facade get_channel_binding', async () => {
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)('tls-server-end-point: SHA-256 of the server certificate on both ends; Python facade get_channel_binding (%s)', async (version) => {
     // server-rsa is signed with sha256WithRSAEncryption: the binding is SHA-256 of its DER.
     const expected = createHash('sha256').update(new X509Certificate(pki.serverRsa.cert).raw).digest();
     const [a, b] = memoryPair();
     const [client, server] = await Promise.all([
       wrapSocket(a, { server_hostname: 'localhost', ca_certs: pki.ca }),
-      accept({ transport: b, cert: pki.serverRsa.chain, key: pki.serverRsa.key }),
+      accept({ transport: b, cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: version }),
     ]);
+    expect(client.version).toBe(version);
     expect(Buffer.from(await client.getChannelBinding('tls-server-end-point'))).toEqual(expected);
     expect(Buffer.from(await server.getChannelBinding('tls-server-end-point'))).toEqual(expected);
     expect(await client.get_channel_binding('tls-server-end-point')).toEqual(await client.getChannelBinding('tls-server-end-point'));
-    expect(await client.get_channel_binding()).toEqual(await server.getChannelBinding('tls-unique'));
+    if (version === 'TLSv1.2') expect(await client.get_channel_binding()).toEqual(await server.getChannelBinding('tls-unique'));
+    else await expect(client.get_channel_binding()).rejects.toMatchObject({ code: 'config_invalid' }); // no tls-unique in 1.3
     // RFC 9266 tls-exporter: the same 32 bytes on both ends.
     expect(await client.getChannelBinding('tls-exporter')).toEqual(await server.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding'));
     await Promise.all([client.close(), server.close()]);

@@ -107,17 +107,19 @@ describe('checkServerIdentity', () => {
     await optional.close();
   });
 
-  it('a resumed session is checked too: the hook sees the certificate the session was made with', async () => {
-    const first = await connect(base());
+  // TLS 1.2: TLS 1.3 resumption is issue 20's; until it lands, a 1.3 connection makes no session to resume.
+  it('a resumed session is checked too: the hook sees the certificate the session was made with (TLS 1.2)', async () => {
+    const base12 = () => ({ ...base(), maxVersion: 'TLSv1.2' as const });
+    const first = await connect(base12());
     expect(await readAll(first.readable)).toBe('hello');
     const session = first.session!;
     expect(session).toBeDefined();
     const hosts: string[] = [];
-    const again = await connect({ ...base(), session, checkServerIdentity: (h, c) => (hosts.push(`${h} ${c.fingerprint256}`), undefined) });
+    const again = await connect({ ...base12(), session, checkServerIdentity: (h, c) => (hosts.push(`${h} ${c.fingerprint256}`), undefined) });
     expect(again.resumed).toBe(true);
     expect(hosts).toEqual([`localhost ${new X509Certificate(pki.serverRsa.cert).fingerprint256}`]);
     expect(await readAll(again.readable)).toBe('hello');
-    const refused = await failure(connect({ ...base(), session, checkServerIdentity: () => new Error('unpinned') }));
+    const refused = await failure(connect({ ...base12(), session, checkServerIdentity: () => new Error('unpinned') }));
     expect([refused.code, refused.message]).toEqual(['cert_rejected', 'unpinned']);
   });
 

@@ -295,7 +295,7 @@ process.exit(0);
       refusing: 'cert_untrusted',
       served: 2,
       fingerprintMatches: true,
-      version: 'TLSv1.2',
+      version: 'TLSv1.3', // connect() and createServer(), both at their defaults
       request: '200 ok',
       pinned: 'cert_rejected',
       wsClosedPort: 'io_transport',
@@ -383,7 +383,7 @@ Deno.exit(0);
 
   it('Node, through the node entry', async () => {
     const o = outcome(await run(process.execPath, ['node-client.mjs', String(server.port), pki.caPath]));
-    expect(o).toEqual({ runtime: 'node', entry: 'node', version: 'TLSv1.2', verified: true, page: 'HTTP/1.0 200 ok' });
+    expect(o).toEqual({ runtime: 'node', entry: 'node', version: 'TLSv1.3', verified: true, page: 'HTTP/1.0 200 ok' });
     // The same script refuses a server its CA does not anchor: the verification is real.
     const bad = await run(process.execPath, ['node-client.mjs', String(server.port), pki.caEcdsaPath]);
     expect(bad.code).not.toBe(0);
@@ -394,12 +394,12 @@ Deno.exit(0);
     const r = await run(repoBin('deno'), ['run', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'deno-client.mjs', String(server.port), pki.caPath], {
       env: { DENO_DIR: path.join(tmp, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     });
-    expect(outcome(r)).toEqual({ runtime: 'deno', entry: 'web', version: 'TLSv1.2', verified: true, page: 'HTTP/1.0 200 ok' });
+    expect(outcome(r)).toEqual({ runtime: 'deno', entry: 'web', version: 'TLSv1.3', verified: true, page: 'HTTP/1.0 200 ok' });
   });
 
   it('Bun, through the node entry', async () => {
     const r = await run(repoBin('bun'), ['node-client.mjs', String(server.port), pki.caPath], { env: { BUN_INSTALL_CACHE_DIR: path.join(tmp, 'bun-cache'), NO_COLOR: '1' } });
-    expect(outcome(r)).toEqual({ runtime: 'bun', entry: 'node', version: 'TLSv1.2', verified: true, page: 'HTTP/1.0 200 ok' });
+    expect(outcome(r)).toEqual({ runtime: 'bun', entry: 'node', version: 'TLSv1.3', verified: true, page: 'HTTP/1.0 200 ok' });
   });
 
   it('workerd: a Worker over cloudflare:sockets, bundled as wrangler bundles', async () => {
@@ -464,7 +464,7 @@ const worker :Workerd.Worker = (
       });
       const text = await res.text();
       expect(res.status, `${text}\n${log}`).toBe(200);
-      expect(JSON.parse(text)).toEqual({ runtime: 'workerd', entry: 'web', version: 'TLSv1.2', verified: true, page: 'HTTP/1.0 200 ok' });
+      expect(JSON.parse(text)).toEqual({ runtime: 'workerd', entry: 'web', version: 'TLSv1.3', verified: true, page: 'HTTP/1.0 200 ok' });
     } finally {
       child.kill('SIGKILL');
       children.delete(child);

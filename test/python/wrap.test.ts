@@ -12,6 +12,9 @@ import {
   PROTOCOL_TLSv1,
   PROTOCOL_TLSv1_1,
   PROTOCOL_TLSv1_2,
+  PROTOCOL_TLS_CLIENT,
+  PROTOCOL_TLS_SERVER,
+  TLSVersion,
   type SSLSocket,
 } from '../../src/index.js';
 import { startServer, runClient, stopAll, opensslAvailable, freePort } from '../helpers/openssl.js';
@@ -37,18 +40,19 @@ const serverRsa = { certfile: file(pki.serverRsa.chain), keyfile: file(pki.serve
 describe('wrapSocket over memoryPair', () => {
   it('uses Python’s constant values', () => {
     expect([CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED]).toEqual([0, 1, 2]);
-    expect([PROTOCOL_SSLv23, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2]).toEqual([2, 3, 4, 5]);
+    expect([PROTOCOL_SSLv23, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER]).toEqual([2, 3, 4, 5, 16, 17]);
+    expect(TLSVersion).toEqual({ MINIMUM_SUPPORTED: -2, MAXIMUM_SUPPORTED: -1, TLSv1: 0x301, TLSv1_1: 0x302, TLSv1_2: 0x303, TLSv1_3: 0x304 });
   });
 
   it('client and server with file-like certfile/keyfile, ca_certs and server_hostname', async () => {
     const [c, s] = await pair({ caCerts: file(pki.ca), serverHostname: 'localhost', sslVersion: PROTOCOL_SSLv23 }, { ...serverRsa, sslVersion: PROTOCOL_SSLv23 });
-    expect(c.version).toBe('TLSv1.2');
+    expect(c.version).toBe('TLSv1.3'); // PROTOCOL_SSLv23 (PROTOCOL_TLS) negotiates the highest: 1.3, as Python does
     const cert = c.getpeercert();
     expect(cert).toMatchObject({ subject: [[['organizationName', 'puretls test']], [['commonName', 'localhost']]], subjectAltName: expect.arrayContaining([['DNS', 'localhost']]) });
     expect(c.getpeercert(true)).toEqual(c.peerCertificateChain()[0]);
     const [name, version, bits] = c.cipher();
-    expect(name).toMatch(/^ECDHE-RSA-/);
-    expect(version).toBe('TLSv1.2');
+    expect(name).toMatch(/^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$/);
+    expect(version).toBe('TLSv1.3');
     expect([128, 256]).toContain(bits);
     expect(s.getpeercert()).toBeUndefined(); // CERT_NONE on the server: no client certificate asked for
     const w = c.writable.getWriter();
@@ -90,6 +94,33 @@ describe('wrapSocket over memoryPair', () => {
         expect(c.truncated).toBe(true);
       }
     }
+  });
+
+  it('PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER negotiate TLS 1.3; maximumVersion TLSv1_2 (or maximum_version) caps it', async () => {
+    const [c, s] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLS_CLIENT }, { ...serverRsa, sslVersion: PROTOCOL_TLS_SERVER });
+    expect([c.version, s.version]).toEqual(['TLSv1.3', 'TLSv1.3']);
+    expect(c.cipher()[1]).toBe('TLSv1.3');
+    const [c12] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLS_CLIENT, maximumVersion: TLSVersion.TLSv1_2 }, serverRsa);
+    expect(c12.version).toBe('TLSv1.2');
+    expect(c12.cipher()[0]).toMatch(/^ECDHE-RSA-/);
+    const [, s12] = await pair({ caCerts: pki.ca, serverHostname: 'localhost' }, { ...serverRsa, maximum_version: TLSVersion.TLSv1_2 });
+    expect(s12.version).toBe('TLSv1.2');
+    // minimumVersion TLSv1_3 against a 1.2-capped peer: no common version.
+    await expect(pair({ caCerts: pki.ca, serverHostname: 'localhost', minimumVersion: TLSVersion.TLSv1_3 }, { ...serverRsa, maximumVersion: TLSVersion.TLSv1_2 })).rejects.toMatchObject({
+      code: expect.stringMatching(/protocol_version/),
+    });
+  });
+
+  it('refuses a role its PROTOCOL_TLS_* does not make, and version bounds on a pinned protocol', async () => {
+    await expect(wrapSocket(memoryPair()[0], { ...serverRsa, serverSide: true, sslVersion: PROTOCOL_TLS_CLIENT })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(memoryPair()[0], { caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLS_SERVER })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(memoryPair()[0], { caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLSv1_2, maximumVersion: TLSVersion.TLSv1_3 })).rejects.toMatchObject({
+      code: 'config_invalid',
+    });
+    await expect(wrapSocket(memoryPair()[0], { caCerts: pki.ca, serverHostname: 'localhost', maximumVersion: 0x0300 })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(memoryPair()[0], { caCerts: pki.ca, serverHostname: 'localhost', minimumVersion: TLSVersion.TLSv1_3, maximumVersion: TLSVersion.TLSv1_2 })).rejects.toMatchObject({
+      code: 'config_invalid',
+    });
   });
 
   it('pinned versions that differ do not connect', async () => {
@@ -134,13 +165,16 @@ describe('wrapSocket over memoryPair', () => {
     expect(c.getpeercert(true)).toBeInstanceOf(Uint8Array);
   });
 
-  it('client certificates: server CERT_REQUIRED with ca_certs; the client key taken from certfile', async () => {
+  it.each([
+    [PROTOCOL_SSLv23, 'TLSv1.3'],
+    [PROTOCOL_TLSv1_2, 'TLSv1.2'],
+  ])('client certificates: server CERT_REQUIRED with ca_certs; the client key taken from certfile (PROTOCOL %i: %s)', async (proto, version) => {
     const combined = pki.clientRsa.chain + pki.clientRsa.key;
     const [c, s] = await pair(
-      { caCerts: pki.ca, serverHostname: 'localhost', certfile: file(combined) },
+      { caCerts: pki.ca, serverHostname: 'localhost', certfile: file(combined), sslVersion: proto },
       { ...serverRsa, certReqs: CERT_REQUIRED, caCerts: pki.ca },
     );
-    expect(c.version).toBe('TLSv1.2');
+    expect(c.version).toBe(version);
     expect(s.getpeercert()).toMatchObject({ serialNumber: expect.stringMatching(/0C$/i) });
   });
 
@@ -174,7 +208,7 @@ describe('wrapSocket over memoryPair', () => {
   it('refuses unknown constants and a server without certfile', async () => {
     const [a, b] = memoryPair();
     await expect(wrapSocket(a, { certReqs: 7 })).rejects.toMatchObject({ code: 'config_invalid' });
-    await expect(wrapSocket(a, { sslVersion: 16 })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(wrapSocket(a, { caCerts: pki.ca, serverHostname: 'localhost', sslVersion: 99 })).rejects.toMatchObject({ code: 'config_invalid' });
     await expect(wrapSocket(b, { serverSide: true })).rejects.toMatchObject({ code: 'config_invalid' });
     await expect(wrapSocket(b, { serverSide: true, certfile: pki.serverRsa.cert })).rejects.toMatchObject({ code: 'config_bad_key' });
   });

@@ -146,6 +146,7 @@ describe('ServerHello extensions: only what we implement and the client asked fo
   });
 });
 
+// TLS 1.2's ClientKeyExchange (the 1.3 key_share cases are in test/hostile/server13.test.ts): clients pinned to 1.2.
 describe('bad key shares and Finished, through a real client with rewritten records', () => {
   const rewriteCke = (mutate: (body: Uint8Array) => void) =>
     rewriteClientRecords((type, frag) => {
@@ -153,12 +154,12 @@ describe('bad key shares and Finished, through a real client with rewritten reco
       return frag;
     });
   it('an all-zero x25519 share: illegal_parameter (crypto_bad_key_share)', async () => {
-    const o = await handshake({ groups: ['x25519'] }, { ...rsaServer }, rewriteCke((b) => b.fill(0, 1)));
+    const o = await handshake({ groups: ['x25519'], maxVersion: 'TLSv1.2' }, { ...rsaServer }, rewriteCke((b) => b.fill(0, 1)));
     expect(errCode(o.server)).toBe('crypto_bad_key_share');
     expect(errCode(o.client)).toBe('peer_alert_illegal_parameter');
   });
   it('a P-256 share off the curve: illegal_parameter', async () => {
-    const o = await handshake({ groups: ['secp256r1'] }, { ...rsaServer }, rewriteCke((b) => (b[b.length - 1]! ^= 1)));
+    const o = await handshake({ groups: ['secp256r1'], maxVersion: 'TLSv1.2' }, { ...rsaServer }, rewriteCke((b) => (b[b.length - 1]! ^= 1)));
     expect(errCode(o.server)).toBe('crypto_bad_key_share');
   });
   it('a DHE share of 1: illegal_parameter', async () => {
@@ -174,7 +175,7 @@ describe('bad key shares and Finished, through a real client with rewritten reco
   });
   it('a ClientKeyExchange with trailing bytes: decode_error', async () => {
     const o = await handshake(
-      {},
+      { maxVersion: 'TLSv1.2' },
       { ...rsaServer },
       rewriteClientRecords((type, frag) => {
         if (type !== 22 || frag[0] !== HT.client_key_exchange) return frag;

@@ -18,10 +18,12 @@ type ClientOpts = Omit<ConnectOptions, 'transport'>;
 const keys = [{ name: new Uint8Array(16).fill(7), key: new Uint8Array(32).fill(8) }];
 const context = (o: Partial<ServerOptions> = {}): ServerContext => createServerContext({ ...rsaServer, ticketKeys: keys, ...o });
 
+// TLS 1.2 throughout: TLS 1.3 resumption (PSK) is issue 20's. Until it lands a 1.3 connection stores no session, so
+// every "not offered" / "not resumed" check here would pass for that reason alone; pinned, each can fail.
 async function run(ctx: ServerContext, c: ClientOpts) {
   const [a, b] = memoryPair();
   const [client, server] = await Promise.allSettled([
-    connect({ serverName: 'localhost', ...c, transport: a }),
+    connect({ serverName: 'localhost', maxVersion: 'TLSv1.2', ...c, transport: a }),
     accept({ context: ctx, transport: b }),
   ]);
   return { client, server };
