@@ -56,7 +56,7 @@ const REASONS: Reason[] = [
   { impl: 'puretls-noble', metric: 'full_handshakes_per_s', sub: 'ECDHE_ECDSA', why: 'P-256 ECDSA signing and verification and X25519 in pure JavaScript at both ends, plus the BigInt RSA checks of the CA chain on first sight' },
   { impl: 'puretls-noble', metric: 'full_handshakes_per_s', sub: 'RSA', why: "the RSA key exchange's private operation (BigInt CRT, blinded) in pure JavaScript; native does it in OpenSSL assembly" },
   { impl: 'puretls-noble', metric: 'full_handshakes_per_s', why: 'RSA-2048 signing (BigInt CRT) and X25519/P-256 in pure JavaScript at both ends; native does them in OpenSSL assembly' },
-  { impl: 'puretls-noble', metric: 'resumed_handshakes_per_s', why: 'HMAC/SHA-256 and AES in pure JavaScript for the PRF and the Finished records' },
+  { impl: 'puretls-noble', metric: 'resumed_handshakes_per_s', why: 'the PRF or HKDF, the Finished records and (TLS 1.3, psk_dhe_ke) an X25519 exchange in pure JavaScript' },
   { impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'AES_GCM', why: 'AES and GHASH in pure JavaScript (no AES-NI or carry-less multiply)' },
   { impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CHACHA20', why: 'ChaCha20 and Poly1305 in pure JavaScript; OpenSSL uses SIMD assembly' },
   { impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CBC', why: 'AES-CBC and HMAC-SHA1 in pure JavaScript, with the Lucky13 constant-work MAC check on every record' },

@@ -52,6 +52,10 @@ describe('npm run bench -- --quick --json FILE', () => {
       for (const impl of IMPLS.slice(0, 5)) expect(has(impl, 'heap_bytes_per_idle_connection'), impl).toBe(true);
       for (const impl of ['puretls-node', 'puretls-noble', 'puretls-webcrypto']) expect(has(impl, 'full_handshakes_per_s', 'X25519MLKEM768_RSA'), impl).toBe(true);
       for (const impl of ['forge', 'native']) expect(has(impl, 'resumed_handshakes_per_s'), impl).toBe(true);
+      // TLS 1.3 resumption (PSK from the first connection's ticket), native and every provider.
+      for (const impl of ['native', 'puretls-node', 'puretls-noble', 'puretls-webcrypto']) {
+        expect(report.rows.some((r) => r.impl === impl && r.metric === 'resumed_handshakes_per_s' && r.version === 'TLSv1.3'), `${impl} 1.3 resumed`).toBe(true);
+      }
       // The browser figure, where Chromium is installed: puretls in the page and Chromium's own fetch, TLS 1.3.
       if (existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) {
         for (const impl of ['puretls-chromium', 'chromium']) {
