@@ -17,20 +17,22 @@ export const SERVE_USAGE = `usage: puretls serve --cert FILE --key FILE [options
   --verify-client     ask for a client certificate;  --require-client  and refuse clients without one
   --cert2 FILE --key2 FILE   a second identity beside the first (e.g. ECDSA beside RSA; chosen per client)
   --no-ticket         issue no session tickets (resumption by session id only)
+  --early-data        TLS 1.3: accept 0-RTT data (16384 bytes) with our tickets;  --max-early-data N  up to N bytes
   --keylog FILE       append NSS key log lines (SSLKEYLOGFILE format) to FILE, created mode 0600
   --tls1 | --tls1_1 | --tls1_2 | --tls1_3 | --min V --max V (default TLSv1.2 to TLSv1.3) | --cipher LIST | --alpn LIST
   --once              exit after the first connection
   --request-timeout MS  with --www: time a client has after its handshake to send its request (default 30000)
-  s_server spellings: -cert, -key, -cert2, -key2, -CAfile, -www, -no_ticket, -keylogfile`;
+  s_server spellings: -cert, -key, -cert2, -key2, -CAfile, -www, -no_ticket, -keylogfile, -early_data, -max_early_data`;
 
 const SPEC = {
   listen: 'string', cert: 'string', key: 'string', www: 'bool', echo: 'bool', ca: 'string', 'verify-client': 'bool', 'require-client': 'bool',
   tls1: 'bool', tls1_1: 'bool', tls1_2: 'bool', tls1_3: 'bool', min: 'string', max: 'string', cipher: 'string', alpn: 'string', once: 'bool', help: 'bool',
   cert2: 'string', key2: 'string', 'no-ticket': 'bool', keylog: 'string', 'request-timeout': 'string',
+  'early-data': 'bool', 'max-early-data': 'string',
 } as const;
 const ALIASES = {
   '-h': 'help', '-cert': 'cert', '-key': 'key', '-cert2': 'cert2', '-key2': 'key2', '-CAfile': 'ca', '-www': 'www', '-no_ticket': 'no-ticket',
-  '-keylogfile': 'keylog', '-cipher': 'cipher', '-alpn': 'alpn', '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2', '-tls1_3': 'tls1_3',
+  '-keylogfile': 'keylog', '-early_data': 'early-data', '-max_early_data': 'max-early-data', '-cipher': 'cipher', '-alpn': 'alpn', '-tls1': 'tls1', '-tls1_1': 'tls1_1', '-tls1_2': 'tls1_2', '-tls1_3': 'tls1_3',
 };
 
 const enc = new TextEncoder();
@@ -45,6 +47,7 @@ function page(conn: TlsConnection, id: number): string {
     `ALPN: ${conn.alpnProtocol ?? '(none)'}`,
     `SNI: ${conn.serverName ?? '(none)'}`,
     `Resumed: ${conn.resumed ? 'yes' : 'no'}`,
+    `Early data: ${conn.earlyDataAccepted === undefined ? '(none)' : conn.earlyDataAccepted ? 'accepted' : 'rejected'}`,
     client.length ? `Client certificate chain:\n${chainLines(client, false).join('\n')}` : 'Client certificate: (none)',
     '',
   ].join('\n');
@@ -101,6 +104,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { host, port } = hostPort((opts.listen as string | undefined) ?? '127.0.0.1:4433', '--listen');
   const first = { cert: readFileArg(opts.cert as string), key: readFileArg(opts.key as string) };
   const keylog = opts.keylog as string | undefined;
+  const maxEarlyData = numberOption(opts['max-early-data'], '--max-early-data') ?? (opts['early-data'] ? 16384 : 0);
   const context = createServerContext({
     ...(opts.cert2 ? { identities: [first, { cert: readFileArg(opts.cert2 as string), key: readFileArg(opts.key2 as string) }] } : first),
     ...(opts.ca ? { ca: readFileArg(opts.ca as string) } : {}),
@@ -109,6 +113,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...(opts.cipher ? { cipherSuites: cipherOption(opts.cipher)! } : {}),
     ...(opts.alpn ? { alpnProtocols: String(opts.alpn).split(',') } : {}),
     ...(opts['no-ticket'] ? { sessionTickets: false } : {}),
+    ...(maxEarlyData ? { maxEarlyData } : {}),
     // Key logs hold session secrets: a file we create is readable by its owner only.
     ...(keylog ? { keyLog: keyLogWriter(keylog) } : {}),
   });
@@ -129,7 +134,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
         let conn: TlsConnection | undefined;
         try {
           conn = await accept({ transport: nodeStream(sock), context, timeoutMs: 30000 });
-          process.stderr.write(`#${id} ${peer}: ${conn.version} ${conn.cipherSuite}${conn.serverName ? ` SNI=${printable(conn.serverName)}` : ''}\n`);
+          const facts = `${conn.resumed ? ' resumed' : ''}${conn.earlyDataAccepted === undefined ? '' : conn.earlyDataAccepted ? ' early-data=accepted' : ' early-data=rejected'}`;
+          process.stderr.write(`#${id} ${peer}: ${conn.version} ${conn.cipherSuite}${conn.serverName ? ` SNI=${printable(conn.serverName)}` : ''}${facts}\n`);
           await (mode === 'www' ? www(conn, id, requestTimeoutMs) : echo(conn));
         } catch (e) {
           const err = e as TlsError;

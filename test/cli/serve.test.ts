@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** Start `puretls serve` and wait for its "listening on HOST:PORT" line. */
-async function serve(args: string[]): Promise<{ port: number; stop: () => void }> {
+async function serve(args: string[]): Promise<{ port: number; stop: () => void; log: () => string }> {
   const child = spawn(process.execPath, [...CLI, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let err = '';
@@ -42,6 +42,7 @@ async function serve(args: string[]): Promise<{ port: number; stop: () => void }
   });
   return {
     port,
+    log: () => err,
     stop: () => {
       child.kill('SIGKILL');
       children.delete(child);
@@ -153,3 +154,29 @@ describe('puretls serve', () => {
     }
   });
 });
+
+describe.skipIf(!opensslAvailable())('puretls serve: TLS 1.3 resumption and 0-RTT', () => {
+  it('--max TLSv1.3 --early-data: s_client resumes, its request goes as early data and the page says it was accepted', async () => {
+    const s = await serve(['--cert', pki.serverRsa.chainPath, '--key', pki.serverRsa.keyPath, '--max', 'TLSv1.3', '--early-data']);
+    try {
+      const sess = path.join(tmp, 'serve13.sess');
+      const early = path.join(tmp, 'serve13.early');
+      const request = 'GET / HTTP/1.0\r\n\r\n';
+      writeFileSync(early, request);
+      const args = ['-tls1_3', '-CAfile', pki.caPath, '-servername', 'localhost', '-ign_eof'];
+      const first = await runClient({ port: s.port, args: [...args, '-sess_out', sess], input: request, timeoutMs: 20000 });
+      expect(first.stdout).toContain('New, TLSv1.3');
+      expect(first.stdout).toContain('Early data: (none)');
+      const again = await runClient({ port: s.port, args: [...args, '-sess_in', sess, '-early_data', early], input: '', timeoutMs: 20000 });
+      expect(again.stdout).toContain('Reused, TLSv1.3');
+      expect(again.stdout + again.stderr).toContain('Early data was accepted');
+      expect(again.stdout).toContain('Resumed: yes');
+      expect(again.stdout).toContain('Early data: accepted');
+      for (let i = 0; i < 100 && !/resumed early-data=accepted/.test(s.log()); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(s.log()).toMatch(/TLSv1\.3 TLS_AES_\S+ SNI=localhost resumed early-data=accepted/);
+    } finally {
+      s.stop();
+    }
+  });
+});
+
