@@ -14,10 +14,12 @@ import {
   decompressCertificate,
   encodeCompressedCertificate,
   streamZlibCodec,
+  certificateCodecs,
   type CertificateCodec,
 } from '../../src/handshake/cert-compression.js';
 import { nodeBrotliCodec, nodeZlibCodec } from '../../src/transport/node-compression.js';
 import zlib from 'node:zlib';
+import { accept, connect, memoryPair, type ConnectOptions } from '../../src/index.js';
 
 const streamZlib = streamZlibCodec()!;
 const client13 = (codecs: CertificateCodec[]) => ({ ...defaultClient({ maxVersion: 'TLSv1.3' }), certCompression: codecs });
@@ -148,6 +150,12 @@ describe('certificate compression (RFC 8879), loopback', () => {
       });
     }
 
+    it('the certificateCompression option: false is none, a name this platform lacks is config_invalid, a list keeps its order', () => {
+      expect(certificateCodecs(false)).toEqual([]);
+      expect(() => certificateCodecs(['zstd' as 'zlib'])).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+      expect(certificateCodecs(['zlib']).map((c) => c.name)).toEqual(['zlib']);
+    });
+
     it('decompressCertificate refuses an empty announced length', async () => {
       const m = encodeCompressedCertificate({ algorithm: 1, uncompressedLength: 0, data: new Uint8Array([1]) });
       await expect(decompressCertificate(m, [streamZlib], 1 << 18)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
@@ -213,6 +221,24 @@ describe('certificate compression (RFC 8879), loopback', () => {
       const { answer } = await p.server.requestClientCertificate({ required: true });
       await p.pump(false);
       await expect(answer).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+    });
+  });
+
+  describe('through connect() / accept() (the Node entry: brotli and zlib from node:zlib)', () => {
+    const pair = async (client: Partial<ConnectOptions>, server: Record<string, unknown>) => {
+      const [a, b] = memoryPair();
+      const [c, s] = await Promise.all([
+        connect({ transport: a, serverName: 'localhost', ca: pki.ca, maxVersion: 'TLSv1.3', ...client }),
+        accept({ transport: b, cert: pki.serverRsa.cert, key: pki.serverRsa.key, maxVersion: 'TLSv1.3', ...server }),
+      ]);
+      await Promise.all([c.close(), s.close()]);
+      return [c.certificateCompression, s.certificateCompression];
+    };
+    it('by default brotli; a server list picks; false on either side: none', async () => {
+      expect(await pair({}, {})).toEqual(['brotli', 'brotli']);
+      expect(await pair({}, { certificateCompression: ['zlib'] })).toEqual(['zlib', 'zlib']);
+      expect(await pair({ certificateCompression: false }, {})).toEqual([undefined, undefined]);
+      expect(await pair({}, { certificateCompression: false })).toEqual([undefined, undefined]);
     });
   });
 });
