@@ -120,8 +120,9 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 post-handshake auth: our client â†
 describe.skipIf(!opensslAvailable())('TLS 1.3 post-handshake auth: openssl s_client -enable_pha â†’ accept()', () => {
   /** One accept() whose connection asks for a client certificate after the first line, and reports what it got. */
   async function serveOnce(opts: { ca?: string }) {
-    let resolveOutcome!: (v: { subject?: string; error?: string; verification?: unknown }) => void;
-    const outcome = new Promise<{ subject?: string; error?: string; verification?: unknown }>((r) => (resolveOutcome = r));
+    type Outcome = { subject?: string; peerSubject?: string; error?: string; verification?: unknown };
+    let resolveOutcome!: (v: Outcome) => void;
+    const outcome = new Promise<Outcome>((r) => (resolveOutcome = r));
     const srv = net.createServer(async (sock) => {
       try {
         const conn = await accept({
@@ -146,11 +147,13 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 post-handshake auth: openssl s_cli
             if (done) return;
           }
         })().catch(() => {});
-        const result: { subject?: string; error?: string; verification?: unknown } = {};
+        const result: Outcome = { ...(conn.peerCertificate() ? { error: 'a certificate before the request' } : {}) };
         try {
           const cert = await conn.requestClientCertificate();
           result.subject = String(cert?.subject?.flat().find(([k]) => k === 'commonName')?.[1]);
           result.verification = conn.verification;
+          // peerCertificate() reports it from now on (the handshake itself asked for nothing).
+          result.peerSubject = String(conn.peerCertificate()?.subject?.flat().find(([k]) => k === 'commonName')?.[1]);
           await w.write(enc.encode(`pha ok: ${result.subject}\n`));
         } catch (e) {
           result.error = (e as { code?: string }).code ?? String(e);
@@ -185,6 +188,7 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 post-handshake auth: openssl s_cli
         expect(o.error).toBeUndefined();
         expect(o.subject).toBe(`puretls test client ${kind === 'RSA' ? 'rsa' : 'ecdsa'}`);
         expect(o.verification).toEqual({ ok: true });
+        expect(o.peerSubject).toBe(o.subject);
         expect(out).toMatch(/<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], CertificateRequest/);
         expect(out).toMatch(/>>> TLS 1\.3, Handshake \[length [0-9a-f]+\], CertificateVerify/);
         expect(out).toContain(`pha ok: puretls test client ${kind === 'RSA' ? 'rsa' : 'ecdsa'}`);
