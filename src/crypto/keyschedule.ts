@@ -33,6 +33,15 @@ const enc = new TextEncoder();
 
 /** HMAC-hash(key, data) through the provider when it offers HMAC (and does not decline), noble otherwise. */
 export async function hmacWith(provider: CryptoProvider, h: HashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  // A provider with synchronous hashes (node:crypto) is called directly: a 1.3 handshake makes a few dozen HMACs at
+  // each end, and the promise around each cost more than the HMAC itself.
+  if (provider.hashes) {
+    try {
+      return provider.hashes.hmac(h, key, data);
+    } catch {
+      return nobleHmac(h, key, data);
+    }
+  }
   if (provider.hmac) {
     const out = await provider.hmac(h, key, data).catch(() => null);
     if (out) return out;
