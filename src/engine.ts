@@ -95,8 +95,7 @@ export class Engine<R = unknown> {
   private readonly framer: HandshakeFramer;
   private readProt: Protection = nullProtection();
   private writeProt: Protection = nullProtection();
-  private pendingReadProt: Protection | null = null;
-  /** The peer's ChangeCipherSpec arrived: records are protected from here on. */
+  /** Read protection is in place (the first setReadProtection): records are protected from here on. */
   private readEncrypted = false;
   /** Record version we write; the first ClientHello goes out as 0x0301, as servers expect. */
   private writeVersion: number = TLS10;
@@ -513,15 +512,14 @@ export class Engine<R = unknown> {
     if (plain.length !== 1 || plain[0] !== 1) {
       throw new TlsError('decode_error', 'malformed ChangeCipherSpec');
     }
-    if (!this.pendingReadProt || !this.ccsWait) {
+    if (!this.ccsWait) {
       throw new TlsError('protocol_unexpected_message', 'ChangeCipherSpec at the wrong time');
     }
     if (this.framer.hasPartial()) {
       throw new TlsError('protocol_unexpected_message', 'ChangeCipherSpec inside a fragmented handshake message');
     }
-    this.readProt = this.pendingReadProt;
-    this.readEncrypted = true;
-    this.pendingReadProt = null;
+    // The handshake installs the next read keys (setReadProtection) before the record after this one is opened:
+    // the receive loop waits for it to be idle again first, as it does for a TLS 1.3 key change.
     const w = this.ccsWait;
     this.ccsWait = null;
     this.idle = deferred();
@@ -666,15 +664,10 @@ export class Engine<R = unknown> {
       setCertificateRequester: (request) => {
         this.certRequester = request;
       },
-      sendChangeCipherSpec: (next) => {
-        return this.write(ContentType.change_cipher_spec, new Uint8Array([1]), () => {
-          this.writeProt = next;
-        });
-      },
-      expectChangeCipherSpec: (next) => {
+      sendChangeCipherSpec: () => this.write(ContentType.change_cipher_spec, new Uint8Array([1])),
+      expectChangeCipherSpec: () => {
         this.throwIfFailed();
         const d = deferred<void>();
-        this.pendingReadProt = next;
         this.ccsWait = d;
         this.idle.resolve();
         return d.promise;
@@ -696,8 +689,8 @@ export class Engine<R = unknown> {
     };
   }
 
-  /** Seal and queue records, in order. `after` runs once these records are queued (used to switch keys after CCS). */
-  private write(type: number, input: Uint8Array, after?: () => void, splitFirstByte = false): Promise<void> {
+  /** Seal and queue records, in order. */
+  private write(type: number, input: Uint8Array, splitFirstByte = false): Promise<void> {
     // Sealed now (below), the records take what they need of `input` before this returns. Sealed later, when their
     // turn comes, they get a copy: the caller may reuse its buffer once send() has returned.
     const eager = this._state === 'open' && this.lazyWrites === 0;
@@ -730,7 +723,6 @@ export class Engine<R = unknown> {
       this.throwIfFailed();
       const records = await seal();
       this.out.push(...records);
-      after?.();
     });
   }
 
@@ -784,7 +776,7 @@ export class Engine<R = unknown> {
       } finally {
         this.queuedSends--;
       }
-      await this.write(ContentType.application_data, data, undefined, this.splitFirstByte);
+      await this.write(ContentType.application_data, data, this.splitFirstByte);
     } catch (e) {
       this.fail(asTlsError(e));
       this.throwIfFailed();

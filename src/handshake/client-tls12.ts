@@ -177,13 +177,15 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
 
   // ---- [ChangeCipherSpec] Finished
   const prot = await deriveProtections(io, 'client', version, suite, master, clientRandom, sh.random, encryptThenMac);
-  await io.sendChangeCipherSpec(prot.write);
+  await io.sendChangeCipherSpec();
+  await io.setWriteProtection(prot.write);
   const clientFinished = await sendFinished(io, 'client', version, suite, master);
 
   // ---- NewSessionTicket* [ChangeCipherSpec] Finished
   let ticket: M.NewSessionTicket | undefined;
   if (ticketAck) ticket = M.decodeNewSessionTicket((await io.expect(HT.new_session_ticket)).body);
-  await io.expectChangeCipherSpec(prot.read);
+  await io.expectChangeCipherSpec();
+  io.setReadProtection(prot.read);
   const serverFinished = await readFinished(io, 'server', version, suite, master);
 
   const createdAt = io.now().getTime();
@@ -240,9 +242,11 @@ async function resumeAbbreviated(
   let ticket: M.NewSessionTicket | undefined;
   if (s.ticketAck) ticket = M.decodeNewSessionTicket((await io.expect(HT.new_session_ticket)).body);
   const prot = await deriveProtections(io, 'client', version, suite, master, s.clientRandom, s.serverRandom, s.encryptThenMac);
-  await io.expectChangeCipherSpec(prot.read);
+  await io.expectChangeCipherSpec();
+  io.setReadProtection(prot.read);
   const serverFinished = await readFinished(io, 'server', version, suite, master);
-  await io.sendChangeCipherSpec(prot.write);
+  await io.sendChangeCipherSpec();
+  await io.setWriteProtection(prot.write);
   const clientFinished = await sendFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(s.clientRandom, master));
   const peerChain = s.offer.peerChain.map(base64Decode);

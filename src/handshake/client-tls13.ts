@@ -174,7 +174,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
       await io.setWriteProtection(nullProtection());
     }
     if (start.compat && !sentCcs) {
-      await io.sendChangeCipherSpec(nullProtection());
+      await io.sendChangeCipherSpec();
       sentCcs = true;
     }
     // The binders cover message_hash(ClientHello1) || HelloRetryRequest too (§4.2.11.2).
@@ -235,8 +235,8 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   // data in flight the early key stays until EncryptedExtensions says whether the server takes it.
   const hsWrite = await protection13(io.provider, suite, hs.client);
   if (!earlyPending) {
-    if (start.compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
-    else await io.setWriteProtection(hsWrite);
+    if (start.compat && !sentCcs) await io.sendChangeCipherSpec();
+    await io.setWriteProtection(hsWrite);
   }
 
   // ---- {EncryptedExtensions}

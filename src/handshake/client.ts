@@ -339,8 +339,8 @@ export async function clientHandshake(io: HandshakeIO, cfg: ClientHandshakeConfi
     cfg.keyLog?.(`CLIENT_EARLY_TRAFFIC_SECRET ${toHex(clientRandom)} ${toHex(secret)}`);
     const prot = await protection13(io.provider, suite, secret);
     io.setRecordVersion(TLS12); // legacy_record_version of protected records (RFC 8446 §5.1)
-    if (compat) await io.sendChangeCipherSpec(prot);
-    else await io.setWriteProtection(prot);
+    if (compat) await io.sendChangeCipherSpec();
+    await io.setWriteProtection(prot);
     await io.sendApplicationData(earlyData);
     early = { data: earlyData, suite, prot, sentCcs: compat };
   }

@@ -27,10 +27,16 @@ export interface HandshakeIO {
   send(type: number, body: Uint8Array): Promise<void>;
   /** Record-layer version used from now on, and required of incoming records. */
   setVersion(v: ProtocolVersion): void;
-  /** Send ChangeCipherSpec, then protect everything after it with `next`. */
-  sendChangeCipherSpec(next: Protection): Promise<void>;
-  /** Wait for the peer's ChangeCipherSpec; records after it are opened with `next`. */
-  expectChangeCipherSpec(next: Protection): Promise<void>;
+  /**
+   * Send a ChangeCipherSpec record under the current write protection. It changes no key: the flow calls
+   * setWriteProtection after it (TLS 1.2), or sends it only for middlebox compatibility (TLS 1.3).
+   */
+  sendChangeCipherSpec(): Promise<void>;
+  /**
+   * Wait for the peer's ChangeCipherSpec (TLS 1.2), at a message boundary. It changes no key: the flow calls
+   * setReadProtection next, before the record after it is opened.
+   */
+  expectChangeCipherSpec(): Promise<void>;
   /** Cap on the plaintext of each record we send (max_fragment_length / record_size_limit). */
   setMaxFragment(n: number): void;
   /** Send a warning alert (e.g. no_renegotiation). */

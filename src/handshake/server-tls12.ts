@@ -135,9 +135,11 @@ export async function resumeSessionTls12(
   if (r.renewTicket) await sendNewSessionTicket(io, cfg, state);
   const master = state.masterSecret;
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, state.encryptThenMac);
-  await io.sendChangeCipherSpec(prot.write);
+  await io.sendChangeCipherSpec();
+  await io.setWriteProtection(prot.write);
   const serverFinished = await sendFinished(io, 'server', version, suite, master);
-  await io.expectChangeCipherSpec(prot.read);
+  await io.expectChangeCipherSpec();
+  io.setReadProtection(prot.read);
   const clientFinished = await readFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(ch.random, master));
   return {
@@ -250,7 +252,8 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
 
   // ---- [ChangeCipherSpec] Finished from the client
   const prot = await deriveProtections(io, 'server', version, suite, master, ch.random, serverRandom, encryptThenMac);
-  await io.expectChangeCipherSpec(prot.read);
+  await io.expectChangeCipherSpec();
+  io.setReadProtection(prot.read);
   const clientFinished = await readFinished(io, 'client', version, suite, master);
   cfg.keyLog?.(keyLogLine(ch.random, master));
 
@@ -269,7 +272,8 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
     clientVerified: peerChain.length > 0 && verification.ok,
   };
   if (issueTicket) await sendNewSessionTicket(io, cfg, state);
-  await io.sendChangeCipherSpec(prot.write);
+  await io.sendChangeCipherSpec();
+  await io.setWriteProtection(prot.write);
   const serverFinished = await sendFinished(io, 'server', version, suite, master);
   cfg.sessionCache?.set(sessionId, state);
 

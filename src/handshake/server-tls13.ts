@@ -34,7 +34,6 @@ import { serverKeyShare13, signData, verifyData } from '../crypto/ops.js';
 import { hashLen, hashesOf } from '../crypto/hash.js';
 import { hmac } from '../crypto/hash.js';
 import { KeySchedule13, checkFinished13, finishedVerifyData13 } from '../crypto/keyschedule.js';
-import { nullProtection } from '../record/protection.js';
 import type { HandshakeMessage } from './framer.js';
 import { equalBytes, toHex, concat } from '../bytes.js';
 import { TLS12, type Tls13Suite } from '../crypto/suites.js';
@@ -287,7 +286,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     ];
     await io.send(HT.server_hello, M.encodeServerHello(M13.helloRetryRequest(ch.sessionId, suite.id, hrrExts)));
     if (compat) {
-      await io.sendChangeCipherSpec(nullProtection());
+      await io.sendChangeCipherSpec();
       sentCcs = true;
     }
 
@@ -380,8 +379,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
   const hs = await ks.handshake(shared, th(io, suite));
   shared.fill(0);
   const hsWrite = await protection13(io.provider, suite, hs.server);
-  if (compat && !sentCcs) await io.sendChangeCipherSpec(hsWrite);
-  else await io.setWriteProtection(hsWrite);
+  if (compat && !sentCcs) await io.sendChangeCipherSpec();
+  await io.setWriteProtection(hsWrite);
   if (!acceptEarly) io.setReadProtection(await protection13(io.provider, suite, hs.client));
   if (offeredEarlyData && ch === plan.ch && !acceptEarly) io.skipEarlyData(earlySkipBudget(cfg), 'trial');
   cfg.keyLog?.(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${toHex(plan.ch.random)} ${toHex(hs.server)}`);

@@ -9,7 +9,7 @@ import { clientHandshake, type ClientHandshakeConfig } from '../../src/handshake
 import { serverHandshake, type ServerHandshakeConfig } from '../../src/handshake/server.js';
 import type { HandshakeResult } from '../../src/connection.js';
 import { encodeHandshake } from '../../src/handshake/framer.js';
-import { nullProtection, type Protection } from '../../src/record/protection.js';
+import { type Protection } from '../../src/record/protection.js';
 import { encodeRecord } from '../../src/record/writer.js';
 import type { EngineLimits } from '../../src/engine.js';
 import type { CryptoProvider } from '../../src/crypto/types.js';
@@ -65,12 +65,13 @@ export function rawWrite(e: Engine<HandshakeResult>, type: number, data: Uint8Ar
 
 function wrap(io: HandshakeIO, e: Engine<HandshakeResult>, script: Script): HandshakeIO {
   let index = 0;
+  let skipNextWriteKeyChange = false;
   const api: Api = {
     received: [],
     sent: [],
     send: (type, body) => io.send(type, body),
     sendUntracked: (type, body) => rawWrite(e, 22, encodeHandshake(type, body)),
-    ccs: () => io.sendChangeCipherSpec(nullProtection()),
+    ccs: () => io.sendChangeCipherSpec(),
     raw: (type, data) => rawWrite(e, type, data),
   };
   return {
@@ -81,14 +82,27 @@ function wrap(io: HandshakeIO, e: Engine<HandshakeResult>, script: Script): Hand
       return m;
     },
     send: async (type, body) => {
+      skipNextWriteKeyChange = false; // only a key change right after the dropped ChangeCipherSpec goes with it
       api.sent.push({ type, body });
       const r = await script({ kind: 'msg', type, body }, index++, api);
       if (r === false) return;
       return io.send(type, r instanceof Uint8Array ? r : body);
     },
-    sendChangeCipherSpec: async (next) => {
-      if ((await script({ kind: 'ccs' }, index++, api)) === false) return;
-      return io.sendChangeCipherSpec(next);
+    sendChangeCipherSpec: async () => {
+      if ((await script({ kind: 'ccs' }, index++, api)) === false) {
+        // A dropped ChangeCipherSpec leaves the write keys as they were: the flow's key change right after it is
+        // dropped too, so what follows goes out under the old protection, as a peer that skipped it would send it.
+        skipNextWriteKeyChange = true;
+        return;
+      }
+      return io.sendChangeCipherSpec();
+    },
+    setWriteProtection: (next) => {
+      if (skipNextWriteKeyChange) {
+        skipNextWriteKeyChange = false;
+        return Promise.resolve();
+      }
+      return io.setWriteProtection(next);
     },
   };
 }
