@@ -217,10 +217,13 @@ export async function connect(input: ConnectOptions): Promise<TlsConnection> {
   try {
     const conn = await connecting;
     if (conn.version === 'TLSv1.3') {
-      // Tickets come after the handshake: each verified one goes into the store as it arrives.
-      conn.onSession((s) => {
+      // Tickets come after the handshake: each verified one goes into the store as it arrives (and one read already,
+      // should the server have sent it with its last flight, goes in now).
+      const keep = (s: TlsSession) => {
         if (s.verification?.ok) store.set(storeKey, s);
-      });
+      };
+      if (conn.session) keep(conn.session);
+      conn.onSession(keep);
       return conn;
     }
     const made = conn.session;

@@ -5,7 +5,11 @@
  * a Certificate in a resumed handshake, early_data we did not send, a server without the key, psk_ke not offered.
  */
 import { describe, expect, it } from 'vitest';
-import { clientVsScripted13, type Server13Script } from './server13.js';
+import { clientVsScripted13, serveScripted13, type Server13Script } from './server13.js';
+import { connect } from '../../src/client.js';
+import { createSessionStore } from '../../src/index.js';
+import { memoryPair } from '../../src/transport/memory.js';
+import { pki } from '../helpers/pki.js';
 import { now } from '../../fuzz/scenarios.js';
 import { GROUPS } from '../../src/crypto/kex.js';
 import { base64Encode } from '../../src/pem.js';
@@ -145,5 +149,15 @@ describe('TLS 1.3 client: PSK resumption against a hostile server', () => {
     const r = await client.handshake;
     expect(r.resumed).toBe(true);
     expect(r.group).toBeUndefined();
+  });
+
+  it('a ticket sent with the server Finished (before ours, §4.6.1) still reaches the session store', async () => {
+    const [a, b] = memoryPair();
+    serveScripted13({ ticketWithFinished: true }, b);
+    const sessionStore = createSessionStore();
+    const conn = await connect({ transport: a, serverName: 'localhost', ca: pki.ca, maxVersion: 'TLSv1.3', sessionStore, now });
+    expect(conn.session?.version).toBe(0x0304);
+    expect(sessionStore.get('localhost')?.ticket).toBe(conn.session?.ticket);
+    await conn.destroy();
   });
 });

@@ -49,6 +49,8 @@ export interface Server13Script {
   psk?: { key: Uint8Array; selectedIdentity?: number; suite?: number; noKeyShare?: boolean; sendCertificate?: boolean; acceptEarlyData?: boolean };
   /** The client sends early data: skip it (after a HelloRetryRequest as plaintext-era records, else by trial decryption). */
   skipEarlyData?: boolean;
+  /** Send a NewSessionTicket in the flight of our Finished, before the client's Finished (RFC 8446 §4.6.1 allows it). */
+  ticketWithFinished?: boolean;
 }
 
 const DEFAULT_SUITE = tls13SuiteById(0x1301)!;
@@ -137,9 +139,36 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
   if (!o.finishedFirst) await finished();
   const app = await schedule.application(th());
   await io.setWriteProtection(await prot(app.server));
+  if (o.ticketWithFinished) {
+    // Not part of the transcript; any ticket bytes do for a client that only stores them.
+    const nst = M13.encodeNewSessionTicket13({ lifetime: 3600, ageAdd: 7, nonce: Uint8Array.of(0), ticket: Uint8Array.of(1, 2, 3), extensions: [] });
+    await io.send(HT.new_session_ticket, nst); // (in this server's transcript too: it does not check the client's Finished)
+  }
   await io.expect(HT.finished);
   io.setReadProtection(await prot(app.client));
   return { version: TLS13, suite: SUITE, resumed: false, peerChain: [], verification: { ok: true } };
+}
+
+/** The scripted server as a ByteStream peer (over memoryPair), for tests that go through connect(). */
+export function serveScripted13(o: Server13Script, transport: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }, seed = 9) {
+  const server = new Engine<HandshakeResult>({ random: seededRandom(seed), now });
+  const w = transport.writable.getWriter();
+  const flush = async () => {
+    const out = server.takeOutgoing();
+    if (out) await w.write(out);
+  };
+  const done = (async () => {
+    await server.start((io) => scriptedServer13(io, o)).catch(() => {});
+    await flush();
+    const r = transport.readable.getReader();
+    for (;;) {
+      const { value, done } = await r.read();
+      if (done) break;
+      await server.receive(value).catch(() => {});
+      await flush();
+    }
+  })().catch(() => {});
+  return { server, done };
 }
 
 /** Our real client against the scripted server, pumped until quiet; both engines for the test to inspect. */
