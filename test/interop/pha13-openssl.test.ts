@@ -60,12 +60,17 @@ describe.skipIf(!opensslAvailable())('TLS 1.3 post-handshake auth: our client â†
       const before = server.output().length;
       server.write('c\n');
       // s_server prints the messages it receives (-msg): our Certificate, CertificateVerify and Finished.
-      await until('the post-handshake answer', () => /<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], Finished/.test(server.output().slice(before)));
+      // s_server writes its -msg trace and its verify lines ("depth=0 CN = ...") to different streams, so wait for both.
+      const cn = `CN = puretls test client ${key === 'RSA' ? 'rsa' : 'ecdsa'}`;
+      await until('the post-handshake answer', () => {
+        const o = server.output().slice(before);
+        return /<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], Finished/.test(o) && o.includes(cn);
+      });
       const after = server.output().slice(before);
       expect(after).toMatch(/>>> TLS 1\.3, Handshake \[length [0-9a-f]+\], CertificateRequest/);
       expect(after).toMatch(/<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], Certificate\n/);
       expect(after).toMatch(/<<< TLS 1\.3, Handshake \[length [0-9a-f]+\], CertificateVerify/);
-      expect(after).toContain(`CN = puretls test client ${key === 'RSA' ? 'rsa' : 'ecdsa'}`);
+      expect(after).toContain(cn);
       expect(after).not.toMatch(/verify error|alert/i);
       // The handshake itself asked for a certificate only where s_server was told to.
       const handshakePart = server.output().slice(0, before);

@@ -74,7 +74,9 @@ export const gnutls: PeerDriver = {
       // --resume handshakes, closes, reconnects offering that session, and only then reads our line from stdin.
       handshakeOnlyFirst: true,
       reused: (output) => /\*\*\* This is a resumed session/.test(output),
-      start: (cell, port, line) => processClient('gnutls-cli', [...clientArgs(cell, port), '--resume'], line),
+      // In TLS 1.3 the ticket comes after the handshake; --waitresumption makes gnutls-cli wait for it instead of
+      // reconnecting after a short poll (which, on a loaded machine, often reconnected without one).
+      start: (cell, port, line) => processClient('gnutls-cli', [...clientArgs(cell, port), '--resume', ...(cell.version === 'TLSv1.3' ? ['--waitresumption'] : [])], line),
     },
   },
 };
