@@ -2,7 +2,8 @@
 import type { Impl, ImplResult, Metric, Row, Version } from './common.js';
 
 const IMPLS: Impl[] = ['forge', 'native', 'puretls-node', 'puretls-noble', 'puretls-webcrypto'];
-const SHORT: Record<Impl, string> = {
+/** The short name of each implementation in the report's columns and the README table. */
+export const SHORT: Record<Impl, string> = {
   forge: 'forge',
   native: 'native',
   'puretls-node': 'node',
