@@ -515,6 +515,11 @@ export async function establish(
     flush().catch((e: unknown) => {
       // Only once the peer has said close_notify: it finished the handshake and is done. A peer that went without
       // it may not have received our last flight, and the handshake fails as before.
+      // A TLS 1.3 server whose client's Finished checked out: the client has all it needs, tickets are an offer.
+      if (engine.handshakeConfirmed) {
+        lateWriteFailure ??= e;
+        return;
+      }
       if ((engine.state !== 'open' && engine.state !== 'closed') || !engine.peerClosed) throw e;
       lateWriteFailure ??= e;
     });
@@ -544,8 +549,11 @@ export async function establish(
         if (engine.error) break;
         throw transportError(e);
       }
-      if (chunk.done) engine.receiveEof();
-      else await engine.receive(chunk.value).catch(() => {});
+      if (chunk.done) {
+        engine.receiveEof();
+        // Nothing more will come: let the flow finish (it fails if the end came before it could).
+        if (engine.state === 'handshaking') await engine.handshake.catch(() => {});
+      } else await engine.receive(chunk.value).catch(() => {});
       await flushAfterReceive();
     }
     const result = await engine.handshake;

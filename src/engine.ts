@@ -122,6 +122,8 @@ export class Engine<R = unknown> {
   private earlySkip: { left: number; how: 'trial' | 'plain' } | null = null;
   /** TLS 1.3 server: early data accepted, delivered ahead of the handshake's end; `left` plaintext bytes may still come. */
   private earlyData: { left: number } | null = null;
+  /** The peer's Finished checked out (TLS 1.3 server): its close_notify or end no longer fails the handshake. */
+  private confirmed = false;
 
   private out: Uint8Array[] = [];
   private received: Uint8Array[] = [];
@@ -197,6 +199,10 @@ export class Engine<R = unknown> {
    * transport could have cut it short. Protocols that frame their own messages (HTTP with a length) do not care;
    * one whose message ends with the connection does.
    */
+  /** The peer's Finished checked out while the flow still sends its last messages (TLS 1.3 server tickets). */
+  get handshakeConfirmed(): boolean {
+    return this.confirmed;
+  }
   get truncated(): boolean {
     return this._truncated;
   }
@@ -534,7 +540,7 @@ export class Engine<R = unknown> {
     if (desc === AlertDescription.close_notify) {
       this._peerClosed = true;
       this.endCertAnswers(new TlsError('io_closed', 'the client closed the connection without answering the CertificateRequest', { alert: null }));
-      if (this._state === 'handshaking') {
+      if (this._state === 'handshaking' && !this.confirmed) {
         throw new TlsError('io_closed', 'the peer closed the connection during the handshake', { alert: null });
       }
       // TLS 1.2 answers with its own close_notify (RFC 5246 §7.2.1): here, or (TlsConnection) once the application
@@ -636,6 +642,9 @@ export class Engine<R = unknown> {
       setRecordVersion: (v) => {
         this.writeVersion = v;
         this.readVersion = v;
+      },
+      handshakeConfirmed: () => {
+        this.confirmed = true;
       },
       enableTls13: () => {
         this.tls13 = true;
@@ -873,7 +882,7 @@ export class Engine<R = unknown> {
    */
   receiveEof(): void {
     if (this._peerClosed || this._state === 'failed') return;
-    const during = this._state === 'handshaking' || this._state === 'new';
+    const during = (this._state === 'handshaking' && !this.confirmed) || this._state === 'new';
     this._peerClosed = true;
     if (!during && this.suppressRaggedEofs && this.deframer.buffered === 0 && !this.framer.hasPartial()) {
       this._truncated = true;

@@ -51,6 +51,11 @@ export interface HandshakeIO {
   /** TLS 1.3 was negotiated: its alert rules, ChangeCipherSpec rules and post-handshake messages apply. */
   enableTls13(): void;
   /**
+   * TLS 1.3 server: the client's Finished checked out, so the peer has everything it needs. What the flow still
+   * sends (NewSessionTickets) is an offer: the client may close, or its transport go, without failing the handshake.
+   */
+  handshakeConfirmed(): void;
+  /**
    * Open the records after the current handshake message with `next` (a key change, RFC 8446 §7). It must fall
    * on a record boundary: a handshake message still partly read is unexpected_message (§5.1).
    */

@@ -488,6 +488,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     throw new TlsError('crypto_bad_finished', 'the client Finished does not match the handshake (tampering, or a different key)');
   }
   io.setReadProtection(await protection13(io.provider, suite, ap.client));
+  io.handshakeConfirmed();
 
   // ---- After the handshake: KeyUpdate both ways; post-handshake client authentication when the client offered it.
   const secrets = { ours: ap.server, peer: ap.client };
