@@ -509,7 +509,8 @@ export async function establish(
   const flush = () => flushEngine(engine, writer);
   // A write that fails once the handshake is complete (the peer answered, closed and went: our answer to its
   // close_notify finds the transport shut) is the writer's problem, not the handshake's: the data the peer sent
-  // before closing must still reach the reader. Kept for the connection's writes; during the handshake it fails it.
+  // before closing must still reach the reader. Kept for the connection's writes. During the handshake it fails it,
+  // except once a TLS 1.3 server has checked the client's Finished (engine.handshakeConfirmed: tickets are an offer).
   let lateWriteFailure: unknown;
   const flushAfterReceive = () =>
     flush().catch((e: unknown) => {

@@ -56,28 +56,7 @@ export function messageHash(h: HashName, clientHello1: Uint8Array): Uint8Array {
   return concat(Uint8Array.of(HandshakeType13.message_hash, 0, 0, d.length), d);
 }
 
-// ---------------------------------------------------------------- downgrade protection (§4.1.3)
-
-const DOWNGRD = [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44];
-/** The last 8 bytes of ServerHello.random of a 1.3-capable server that negotiates TLS 1.2. */
-export const DOWNGRADE_TLS12 = Uint8Array.from([...DOWNGRD, 0x01]);
-/** ... and of one that negotiates TLS 1.1 or below. */
-export const DOWNGRADE_TLS11 = Uint8Array.from([...DOWNGRD, 0x00]);
-
-/** Writes the sentinel for the negotiated version into a server random (a 1.3-capable server, below 1.3). */
-export function setDowngradeSentinel(random: Uint8Array, negotiated: number): Uint8Array {
-  if (random.length !== RANDOM_BYTES) throw new TlsError('internal_error', 'random must be 32 bytes');
-  random.set(negotiated >= 0x0303 ? DOWNGRADE_TLS12 : DOWNGRADE_TLS11, RANDOM_BYTES - 8);
-  return random;
-}
-
-/** Which sentinel a server random carries: '1.2', '1.1' or null. */
-export function downgradeSentinel(random: Uint8Array): '1.2' | '1.1' | null {
-  const tail = random.subarray(RANDOM_BYTES - 8);
-  if (equalBytes(tail, DOWNGRADE_TLS12)) return '1.2';
-  if (equalBytes(tail, DOWNGRADE_TLS11)) return '1.1';
-  return null;
-}
+// Downgrade protection (§4.1.3): the sentinels and their offset are in downgrade.ts, used by both 1.2 flows.
 
 // ---------------------------------------------------------------- EncryptedExtensions (§4.3.1)
 

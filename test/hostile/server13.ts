@@ -11,6 +11,7 @@ import { ExtensionType13 as ET13 } from '../../src/handshake/extensions13.js';
 import * as X13 from '../../src/handshake/extensions13.js';
 import * as M from '../../src/handshake/messages.js';
 import * as M13 from '../../src/handshake/messages13.js';
+import { DOWNGRADE_SENTINEL_OFFSET, DOWNGRADE_TLS12 } from '../../src/handshake/downgrade.js';
 import { HandshakeType13 as HT13 } from '../../src/handshake/messages13.js';
 import { recordProtection13 } from '../../src/record/protection13.js';
 import { TLS12, TLS13, tls13SuiteById } from '../../src/crypto/suites.js';
@@ -65,7 +66,7 @@ async function scriptedServer13(io: HandshakeIO, o: Server13Script): Promise<Han
   io.setRecordVersion(TLS12);
   if (o.downgradeTo12) {
     const random = io.random(32);
-    random.set(M13.DOWNGRADE_TLS12, 24);
+    random.set(DOWNGRADE_TLS12, DOWNGRADE_SENTINEL_OFFSET);
     await io.send(HT.server_hello, M.encodeServerHello({ version: TLS12, random, sessionId: ch.sessionId, cipherSuite: 0xc02f, compressionMethod: 0, extensions: [] }));
     await io.expect(HT.finished); // never comes
   }
