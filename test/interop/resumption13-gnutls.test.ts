@@ -5,39 +5,18 @@
  * what it read is checked by the handshake completing, not by its output).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { connect, nodeStream, type ConnectOptions, type TlsSession } from '../../src/index.js';
-import { tcp } from '../helpers/client.js';
+import type { ConnectOptions } from '../../src/index.js';
+import { getPage } from '../helpers/client.js';
 import { gnutlsAvailable, startGnutlsServer, stopAllGnutls } from '../helpers/gnutls.js';
 import { pki } from '../helpers/pki.js';
 
 const TLS13_ONLY = 'NORMAL:-VERS-ALL:+VERS-TLS1.3';
-const GET = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
 
 /**
- * Connect, send the GET, read the whole page and the tickets that come before it. gnutls-serv --http reads and drops
- * early data (it takes the request from the 1-RTT data only), so the GET goes after the handshake in every case.
+ * gnutls-serv --http reads and drops early data (it takes the request from the 1-RTT data only), so the GET goes after
+ * the handshake in every case (getPage sends it once connect() returns).
  */
-async function page(port: number, opts: Partial<ConnectOptions>) {
-  const sock = await tcp(port);
-  try {
-    const conn = await connect({ transport: nodeStream(sock), serverName: 'localhost', ca: pki.ca, maxVersion: 'TLSv1.3', ...opts });
-    const sessions: TlsSession[] = [];
-    conn.onSession((s) => sessions.push(s));
-    const w = conn.writable.getWriter();
-    await w.write(GET);
-    w.releaseLock();
-    let text = '';
-    const r = conn.readable.getReader();
-    for (;;) {
-      const { value, done } = await r.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    return { conn, text, sessions };
-  } finally {
-    sock.destroy();
-  }
-}
+const page = (port: number, opts: Partial<ConnectOptions>) => getPage(port, { maxVersion: 'TLSv1.3', ...opts });
 
 describe.skipIf(!gnutlsAvailable())('TLS 1.3 resumption: our client ↔ gnutls-serv', () => {
   afterAll(() => stopAllGnutls());

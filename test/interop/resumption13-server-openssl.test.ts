@@ -4,13 +4,13 @@
  * on an ephemeral port and stops it; the session files live in a temporary directory removed afterwards.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { opensslAvailable, runClient } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
-import { accept, createServerContext, nodeStream, type ServerContext, type ServerOptions } from '../../src/index.js';
+import type { ServerOptions, TlsConnection } from '../../src/index.js';
+import { listenTls, readLine } from './server-harness.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'puretls-res13-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,57 +26,17 @@ interface Served {
   error?: { code: string; message: string };
 }
 
-/** accept() on 127.0.0.1: each connection reads until `\n` (or the end), answers `ok`, and closes. */
-async function listen(opts: ServerOptions | ServerContext) {
-  const context = opts instanceof Object && 'handshake' in opts ? (opts as ServerContext) : createServerContext(opts as ServerOptions);
-  const outcomes: Promise<Served>[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.once('close', () => sockets.delete(sock));
-    outcomes.push(serve(sock, context));
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  let taken = 0;
-  return {
-    context,
-    port: (server.address() as net.AddressInfo).port,
-    async next(): Promise<Served> {
-      for (let i = 0; i < 400 && outcomes.length <= taken; i++) await new Promise((r) => setTimeout(r, 25));
-      if (outcomes.length <= taken) throw new Error('no connection arrived');
-      return outcomes[taken++]!;
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((res) => server.close(() => res()));
-    },
-  };
+/** Each connection reads until `\n` (or the end), answers `ok`, and closes. */
+async function serve(conn: TlsConnection): Promise<Served> {
+  const { line: received, first } = await readLine(conn);
+  const w = conn.writable.getWriter();
+  await w.write(new TextEncoder().encode('ok\n'));
+  w.releaseLock();
+  await conn.close();
+  return { resumed: conn.resumed, earlyDataAccepted: conn.earlyDataAccepted, received, ...(first !== undefined ? { firstChunk: first } : {}) };
 }
 
-async function serve(sock: net.Socket, context: ServerContext): Promise<Served> {
-  try {
-    const conn = await accept({ transport: nodeStream(sock), context, timeoutMs: 15000 });
-    const r = conn.readable.getReader();
-    let received = '';
-    let firstChunk: string | undefined;
-    while (!received.includes('\n')) {
-      const { value, done } = await r.read();
-      if (done) break;
-      const s = new TextDecoder().decode(value);
-      firstChunk ??= s;
-      received += s;
-    }
-    const w = conn.writable.getWriter();
-    await w.write(new TextEncoder().encode('ok\n'));
-    w.releaseLock();
-    await conn.close();
-    return { resumed: conn.resumed, earlyDataAccepted: conn.earlyDataAccepted, received, ...(firstChunk !== undefined ? { firstChunk } : {}) };
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    sock.destroy();
-    return { error: { code: err.code ?? 'unknown', message: err.message ?? String(e) } };
-  }
-}
+const listen = (opts: ServerOptions) => listenTls(opts, serve);
 
 const base = { cert: pki.serverRsa.chain, key: pki.serverRsa.key, maxVersion: 'TLSv1.3' as const };
 const common = ['-tls1_3', '-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof'];
