@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  buildMatrix, cellKey, compare, DRIVERS, probeTarget, runCell, runConformance, stopAll, toExpectations, toJson,
+  buildMatrix, cellKey, compare, DRIVERS, probeTarget, runCell, runConformance, stopAll, table, toExpectations, toJson,
   type Cell, type CellResult, type PeerDriver,
 } from '../../src/cli/conformance/index.js';
-import { tls12SuiteByName } from '../../src/crypto/suites.js';
+import { suiteByName, tls12SuiteByName } from '../../src/crypto/suites.js';
 import { startServer, stopAll as stopOpenssl } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
 
@@ -129,6 +129,34 @@ describe('reports', () => {
       expect(c.code === undefined).toBe(c.result !== 'fail');
     }
     expect(json.cells[1]).toMatchObject({ suite: SUITE.name, clientAuth: true, result: 'fail', code: 'crypto_bad_finished' });
+  });
+
+  it('the table: one mark per version in each peer column, numbered under its name, TLS 1.3 in the fourth place', () => {
+    const s13 = suiteByName('TLS_AES_128_GCM_SHA256')!;
+    const cbc = tls12SuiteByName('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA')!;
+    const text = table([
+      result(cellFor('openssl', 'server', { version: 'TLSv1.3', suite: s13, keyType: 'RSA' }), 'pass'),
+      result(cellFor('openssl', 'server', { version: 'TLSv1.3', suite: s13, keyType: 'ECDSA', resumption: true, earlyData: true }), 'fail', 'x'),
+      result(cellFor('openssl', 'server'), 'pass'),
+      result(cellFor('openssl', 'server', { version: 'TLSv1', suite: cbc, keyType: 'RSA' }), 'unsupported'),
+      result(cellFor('openssl', 'server', { version: 'TLSv1.2', suite: cbc, keyType: 'RSA' }), 'pass'),
+      result(cellFor('chromium', 'client', { version: 'TLSv1.3', suite: s13, keyType: 'RSA' }), 'pass'),
+    ]);
+    const lines = text.split('\n');
+    // The four marks at a column (a line's trailing blanks are trimmed).
+    const marks = (l: string, at: number) => l.padEnd(at + 4).slice(at, at + 4);
+    expect(lines[0]).toContain('3 TLS 1.3');
+    expect(lines[2]).toMatch(/^suite +key +openssl:s +chromium:c$/);
+    const col = lines[2]!.indexOf('openssl:s');
+    const chromiumCol = lines[2]!.indexOf('chromium:c');
+    expect(marks(lines[3]!, col)).toBe('0123');
+    expect(marks(lines[3]!, chromiumCol)).toBe('0123');
+    const row = (name: string, key: string) => lines.find((l) => new RegExp(`^${name.replace(/\+/g, '\\+')} +${key} `).test(l))!;
+    expect(marks(row('AES_128_GCM_SHA256', 'R'), col)).toBe('   ✓');
+    expect(marks(row('AES_128_GCM_SHA256', 'R'), chromiumCol)).toBe('   ✓');
+    expect(marks(row('AES_128_GCM_SHA256 +0-RTT', 'E'), col)).toBe('   ✗');
+    expect(marks(row('ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'R'), col)).toBe('  ✓ ');
+    expect(marks(row('ECDHE_RSA_WITH_AES_128_CBC_SHA', 'R'), col)).toBe('· ✓ ');
   });
 
   it('the expectations comparison flags a pass that is lost, and reports new passes', () => {

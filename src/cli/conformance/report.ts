@@ -33,11 +33,19 @@ export function summaryLine(results: readonly CellResult[]): string {
 }
 
 /**
- * Rows: suite (with the leaf key type, R or E, and +auth / +resume variants); columns: peer and role
- * ("openssl:s" = OpenSSL is the server, puretls the client). Each column holds three marks, for TLSv1, TLSv1.1
- * and TLSv1.2: ✓ pass, ✗ fail, · not offered by the peer, blank where the version has no such suite or the
- * cell was not run.
+ * Rows: suite (with the leaf key type, R or E, and +auth / +resume / +hrr / +X25519MLKEM768 / +0-RTT variants);
+ * columns: peer and role ("openssl:s" = OpenSSL is the server, puretls the client). Each column holds four marks,
+ * one per version in VERSIONS order (TLS 1.0, 1.1, 1.2, 1.3), under a second header line that numbers them
+ * (`0123`: the minor digit of TLS 1.x): ✓ pass, ✗ fail, · not offered by the peer, blank where the version has no
+ * such suite or the cell was not run. So a TLS 1.3 suite's mark is always in the fourth place and a TLS 1.2-only
+ * suite's in the third.
  */
+/** The second header line of each peer column: which version each of its marks is for (TLS 1.0 1.1 1.2 1.3). */
+export const VERSION_DIGITS = VERSIONS.map((v) => (v === 'TLSv1' ? '0' : v.slice(-1))).join('');
+
+export const TABLE_LEGEND =
+  'marks per peer column, one per version as numbered under its name: 0 TLS 1.0, 1 TLS 1.1, 2 TLS 1.2, 3 TLS 1.3; ✓ pass, ✗ fail, · not offered by the peer, blank: no such cell; key: R RSA leaf, E ECDSA leaf; peer:s = the peer is the server (puretls the client), peer:c = the peer is the client';
+
 export function table(results: readonly CellResult[]): string {
   const byKey = new Map(results.map((r) => [cellKey(r.cell), r]));
   const columns: { peer: CellResult['cell']['peer']; role: CellResult['cell']['peerRole'] }[] = [];
@@ -70,10 +78,10 @@ export function table(results: readonly CellResult[]): string {
     }
   }
   const header = ['suite', 'key', ...columns.map((c) => `${c.peer}:${c.role === 'server' ? 's' : 'c'}`)];
+  const versionHeader = ['', '', ...columns.map(() => VERSION_DIGITS)];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const legend = 'marks per column: TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; ✓ pass, ✗ fail, · not offered by the peer; key: R RSA leaf, E ECDSA leaf; peer:s = peer is the server, peer:c = peer is the client';
-  return [legend, '', line(header), ...rows.map(line)].join('\n');
+  return [TABLE_LEGEND, '', line(header), line(versionHeader), ...rows.map(line)].join('\n');
 }
 
 export function failureLines(results: readonly CellResult[]): string[] {
