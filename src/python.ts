@@ -25,7 +25,10 @@ import type { PeerCertificate } from './x509/peercert.js';
 export const CERT_NONE = 0;
 export const CERT_OPTIONAL = 1;
 export const CERT_REQUIRED = 2;
-/** Negotiates the highest of TLS 1.0–1.3 both sides support (Python's PROTOCOL_SSLv23, alias PROTOCOL_TLS). */
+/**
+ * Negotiates the highest of TLS 1.2–1.3 both sides support (Python's PROTOCOL_SSLv23, alias PROTOCOL_TLS, with the
+ * TLS 1.2 minimum Python 3.10+ gives it); minimumVersion TLSVersion.TLSv1 reaches down to TLS 1.0.
+ */
 export const PROTOCOL_SSLv23 = 2;
 export const PROTOCOL_TLS = PROTOCOL_SSLv23;
 export const PROTOCOL_TLSv1 = 3;
@@ -55,13 +58,15 @@ export interface WrapSocketOptions {
   /** CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED. Default: CERT_REQUIRED for clients, CERT_NONE for servers. */
   certReqs?: number;
   /**
-   * PROTOCOL_SSLv23 (default: TLS 1.0–1.3), PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER (TLS 1.2–1.3, one role each), or
-   * one pinned version: PROTOCOL_TLSv1, PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2.
+   * PROTOCOL_SSLv23 (default: TLS 1.2–1.3, as Python 3.10+; minimumVersion TLSVersion.TLSv1 or TLSv1_1 reaches lower),
+   * PROTOCOL_TLS_CLIENT / PROTOCOL_TLS_SERVER (TLS 1.2–1.3, one role each), or one pinned version: PROTOCOL_TLSv1,
+   * PROTOCOL_TLSv1_1, PROTOCOL_TLSv1_2.
    */
   sslVersion?: number;
   /**
-   * A TLSVersion value: the lowest version, within what sslVersion allows (Python's minimum_version). Omitted: the
-   * sslVersion's lowest. Refused with a pinned sslVersion, as Python refuses it.
+   * A TLSVersion value: the lowest version (Python's minimum_version; TLSv1 or TLSv1_1 turn TLS 1.0/1.1 on). Omitted:
+   * TLS 1.2, or maximumVersion when only a maximumVersion below 1.2 is given. Refused with a pinned sslVersion, as
+   * Python refuses it.
    */
   minimumVersion?: number;
   /** A TLSVersion value: the highest version (Python's maximum_version). Omitted: the sslVersion's highest (TLS 1.3). */
@@ -154,7 +159,8 @@ export interface SSLSocket extends TlsConnection {
 }
 
 const VERSIONS: Record<number, [TlsVersion, TlsVersion]> = {
-  [PROTOCOL_SSLv23]: ['TLSv1', 'TLSv1.3'],
+  // Python 3.10+: PROTOCOL_TLS's minimum_version is TLS 1.2; TLS 1.0/1.1 only when asked for (the project's rule too).
+  [PROTOCOL_SSLv23]: ['TLSv1.2', 'TLSv1.3'],
   [PROTOCOL_TLS_CLIENT]: ['TLSv1.2', 'TLSv1.3'],
   [PROTOCOL_TLS_SERVER]: ['TLSv1.2', 'TLSv1.3'],
   [PROTOCOL_TLSv1]: ['TLSv1', 'TLSv1'],
@@ -190,8 +196,9 @@ export function versionsFor(sslVersion: number = PROTOCOL_SSLv23, minimumVersion
     // Python: "The context's protocol doesn't support modification of highest and lowest version."
     throw new TlsError('config_invalid', 'minimumVersion / maximumVersion need a negotiating sslVersion (PROTOCOL_SSLv23, PROTOCOL_TLS_CLIENT or PROTOCOL_TLS_SERVER)');
   }
-  const min = minimumVersion === undefined ? v[0] : tlsVersionName(minimumVersion, 'minimumVersion');
   const max = maximumVersion === undefined ? v[1] : tlsVersionName(maximumVersion, 'maximumVersion');
+  // A maximumVersion below the default floor given alone asks for that older version (as connect()'s maxVersion).
+  const min = minimumVersion === undefined ? (ORDER.indexOf(max) < ORDER.indexOf(v[0]) ? max : v[0]) : tlsVersionName(minimumVersion, 'minimumVersion');
   if (ORDER.indexOf(min) > ORDER.indexOf(max)) throw new TlsError('config_invalid', `minimumVersion ${min} is above maximumVersion ${max}`);
   return [min, max];
 }

@@ -9,6 +9,7 @@ import {
   CERT_OPTIONAL,
   CERT_REQUIRED,
   PROTOCOL_SSLv23,
+  PROTOCOL_TLS,
   PROTOCOL_TLSv1,
   PROTOCOL_TLSv1_1,
   PROTOCOL_TLSv1_2,
@@ -65,10 +66,22 @@ describe('wrapSocket over memoryPair', () => {
     [PROTOCOL_TLSv1, 'TLSv1'],
     [PROTOCOL_TLSv1_1, 'TLSv1.1'],
     [PROTOCOL_TLSv1_2, 'TLSv1.2'],
-  ])('PROTOCOL %i pins %s; PROTOCOL_SSLv23 on the other side meets it', async (proto, name) => {
-    const [c] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: proto }, { ...serverRsa, sslVersion: PROTOCOL_SSLv23 });
+  ])('PROTOCOL %i pins %s; PROTOCOL_SSLv23 with minimumVersion TLSv1 on the other side meets it', async (proto, name) => {
+    const [c] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: proto }, { ...serverRsa, sslVersion: PROTOCOL_SSLv23, minimumVersion: TLSVersion.TLSv1 });
     expect(c.version).toBe(name);
     expect(c.cipher()[1]).toBe(name);
+  });
+
+  it('PROTOCOL_SSLv23 / PROTOCOL_TLS start at TLS 1.2 (Python 3.10+): TLS 1.0/1.1 only with minimumVersion (or a pinned PROTOCOL_TLSv1*)', async () => {
+    for (const old of [PROTOCOL_TLSv1, PROTOCOL_TLSv1_1]) {
+      // Our default server refuses a pinned old client, and our default client a pinned old server.
+      await expect(pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: old }, serverRsa)).rejects.toMatchObject({ code: expect.stringMatching(/protocol_version/) });
+      await expect(pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLS }, { ...serverRsa, sslVersion: old })).rejects.toMatchObject({ code: expect.stringMatching(/protocol_version/) });
+    }
+    const [c10] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', minimum_version: TLSVersion.TLSv1 }, { ...serverRsa, sslVersion: PROTOCOL_TLSv1 });
+    expect(c10.version).toBe('TLSv1');
+    const [c11] = await pair({ caCerts: pki.ca, serverHostname: 'localhost', sslVersion: PROTOCOL_TLS, maximumVersion: TLSVersion.TLSv1_1 }, { ...serverRsa, minimumVersion: TLSVersion.MINIMUM_SUPPORTED });
+    expect(c11.version).toBe('TLSv1.1');
   });
 
   it('suppress_ragged_eofs: True (Python\'s default) ends the data cleanly at an end without close_notify; False is io_truncated', async () => {
@@ -230,6 +243,15 @@ describe.skipIf(!opensslAvailable())('wrapSocket against OpenSSL', () => {
     expect(c.version).toBe('TLSv1.1');
     expect(c.cipher()[0]).toMatch(/^ECDHE-ECDSA-/);
     expect(c.getpeercert()).toMatchObject({ subjectAltName: expect.arrayContaining([['IP Address', '127.0.0.1']]) });
+    await c.close();
+  });
+
+  it('client → openssl s_server that speaks only TLS 1.0: refused by default (protocol_version), reached with minimumVersion TLSv1', async () => {
+    const srv = await startServer({ cert: pki.serverEcdsa.certPath, key: pki.serverEcdsa.keyPath, chain: pki.intermediatePath, args: ['-www', '-tls1', '-cipher', 'DEFAULT@SECLEVEL=0'] });
+    const opts = { caCerts: file(pki.ca), serverHostname: '127.0.0.1' };
+    await expect(wrapSocket(nodeStream(await tcp(srv.port)), opts)).rejects.toMatchObject({ code: expect.stringMatching(/protocol_version/) });
+    const c = await wrapSocket(nodeStream(await tcp(srv.port)), { ...opts, minimumVersion: TLSVersion.TLSv1 });
+    expect(c.version).toBe('TLSv1');
     await c.close();
   });
 
