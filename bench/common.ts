@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STALLED, type Watchdog } from './watchdog.js';
 
 /** puretls-chromium / chromium: the browser figure (bench/chromium.ts), bulk only, reported without a target. */
 export type Impl = 'puretls-node' | 'puretls-noble' | 'puretls-webcrypto' | 'forge' | 'native' | 'puretls-chromium' | 'chromium';
@@ -23,12 +24,21 @@ export interface Row {
   value: number;
 }
 
-/** A metric that could not be measured, and why (printed, not part of the JSON rows). */
+/**
+ * A metric that could not be measured, and why: printed under the report, and in the JSON's `missing` array (written
+ * only when there is one, beside `rows`). kex, family and version name the row where a step stalled.
+ */
 export interface Missing {
   impl: Impl;
   metric: Metric;
+  kex?: Kex;
+  family?: Family;
+  version?: Version;
   why: string;
 }
+
+/** A row before it has its value: what names a step. */
+export type RowId = Omit<Row, 'value'>;
 
 /** What one implementation's run produced. */
 /**
@@ -54,7 +64,44 @@ export interface Budget {
   idleConnections: number;
   /** Whether a row is wanted (`--metric`, `--sub`, `--version`); absent: every row. */
   want?: (metric: Metric, sub: string | undefined, version: Version | undefined) => boolean;
+  /** Puts each step under a deadline (bench/watchdog.ts); absent: steps run without one. */
+  watchdog?: Watchdog;
 }
+
+/** The name a step is reported by: implementation, version, metric, and the row's key exchange or family. */
+export const stepName = (id: Pick<Row, 'impl' | 'metric' | 'kex' | 'family' | 'version'>): string =>
+  [id.impl, id.version ?? (id.impl === 'forge' ? 'TLSv1.1' : 'TLSv1.2'), id.metric, id.kex ?? id.family].filter(Boolean).join(' ');
+
+/**
+ * Runs the measurement of row `id` as one step under the budget's watchdog, with a deadline from `budgetSeconds`
+ * (default: the throughput loops' b.seconds). Returns what `measure` returned, or undefined when the step stalled:
+ * the row is then in `out.missing` with the reason. (A step that blocks the thread without awaiting cannot be
+ * interrupted by any timer; every step awaits between operations except forge's synchronous bulk loop, which is
+ * bounded by its own clock.)
+ */
+export async function step<T>(b: Budget, out: ImplResult, id: RowId, measure: () => Promise<T>, budgetSeconds = b.seconds): Promise<T | undefined> {
+  if (!b.watchdog) return measure();
+  const r = await b.watchdog.run(stepName(id), budgetSeconds, measure);
+  if (r !== STALLED) return r;
+  out.missing.push({
+    impl: id.impl,
+    metric: id.metric,
+    ...(id.kex ? { kex: id.kex } : {}),
+    ...(id.family ? { family: id.family } : {}),
+    ...(id.version ? { version: id.version } : {}),
+    why: b.watchdog.stalls.at(-1)!.why,
+  });
+  return undefined;
+}
+
+/** step() for a row whose value is the one number `measure` returns: the row goes into `out.rows` unless it stalled. */
+export async function measureRow(b: Budget, out: ImplResult, id: RowId, measure: () => Promise<number> | number, budgetSeconds?: number): Promise<void> {
+  const value = await step(b, out, id, async () => measure(), budgetSeconds);
+  if (value !== undefined) out.rows.push({ ...id, value });
+}
+
+/** The budget of a memory step: opening b.idleConnections connections three times over, at 20 ms each at the worst. */
+export const memoryBudgetSeconds = (b: Budget): number => Math.max(b.seconds, (3 * b.idleConnections * 20) / 1000);
 
 /** Whether budget `b` asks for this row (every row unless a filter was given). */
 export const wanted = (b: Budget, metric: Metric, sub?: string, version?: Version): boolean => b.want?.(metric, sub, version) ?? true;

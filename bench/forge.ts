@@ -4,7 +4,7 @@
  * key exchange only, so it has one handshake row (RSA) and one bulk row (CBC).
  */
 import forge from 'node-forge';
-import { CHUNK, wanted, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type ImplResult, type Phase } from './common.js';
+import { CHUNK, wanted, idleCost, mbPerSecond, measureRow, memoryBudgetSeconds, opsPerSecond, pki, step, type Budget, type ImplResult, type Phase } from './common.js';
 
 const SUITE = 'TLS_RSA_WITH_AES_128_CBC_SHA';
 
@@ -83,38 +83,51 @@ export async function forgeRows(b: Budget, phase: Phase): Promise<ImplResult> {
   // Forge's one figure per metric is the reference for every row of it: filtered by metric only.
   if (phase === 'memory') {
     if (!wanted(b, 'heap_bytes_per_idle_connection')) return out;
-    const mem = await idleCost(
-      b.idleConnections,
-      async () => connectPair(caStore),
-      async (held) => held.forEach((p) => p.client.close()),
+    const id = { impl: 'forge', metric: 'heap_bytes_per_idle_connection', suite: SUITE } as const;
+    const mem = await step(
+      b,
+      out,
+      id,
+      () =>
+        idleCost(
+          b.idleConnections,
+          async () => connectPair(caStore),
+          async (held) => held.forEach((p) => p.client.close()),
+        ),
+      memoryBudgetSeconds(b),
     );
-    out.rows.push({ impl: 'forge', metric: 'heap_bytes_per_idle_connection', suite: SUITE, value: mem.heap });
-    out.rssPerIdleConnection = mem.rss;
+    if (mem) {
+      out.rows.push({ ...id, value: mem.heap });
+      out.rssPerIdleConnection = mem.rss;
+    }
     return out;
   }
   if (wanted(b, 'full_handshakes_per_s')) {
-    const full = await opsPerSecond(b.seconds, async () => {
-      const p = connectPair(caStore);
-      p.client.close();
-    });
-    out.rows.push({ impl: 'forge', metric: 'full_handshakes_per_s', kex: 'RSA', suite: SUITE, value: full });
+    await measureRow(b, out, { impl: 'forge', metric: 'full_handshakes_per_s', kex: 'RSA', suite: SUITE }, () =>
+      opsPerSecond(b.seconds, async () => {
+        const p = connectPair(caStore);
+        p.client.close();
+      }),
+    );
   }
 
   // Resumption through forge's session caches (session id), both ends remembering the first session.
   if (wanted(b, 'resumed_handshakes_per_s')) {
-  const caches = { client: ftls.createSessionCache({}, 100), server: ftls.createSessionCache({}, 100) };
-  const first = connectPair(caStore, caches);
-  const id = first.client.session.id;
-  first.client.close();
-  const resumed = await opsPerSecond(b.seconds, async () => {
-    const p = connectPair(caStore, caches, id);
-    if (!p.client.session.resuming) throw new Error('forge: the session was not resumed');
-    p.client.close();
-  });
-  out.rows.push({ impl: 'forge', metric: 'resumed_handshakes_per_s', kex: 'RSA', suite: SUITE, value: resumed });
+    await measureRow(b, out, { impl: 'forge', metric: 'resumed_handshakes_per_s', kex: 'RSA', suite: SUITE }, () => {
+      const caches = { client: ftls.createSessionCache({}, 100), server: ftls.createSessionCache({}, 100) };
+      const first = connectPair(caStore, caches);
+      const id = first.client.session.id;
+      first.client.close();
+      return opsPerSecond(b.seconds, async () => {
+        const p = connectPair(caStore, caches, id);
+        if (!p.client.session.resuming) throw new Error('forge: the session was not resumed');
+        p.client.close();
+      });
+    });
   }
 
-  if (wanted(b, 'bulk_mb_per_s')) out.rows.push({ impl: 'forge', metric: 'bulk_mb_per_s', family: 'CBC', suite: SUITE, value: bulk(connectPair(caStore), b.seconds) });
+  // Synchronous: no timer can interrupt it, but it stops by its own clock.
+  if (wanted(b, 'bulk_mb_per_s')) await measureRow(b, out, { impl: 'forge', metric: 'bulk_mb_per_s', family: 'CBC', suite: SUITE }, () => bulk(connectPair(caStore), b.seconds));
   return out;
 }
 

@@ -8,12 +8,13 @@ import { nobleProvider } from '../src/crypto/provider-noble.js';
 import { selectProvider } from '../src/crypto/provider.js';
 import { nodeProvider } from '../src/crypto/provider-node.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
-import { canGc, type Budget, type Metric, type Version, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
-import { chromiumRows } from './chromium.js';
+import { canGc, memoryBudgetSeconds, type Budget, type Missing, type Metric, type Version, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
+import { chromiumBudgetSeconds, chromiumRows } from './chromium.js';
 import { forgeRows } from './forge.js';
 import { nativeRows } from './native.js';
 import { puretlsRows } from './puretls.js';
 import { renderReport } from './report.js';
+import { deadlineMs, STALLED, Watchdog } from './watchdog.js';
 
 /** The suite measured for each key exchange and each bulk family (the same for every implementation that has it). */
 export const SUITES: { kex: Record<Exclude<Kex, 'X25519MLKEM768_RSA'>, string>; bulk: Record<Family, string> } = {
@@ -113,13 +114,27 @@ async function main(): Promise<void> {
       (!args.versions || version === undefined || args.versions.includes(version));
   }
   const wantVersion = (v: Version) => !args.versions || args.versions.includes(v);
+  // Each row's measurement is a step with its own deadline (see measureRow/step in common.ts); each section is
+  // one more, a backstop for whatever it does outside its rows, long enough for all its rows to stall in turn.
+  const watchdog = new Watchdog();
+  budget.watchdog = watchdog;
+  const sectionMs = 12 * deadlineMs(Math.max(budget.seconds, chromiumBudgetSeconds(budget), memoryBudgetSeconds(budget)));
   if (!canGc) console.log('note: run with node --expose-gc (npm run bench does) for steadier memory figures');
   const results = new Map<Impl, ImplResult>();
   const run = async (impl: Impl, phase: Phase, f: (phase: Phase) => Promise<ImplResult>, provider?: string) => {
     if (args.only && !args.only.includes(impl)) return;
     const t = performance.now();
     process.stdout.write(`measuring ${impl} (${phase}${provider ? `, provider "${provider}"` : ''}) ... `);
-    const r = await f(phase);
+    const section = await watchdog.within(`${impl} ${phase} section${provider ? ` (${provider})` : ''}`, sectionMs, "12 times the longest step's deadline", () => f(phase));
+    const r: ImplResult =
+      section === STALLED
+        ? {
+            rows: [],
+            missing: (phase === 'memory' ? (['heap_bytes_per_idle_connection'] as const) : (['full_handshakes_per_s', 'resumed_handshakes_per_s', 'bulk_mb_per_s'] as const)).map(
+              (metric): Missing => ({ impl, metric, why: `the whole ${phase} section stalled (${watchdog.stalls.at(-1)!.why}); its rows are lost` }),
+            ),
+          }
+        : section;
     const prev = results.get(impl);
     results.set(
       impl,
@@ -167,9 +182,16 @@ async function main(): Promise<void> {
   const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
   console.log('');
   console.log(renderReport(results, { quick: args.quick, providers: Object.fromEntries(puretls.map(([i, p]) => [i, p.name])) }));
+  // Beside the rows (CONTRACT.md's shape), what could not be measured and why: only when something was missing.
+  const missing = [...results.values()].flatMap((r) => r.missing);
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ rows }, null, 2) + '\n');
+    writeFileSync(args.json, JSON.stringify({ rows, ...(missing.length ? { missing } : {}) }, null, 2) + '\n');
     console.log(`\nwrote ${rows.length} rows to ${args.json}`);
+  }
+  if (watchdog.stalls.length) {
+    // A stalled step was abandoned, not ended: what it holds could keep the process alive, so exit explicitly.
+    console.error(`\n${watchdog.stalls.length} step(s) stalled, their rows are missing: ${watchdog.stalls.map((s) => s.step).join('; ')}`);
+    process.exit(2);
   }
 }
 

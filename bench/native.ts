@@ -1,7 +1,7 @@
 /** Node's own `tls` (OpenSSL), both ends in this process over 127.0.0.1: the native reference. */
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CHUNK, wanted, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
+import { CHUNK, wanted, idleCost, mbPerSecond, measureRow, memoryBudgetSeconds, opsPerSecond, pki, step, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 const OPENSSL_SUITE: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
@@ -88,38 +88,50 @@ export async function nativeRows(
   const srv = await startServer(version);
   try {
     if (phase === 'memory') {
-      const mem = await idleCost(
-        b.idleConnections,
-        () => dial(srv.port, suites.kex.ECDHE_RSA!, undefined, version),
-        async (held) => {
-          await Promise.all(held.map(closeSocket));
-        },
+      const id = { impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA!, version } as const;
+      const mem = await step(
+        b,
+        out,
+        id,
+        () =>
+          idleCost(
+            b.idleConnections,
+            () => dial(srv.port, suites.kex.ECDHE_RSA!, undefined, version),
+            async (held) => {
+              await Promise.all(held.map(closeSocket));
+            },
+          ),
+        memoryBudgetSeconds(b),
       );
-      rows.push({ impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA!, version, value: mem.heap });
-      out.rssPerIdleConnection = mem.rss;
+      if (mem) {
+        rows.push({ ...id, value: mem.heap });
+        out.rssPerIdleConnection = mem.rss;
+      }
       return out;
     }
     for (const [kex, suite] of kexes) {
-      const value = await opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite, undefined, version, sigalgs?.[kex])));
-      rows.push({ impl: 'native', metric: 'full_handshakes_per_s', kex, suite, version, value });
+      await measureRow(b, out, { impl: 'native', metric: 'full_handshakes_per_s', kex, suite, version }, () =>
+        opsPerSecond(b.seconds, async () => closeSocket(await dial(srv.port, suite, undefined, version, sigalgs?.[kex]))),
+      );
     }
     // Resumption: the session (1.2 ticket, 1.3 NewSessionTicket) from a first connection, offered again and again.
     if (resumed) {
-    const resumeSuite = suites.kex.ECDHE_RSA!;
-    const first = await dial(srv.port, resumeSuite, undefined, version);
-    // 1.3: the ticket arrives after the handshake ('session'); getSession() before it has nothing to resume.
-    const session = await new Promise<Buffer>((r) => (version === 'TLSv1.2' && first.getSession() ? r(first.getSession()!) : first.once('session', r)));
-    await closeSocket(first);
-    const value = await opsPerSecond(b.seconds, async () => {
-      const s = await dial(srv.port, resumeSuite, session, version);
-      if (!s.isSessionReused()) throw new Error('native: the session was not resumed');
-      await closeSocket(s);
-    });
-    rows.push({ impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version, value });
+      const resumeSuite = suites.kex.ECDHE_RSA!;
+      await measureRow(b, out, { impl: 'native', metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version }, async () => {
+        const first = await dial(srv.port, resumeSuite, undefined, version);
+        // 1.3: the ticket arrives after the handshake ('session'); getSession() before it has nothing to resume.
+        const session = await new Promise<Buffer>((r) => (version === 'TLSv1.2' && first.getSession() ? r(first.getSession()!) : first.once('session', r)));
+        await closeSocket(first);
+        return opsPerSecond(b.seconds, async () => {
+          const s = await dial(srv.port, resumeSuite, session, version);
+          if (!s.isSessionReused()) throw new Error('native: the session was not resumed');
+          await closeSocket(s);
+        });
+      });
     }
 
     for (const [family, suite] of families) {
-      rows.push({ impl: 'native', metric: 'bulk_mb_per_s', family, suite, version, value: await bulk(srv, suite, b.seconds, version) });
+      await measureRow(b, out, { impl: 'native', metric: 'bulk_mb_per_s', family, suite, version }, () => bulk(srv, suite, b.seconds, version));
     }
   } finally {
     await srv.close();

@@ -2,7 +2,7 @@
 import { accept, connect, createServerContext, memoryPair, type ConnectOptions, type ServerContext, type TlsConnection } from '../src/index.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
 import type { CipherSuiteOption } from '../src/crypto/suites.js';
-import { CHUNK, wanted, idleCost, mbPerSecond, opsPerSecond, pki, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Version } from './common.js';
+import { CHUNK, wanted, idleCost, mbPerSecond, measureRow, memoryBudgetSeconds, opsPerSecond, pki, step, type Budget, type Family, type Impl, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 interface Pair {
   client: TlsConnection;
@@ -90,38 +90,44 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
 
   if (phase === 'memory') {
     if (!wanted(b, 'heap_bytes_per_idle_connection', undefined, version)) return out;
-    const mem = await idleCost(
-      b.idleConnections,
-      () => open(o.suites.kex.ECDHE_RSA!),
-      async (held) => {
-        await Promise.all(held.map(close));
-      },
-    );
-    // Forge's ends are wired to each other with no transport at all, so the in-memory pipe (two
-    // TransformStreams) is measured on its own and left out, to compare TLS state with TLS state.
-    const pipe = await idleCost(b.idleConnections, async () => memoryPair(), async () => {});
-    // The same connections once the application has taken a reader and a writer at each end and waits for data,
-    // as one holding a connection open would: the streams are made on first use and cost more than the TLS state.
-    const inUse = await idleCost(
-      b.idleConnections,
-      async () => {
-        const p = await open(o.suites.kex.ECDHE_RSA!);
-        const ends = [p.client, p.server].map((c) => ({ reader: c.readable.getReader(), writer: c.writable.getWriter() }));
-        for (const e of ends) void e.reader.read().catch(() => {});
-        return { p, ends };
-      },
-      async (held) => {
-        await Promise.all(
-          held.map(async ({ p, ends }) => {
-            for (const e of ends) e.writer.releaseLock();
-            await Promise.all(ends.map((e) => e.reader.cancel(undefined)));
-            await close(p);
-          }),
-        );
-      },
-    );
+    const id = { impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA!, version } as const;
+    const costs = await step(b, out, id, async () => {
+      const mem = await idleCost(
+        b.idleConnections,
+        () => open(o.suites.kex.ECDHE_RSA!),
+        async (held) => {
+          await Promise.all(held.map(close));
+        },
+      );
+      // Forge's ends are wired to each other with no transport at all, so the in-memory pipe (two
+      // TransformStreams) is measured on its own and left out, to compare TLS state with TLS state.
+      const pipe = await idleCost(b.idleConnections, async () => memoryPair(), async () => {});
+      // The same connections once the application has taken a reader and a writer at each end and waits for data,
+      // as one holding a connection open would: the streams are made on first use and cost more than the TLS state.
+      const inUse = await idleCost(
+        b.idleConnections,
+        async () => {
+          const p = await open(o.suites.kex.ECDHE_RSA!);
+          const ends = [p.client, p.server].map((c) => ({ reader: c.readable.getReader(), writer: c.writable.getWriter() }));
+          for (const e of ends) void e.reader.read().catch(() => {});
+          return { p, ends };
+        },
+        async (held) => {
+          await Promise.all(
+            held.map(async ({ p, ends }) => {
+              for (const e of ends) e.writer.releaseLock();
+              await Promise.all(ends.map((e) => e.reader.cancel(undefined)));
+              await close(p);
+            }),
+          );
+        },
+      );
+      return { mem, pipe, inUse };
+    }, memoryBudgetSeconds(b));
+    if (!costs) return out;
+    const { mem, pipe, inUse } = costs;
     const kb = (x: number) => `${(x / 1024).toFixed(1)} KB`;
-    out.rows.push({ impl, metric: 'heap_bytes_per_idle_connection', suite: o.suites.kex.ECDHE_RSA!, version, value: Math.max(0, mem.heap - pipe.heap) });
+    out.rows.push({ ...id, value: Math.max(0, mem.heap - pipe.heap) });
     out.rssPerIdleConnection = mem.rss;
     out.notes = [
       `${impl}: heap per idle connection excludes the memoryPair transport (${kb(pipe.heap)} of ${kb(mem.heap)}); ` +
@@ -132,38 +138,37 @@ export async function puretlsRows(b: Budget, o: PuretlsSetup, phase: Phase): Pro
 
   for (const [kex, suite] of Object.entries(o.suites.kex) as [Kex, string][]) {
     if (!wanted(b, 'full_handshakes_per_s', kex, version)) continue;
-    const value = await opsPerSecond(b.seconds, async () => close(await open(suite, undefined, kex)));
-    out.rows.push({ impl, metric: 'full_handshakes_per_s', kex, suite, version, value });
+    await measureRow(b, out, { impl, metric: 'full_handshakes_per_s', kex, suite, version }, () => opsPerSecond(b.seconds, async () => close(await open(suite, undefined, kex))));
   }
 
   // Resumption: TLS 1.2 with the server's session ticket, TLS 1.3 with its NewSessionTicket as a PSK (psk_dhe_ke,
   // x25519), offered again and again.
   if (wanted(b, 'resumed_handshakes_per_s', 'ECDHE_RSA', version)) {
-  const resumeSuite = o.suites.kex.ECDHE_RSA!;
-  const first = await open(resumeSuite);
-  const session = await sessionOf(first);
-  await close(first);
-  const probe = session ? await open(resumeSuite, session) : null;
-  if (probe) await close(probe);
-  if (!probe?.client.resumed) {
-    out.missing.push({
-      impl,
-      metric: 'resumed_handshakes_per_s',
-      why: session ? 'the server did not resume the offered session' : 'the client got no resumable session from the server',
+    const resumeSuite = o.suites.kex.ECDHE_RSA!;
+    const id = { impl, metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version } as const;
+    const r = await step(b, out, id, async (): Promise<{ value: number } | { why: string }> => {
+      const first = await open(resumeSuite);
+      const session = await sessionOf(first);
+      await close(first);
+      const probe = session ? await open(resumeSuite, session) : null;
+      if (probe) await close(probe);
+      if (!probe?.client.resumed) {
+        return { why: session ? 'the server did not resume the offered session' : 'the client got no resumable session from the server' };
+      }
+      const value = await opsPerSecond(b.seconds, async () => {
+        const p = await open(resumeSuite, session);
+        if (!p.client.resumed) throw new Error(`${impl}: the session was not resumed`);
+        await close(p);
+      });
+      return { value };
     });
-  } else {
-    const value = await opsPerSecond(b.seconds, async () => {
-      const p = await open(resumeSuite, session);
-      if (!p.client.resumed) throw new Error(`${impl}: the session was not resumed`);
-      await close(p);
-    });
-    out.rows.push({ impl, metric: 'resumed_handshakes_per_s', kex: 'ECDHE_RSA', suite: resumeSuite, version, value });
-  }
+    if (r && 'why' in r) out.missing.push({ impl, metric: 'resumed_handshakes_per_s', why: r.why });
+    else if (r) out.rows.push({ ...id, value: r.value });
   }
 
   for (const [family, suite] of Object.entries(o.suites.bulk) as [Family, string][]) {
     if (!wanted(b, 'bulk_mb_per_s', family, version)) continue;
-    out.rows.push({ impl, metric: 'bulk_mb_per_s', family, suite, version, value: await bulk(await open(suite), b.seconds) });
+    await measureRow(b, out, { impl, metric: 'bulk_mb_per_s', family, suite, version }, async () => bulk(await open(suite), b.seconds));
   }
   return out;
 }

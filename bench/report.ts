@@ -120,7 +120,7 @@ export function renderReport(results: Map<Impl, ImplResult>, o: { quick: boolean
   );
   for (const n of [...results.values()].flatMap((r) => r.notes ?? [])) out.push(n);
   const missing = [...results.values()].flatMap((r) => r.missing);
-  for (const m of missing) out.push(`missing: ${m.impl} ${m.metric}: ${m.why}`);
+  for (const m of missing) out.push(`missing: ${m.impl} ${m.metric}${m.kex ?? m.family ? ` ${m.kex ?? m.family}` : ''}${m.version ? ` ${m.version}` : ''}: ${m.why}`);
   out.push('', 'Targets (ratios from this run):');
   for (const j of judgeTargets(rows)) {
     out.push(j.ratio === undefined ? `  [n/a ] ${j.target.what}: not measured` : `  [${j.met ? 'met ' : 'MISS'}] ${j.target.what}: ${j.ratio.toFixed(2)}`);
