@@ -3,9 +3,9 @@ import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { md5 } from '@noble/hashes/legacy.js';
 import { sha1 } from './sha1.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
-import type { HashName, HashProvider, IncrementalMac } from './types.js';
+import type { HashName, HashProvider, IncrementalHash, IncrementalMac } from './types.js';
 
-export type { IncrementalMac };
+export type { IncrementalHash, IncrementalMac };
 
 const HASHES = { md5, sha1, sha224, sha256, sha384, sha512 } as const;
 
@@ -38,7 +38,7 @@ export function hmacCreate(name: HashName, key: Uint8Array): IncrementalMac {
 }
 
 /** An incremental hash. */
-export function hashCreate(name: HashName): IncrementalMac {
+export function hashCreate(name: HashName): IncrementalHash {
   return hashFn(name).create();
 }
 

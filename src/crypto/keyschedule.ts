@@ -17,8 +17,8 @@
  *    0 ->  HKDF-Extract = Master Secret -> c ap traffic, s ap traffic, exp master   (..server Finished)
  *                                       -> res master                             (..client Finished)
  *
- * Every HMAC goes through the provider's `hmac` when it has one (WebCrypto, node:crypto), noble's otherwise:
- * HKDF needs nothing but HMAC, so any provider carries the schedule by offering that one operation.
+ * Every HMAC is synchronous: the provider's own hashes when it has them (node:crypto), noble's otherwise. HKDF
+ * needs nothing but HMAC over secrets that live in JavaScript anyway, so nothing is gained by an asynchronous one.
  * Functions take transcript HASHES, not messages: the transcript (with HRR's message_hash) belongs to the
  * handshake layer.
  */
@@ -31,26 +31,24 @@ export type Tls13Hash = Extract<HashName, 'sha256' | 'sha384'>;
 
 const enc = new TextEncoder();
 
-/** HMAC-hash(key, data) through the provider when it offers HMAC (and does not decline), noble otherwise. */
-export async function hmacWith(provider: CryptoProvider, h: HashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  // A provider with synchronous hashes (node:crypto) is called directly: a 1.3 handshake makes a few dozen HMACs at
-  // each end, and the promise around each cost more than the HMAC itself.
+/**
+ * HMAC-hash(key, data), synchronously: with the provider's own hashes when it has them (node:crypto), noble's
+ * otherwise (and when the provider's throws). A handshake makes a few dozen HMACs of 32 to 100 bytes at each end;
+ * an asynchronous HMAC (WebCrypto: importKey and sign, ~15 µs each and a promise) cost more than computing them.
+ */
+export function hmacWith(provider: CryptoProvider, h: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   if (provider.hashes) {
     try {
       return provider.hashes.hmac(h, key, data);
     } catch {
-      return nobleHmac(h, key, data);
+      // a provider that cannot do this hash or key: noble can
     }
-  }
-  if (provider.hmac) {
-    const out = await provider.hmac(h, key, data).catch(() => null);
-    if (out) return out;
   }
   return nobleHmac(h, key, data);
 }
 
 /** HKDF-Extract(salt, IKM) = HMAC(salt, IKM); a missing salt is HashLen zero bytes (RFC 5869 §2.2). */
-export function hkdfExtract(p: CryptoProvider, h: HashName, salt: Uint8Array | null, ikm: Uint8Array): Promise<Uint8Array> {
+export async function hkdfExtract(p: CryptoProvider, h: HashName, salt: Uint8Array | null, ikm: Uint8Array): Promise<Uint8Array> {
   return hmacWith(p, h, salt && salt.length > 0 ? salt : new Uint8Array(hashLen(h)), ikm);
 }
 
@@ -65,7 +63,7 @@ export async function hkdfExpand(p: CryptoProvider, h: HashName, prk: Uint8Array
     input.set(t, 0);
     input.set(info, t.length);
     input[input.length - 1] = i;
-    t = await hmacWith(p, h, prk, input);
+    t = hmacWith(p, h, prk, input);
     out.set(t.subarray(0, Math.min(n, length - o)), o);
     o += n;
   }
@@ -101,8 +99,11 @@ export function deriveSecret(p: CryptoProvider, h: HashName, secret: Uint8Array,
 
 /** Transcript-Hash of no messages: Hash(""), the context of every "derived" step. */
 export function emptyHash(h: HashName): Uint8Array {
-  return digest(h, new Uint8Array(0));
+  let e = EMPTY_HASH.get(h);
+  if (!e) EMPTY_HASH.set(h, (e = digest(h, new Uint8Array(0))));
+  return e.slice();
 }
+const EMPTY_HASH = new Map<HashName, Uint8Array>();
 
 /** A record-protection key and IV (the per-record nonce is the IV XOR the padded sequence number). */
 export interface TrafficKey {

@@ -3,7 +3,6 @@ import { cbc, unsafe } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { equalBytes } from '../bytes.js';
 import { Ghash } from './ghash.js';
-import { hmac } from './hash.js';
 import type { AeadCipher, CbcCipher, CryptoProvider } from './types.js';
 
 function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => {
@@ -94,9 +93,6 @@ function checkNonce(nonce: Uint8Array): void {
 
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
-  async hmac(hash, key, data) {
-    return hmac(hash, key, data);
-  },
   async aead(cipher, key) {
     if (cipher === 'CHACHA20_POLY1305') {
       if (key.length !== 32) throw new Error('ChaCha20-Poly1305 needs a 32-byte key');

@@ -33,6 +33,7 @@ import {
   randomFillSync,
   sign as nodeSign,
   verify as nodeVerify,
+  type Hash,
   type KeyObject,
 } from 'node:crypto';
 import { TlsError } from '../errors.js';
@@ -40,7 +41,7 @@ import { base64Encode } from '../pem.js';
 import { bigIntToMinBytes, byteLength } from './bigint.js';
 import { hashLen, md5sha1 } from './hash.js';
 import { CURVES, CURVE_BYTES, encodeSpki } from './keys.js';
-import type { AeadCipher, CbcCipher, CryptoProvider, EcdheShare, HashName, HashProvider, IncrementalMac, PrivateKey, PublicKey, SigAlg } from './types.js';
+import type { AeadCipher, CbcCipher, CryptoProvider, EcdheShare, HashName, HashProvider, IncrementalHash, IncrementalMac, PrivateKey, PublicKey, SigAlg } from './types.js';
 
 const TAG = 16;
 const BLOCK = 16;
@@ -137,10 +138,22 @@ function incremental(h: { update(d: Uint8Array): unknown; digest(): Buffer }): I
   return m;
 }
 
+function forkable(h: Hash): IncrementalHash {
+  const m: IncrementalHash = {
+    update(d) {
+      h.update(d);
+      return m;
+    },
+    digest: () => plain(h.digest()),
+    clone: () => forkable(h.copy()),
+  };
+  return m;
+}
+
 export const nodeHashes: HashProvider = {
   hash: (name, data) => plain(createHash(NODE_HASH[name]).update(data).digest()),
   hmac: (name, key, data) => plain(createHmac(NODE_HASH[name], key).update(data).digest()),
-  hashCreate: (name) => incremental(createHash(NODE_HASH[name])),
+  hashCreate: (name) => forkable(createHash(NODE_HASH[name])),
   hmacCreate: (name, key) => incremental(createHmac(NODE_HASH[name], key)),
 };
 
@@ -363,7 +376,6 @@ export const nodeProvider: CryptoProvider = {
   name: 'node',
   hashes: nodeHashes,
   // HKDF (the TLS 1.3 key schedule) is HMAC.
-  hmac: async (hash, key, data) => nodeHashes.hmac(hash, key, data),
   async aead(cipher, key) {
     const [alg, len] = AEAD_ALGS[cipher];
     checkKey(cipher, key, len);

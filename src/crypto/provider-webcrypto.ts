@@ -200,13 +200,6 @@ export function webCryptoProvider(subtle: Subtle = globalThis.crypto.subtle): Cr
     ecdhe: (group) => ecdheShare(subtle, group),
     sign: (alg, key, data) => webSign(subtle, alg, key, data),
     verify: (alg, key, data, sig) => webVerify(subtle, alg, key, data, sig),
-    async hmac(hash, key, data) {
-      const name = WEB_HASH[hash];
-      // An empty HMAC key is legal but WebCrypto refuses to import one: noble takes those (null).
-      if (!name || key.length === 0) return null;
-      const k = await subtle.importKey('raw', src(key), { name: 'HMAC', hash: name }, false, ['sign']);
-      return new Uint8Array(await subtle.sign('HMAC', k, src(data)));
-    },
     async aead(cipher, key) {
       if (cipher === 'CHACHA20_POLY1305') return nobleProvider.aead(cipher, key);
       checkKey(cipher, key);

@@ -83,8 +83,6 @@ export function composeProvider(sel: ProviderSelection): CryptoProvider {
     ...(pk?.ecdhe ? { ecdhe: pk.ecdhe.bind(pk) } : {}),
     ...(pk?.sign ? { sign: pk.sign.bind(pk) } : {}),
     ...(pk?.verify ? { verify: pk.verify.bind(pk) } : {}),
-    // HMAC (the TLS 1.3 key schedule) from the provider that passed the AES-GCM probe: the same platform code.
-    ...(sel.gcm.hmac ? { hmac: sel.gcm.hmac.bind(sel.gcm) } : {}),
   };
 }
 
@@ -141,5 +139,4 @@ const webCryptoDefault: CryptoProvider = {
   ecdhe: async (group) => (await chosen()).ecdhe?.(group) ?? null,
   sign: async (alg, key, data) => (await chosen()).sign?.(alg, key, data) ?? null,
   verify: async (alg, key, data, sig) => (await chosen()).verify?.(alg, key, data, sig) ?? null,
-  hmac: async (hash, key, data) => (await chosen()).hmac?.(hash, key, data) ?? null,
 };

@@ -71,11 +71,18 @@ export interface IncrementalMac {
   digest(): Uint8Array;
 }
 
+/** An incremental hash that can be forked: a digest of the data so far while the original goes on. */
+export interface IncrementalHash extends IncrementalMac {
+  update(data: Uint8Array): IncrementalHash;
+  /** An independent hash in the same state. */
+  clone(): IncrementalHash;
+}
+
 /** Synchronous hashes and HMAC from a native implementation; every method gives exactly what noble gives. */
 export interface HashProvider {
   hash(name: HashName, data: Uint8Array): Uint8Array;
   hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
-  hashCreate(name: HashName): IncrementalMac;
+  hashCreate(name: HashName): IncrementalHash;
   hmacCreate(name: HashName, key: Uint8Array): IncrementalMac;
 }
 
@@ -102,16 +109,11 @@ export interface CryptoProvider {
   /** Whether sig is valid; false for malformed signatures. */
   verify?(alg: SigAlg, key: PublicKey, data: Uint8Array, sig: Uint8Array): Promise<boolean | null>;
   /**
-   * HMAC-hash(key, data): all the TLS 1.3 key schedule (HKDF) needs from a provider. Optional: absent, null
-   * or a failure means src/crypto/keyschedule.ts computes it with noble.
-   */
-  hmac?(hash: HashName, key: Uint8Array, data: Uint8Array): Promise<Uint8Array | null>;
-  /**
    * The raw RSA private operation for the RSA key exchange: c^d mod n as k bytes (no padding removed), or null
    * when declined or when c is out of range. The PKCS#1 type-2 check stays in src/crypto/rsa.ts (constant time,
    * with the Bleichenbacher counter-measure), whatever computes the block.
    */
   rsaDecryptRaw?(key: Extract<PrivateKey, { kind: 'rsa' }>, ct: Uint8Array): Promise<Uint8Array | null>;
-  /** Hashes and HMAC for the PRF, the transcript and CBC record MACs; absent: noble. */
+  /** Hashes and HMAC for the PRF, the TLS 1.3 key schedule, the transcript and CBC record MACs; absent: noble. */
   readonly hashes?: HashProvider;
 }

@@ -130,7 +130,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   const offeredExt = new Set(hello.extensions!.map((e) => e.type));
   const suite = chooseSuite(hello, sh);
   // The provider's hash (node:crypto on Node): the transcript is hashed a handful of times per handshake.
-  const th = () => hashesOf(io.provider).hash(suite.hash, io.transcript.bytes());
+  const th = () => io.transcript.hash(suite.hash, hashesOf(io.provider));
 
   // ---- HelloRetryRequest
   if (M13.isHelloRetryRequest(sh)) {
@@ -377,7 +377,11 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   }
   await io.send(HT.finished, M13.encodeFinished13({ verifyData: await finishedVerifyData13(io.provider, suite.hash, hs.client, th()) }));
   await io.setWriteProtection(await protection13(io.provider, suite, app.client));
-  const resumptionMaster = await schedule.resumptionMasterSecret(th());
+  // Derived when the first NewSessionTicket comes (many connections never get or read one), over the transcript
+  // through our Finished (hashed now: the transcript is cleared once the handshake is done).
+  const throughClientFinished = th();
+  let rms: Promise<Uint8Array> | undefined;
+  const resumptionMaster = () => (rms ??= schedule.resumptionMasterSecret(throughClientFinished));
 
   // ---- After the handshake: NewSessionTicket, KeyUpdate, CertificateRequest (when post_handshake_auth was offered)
   const secrets = { ours: app.client, peer: app.server };
@@ -390,14 +394,15 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     : start.policy
       ? sessionPolicyFields(start.policy, verification)
       : {};
-  const chainB64 = resumedFrom ? resumedFrom.peerChain : peerChain.map(base64Encode);
+  let chainB64: string[] | undefined = resumedFrom?.peerChain;
   const feed = sessionFeed();
   installPostHandshake(io, suite, secrets, pha, async (nst) => {
     // §4.6.1: a lifetime of 0 means the ticket must not be used; extensions we do not know are ignored.
     if (nst.lifetime === 0) return;
     const edt = findExtension(nst.extensions, ET13.early_data);
     const maxEarlyData = edt ? X13.decodeEarlyDataTicket(edt.data) : 0;
-    const secret = await resumptionPsk(io.provider, suite.hash, resumptionMaster, nst.nonce);
+    const secret = await resumptionPsk(io.provider, suite.hash, await resumptionMaster(), nst.nonce);
+    chainB64 ??= peerChain.map(base64Encode);
     feed.push({
       version: TLS13,
       cipherSuite: suite.id,

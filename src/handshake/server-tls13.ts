@@ -245,7 +245,7 @@ function chooseIdentity13(cfg: ServerHandshakeConfig, identities: readonly Ident
 }
 
 /** The transcript hash, with the provider's hash (node:crypto on Node). */
-const th = (io: HandshakeIO, suite: Tls13Suite) => hashesOf(io.provider).hash(suite.hash, io.transcript.bytes());
+const th = (io: HandshakeIO, suite: Tls13Suite) => io.transcript.hash(suite.hash, hashesOf(io.provider));
 
 export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshakeConfig, plan: Tls13Plan): Promise<HandshakeResult> {
   io.enableTls13();

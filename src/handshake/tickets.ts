@@ -12,7 +12,7 @@
  */
 import { TlsError } from '../errors.js';
 import { Reader, Writer, utf8 } from './codec.js';
-import type { CryptoProvider, RandomSource } from '../crypto/types.js';
+import type { AeadCipher, CryptoProvider, RandomSource } from '../crypto/types.js';
 import type { ProtocolVersion } from '../crypto/suites.js';
 
 /** Everything a server needs to resume a session: what a cache entry holds and a ticket carries. */
@@ -179,6 +179,24 @@ export class TicketKeyRing {
   }
 }
 
+/**
+ * The AEAD of a ticket key, made once per key and provider: a server seals two tickets per TLS 1.3 handshake, and
+ * the key schedule (and GHASH table) of AES-256 cost more than sealing the ~100-byte state. Ring keys are private
+ * copies (checkKey), never changed, so the key object stands for its bytes.
+ */
+const ticketAeads = new WeakMap<TicketKey, WeakMap<CryptoProvider, Promise<AeadCipher>>>();
+function ticketAead(provider: CryptoProvider, k: TicketKey): Promise<AeadCipher> {
+  let byProvider = ticketAeads.get(k);
+  if (!byProvider) ticketAeads.set(k, (byProvider = new WeakMap()));
+  let a = byProvider.get(provider);
+  if (!a) {
+    a = provider.aead('AES_256_GCM', k.key);
+    byProvider.set(provider, a);
+    a.catch(() => byProvider!.delete(provider));
+  }
+  return a;
+}
+
 /** Seal `state` under the ring's newest key. */
 export async function sealTicket(
   provider: CryptoProvider,
@@ -188,7 +206,7 @@ export async function sealTicket(
 ): Promise<Uint8Array> {
   const k = ring.current;
   const nonce = random(NONCE_BYTES);
-  const aead = await provider.aead('AES_256_GCM', k.key);
+  const aead = await ticketAead(provider, k);
   const sealed = await aead.seal(nonce, k.name, encodeSessionState(state));
   const out = new Uint8Array(TICKET_KEY_NAME_BYTES + NONCE_BYTES + sealed.length);
   out.set(k.name, 0);
@@ -208,7 +226,7 @@ export async function openTicket(provider: CryptoProvider, ring: TicketKeyRing, 
   if (ticket.length < TICKET_KEY_NAME_BYTES + NONCE_BYTES + TAG_BYTES) return null;
   const k = ring.find(ticket.subarray(0, TICKET_KEY_NAME_BYTES));
   if (!k) return null;
-  const aead = await provider.aead('AES_256_GCM', k.key);
+  const aead = await ticketAead(provider, k);
   const plain = await aead.open(
     ticket.subarray(TICKET_KEY_NAME_BYTES, TICKET_KEY_NAME_BYTES + NONCE_BYTES),
     k.name,

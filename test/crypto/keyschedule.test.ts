@@ -13,7 +13,7 @@ import { webCryptoProvider } from '../../src/crypto/provider-webcrypto.js';
 import { defaultProvider } from '../../src/crypto/provider.js';
 import { nodeProvider } from '../../src/crypto/provider-node.js';
 import { ecdheShared } from '../../src/crypto/kex.js';
-import { hash } from '../../src/crypto/hash.js';
+import { hash, nobleHashes } from '../../src/crypto/hash.js';
 import { concat } from '../../src/bytes.js';
 import type { CryptoProvider } from '../../src/crypto/types.js';
 import { hex, toHex, vec } from './helpers.js';
@@ -24,8 +24,8 @@ const O = V.openssl;
 
 /** A provider with no HMAC of its own: the schedule falls back to noble. */
 const bare: CryptoProvider = { name: 'bare', aead: nobleProvider.aead, cbc: nobleProvider.cbc };
-/** A provider whose HMAC always fails: the failure must not reach the handshake, noble takes over. */
-const broken: CryptoProvider = { ...bare, name: 'broken', hmac: async () => { throw new Error('no'); } };
+/** A provider whose hashes' HMAC always fails: the failure must not reach the handshake, noble takes over. */
+const broken: CryptoProvider = { ...bare, name: 'broken', hashes: { ...nobleHashes, hmac: () => { throw new Error('no'); } } };
 
 const PROVIDERS: [string, CryptoProvider][] = [
   ['noble', nobleProvider],
