@@ -156,6 +156,28 @@ describe('certificate compression (RFC 8879), loopback', () => {
       expect(certificateCodecs(['zlib']).map((c) => c.name)).toEqual(['zlib']);
     });
 
+    it('decompressCertificate keeps the last chains: the same bytes again are not decompressed again, anything else is', async () => {
+      let calls = 0;
+      const counting: CertificateCodec = { name: 'zlib', compress: (d) => nodeZlibCodec.compress(d), decompress: (d, n) => (calls++, nodeZlibCodec.decompress(d, n)) };
+      const chain = new TextEncoder().encode(`a chain of its own ${Math.random()} `.repeat(40));
+      const packed = await counting.compress(chain);
+      const msg = (data: Uint8Array, length = chain.length) => encodeCompressedCertificate({ algorithm: 1, uncompressedLength: length, data });
+      const first = await decompressCertificate(msg(packed), [counting], 1 << 18);
+      first.body.fill(0); // a caller's copy: wiping it does not reach the next answer
+      const again = await decompressCertificate(msg(packed), [counting], 1 << 18);
+      expect(again.body).toEqual(chain);
+      expect(calls).toBe(1);
+      // another announced length, other bytes, or a cap below the length: decompressed (or refused) afresh
+      await expect(decompressCertificate(msg(packed, chain.length + 1), [counting], 1 << 18)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+      expect(calls).toBe(2);
+      const bent = packed.slice();
+      bent[bent.length - 1]! ^= 1;
+      await expect(decompressCertificate(msg(bent), [counting], 1 << 18)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+      expect(calls).toBe(3);
+      await expect(decompressCertificate(msg(packed), [counting], chain.length - 1)).rejects.toMatchObject({ code: 'cert_decompression_failed' });
+      expect(calls).toBe(3);
+    });
+
     it('decompressCertificate refuses an empty announced length', async () => {
       const m = encodeCompressedCertificate({ algorithm: 1, uncompressedLength: 0, data: new Uint8Array([1]) });
       await expect(decompressCertificate(m, [streamZlib], 1 << 18)).rejects.toMatchObject({ code: 'cert_decompression_failed' });

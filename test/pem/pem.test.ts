@@ -18,6 +18,14 @@ describe('base64Decode', () => {
     }
   });
 
+  it('base64Encode gives standard padded base64 for every length remainder (Node Buffer as the reference)', () => {
+    for (let n = 0; n < 200; n++) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 89 + n * 13 + 255) & 0xff);
+      expect(base64Encode(b), `length ${n}`).toBe(Buffer.from(b).toString('base64'));
+    }
+    expect(base64Encode(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('+/+/');
+  });
+
   it('round-trips through base64Encode', () => {
     const b = Uint8Array.from({ length: 70000 }, (_, i) => (i * 7) & 0xff);
     expect(base64Decode(base64Encode(b))).toEqual(b);
