@@ -3,6 +3,7 @@ import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { md5 } from '@noble/hashes/legacy.js';
 import { sha1 } from './sha1.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { hmacSha256 } from './hmac-sha256.js';
 import type { HashName, HashProvider, IncrementalHash, IncrementalMac } from './types.js';
 
 export type { IncrementalHash, IncrementalMac };
@@ -30,6 +31,7 @@ export function hashBlockLen(name: HashName): number {
 }
 
 export function hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (name === 'sha256') return hmacSha256(key, data);
   return nobleHmac(hashFn(name), key, data);
 }
 

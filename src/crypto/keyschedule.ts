@@ -165,6 +165,15 @@ export function resumptionPsk(p: CryptoProvider, h: HashName, resumptionMasterSe
   return hkdfExpandLabel(p, h, resumptionMasterSecret, 'resumption', ticketNonce, hashLen(h));
 }
 
+/** The Early Secret with no PSK, and Derive-Secret(it, "derived", ""), per hash. */
+const PSKLESS = new Map<Tls13Hash, { early: Uint8Array; derived: Uint8Array }>();
+async function pskless(p: CryptoProvider, h: Tls13Hash): Promise<{ early: Uint8Array; derived: Uint8Array }> {
+  const early = await hkdfExtract(p, h, null, new Uint8Array(hashLen(h)));
+  const c = { early, derived: await deriveSecret(p, h, early, 'derived', emptyHash(h)) };
+  PSKLESS.set(h, c);
+  return c;
+}
+
 export interface HandshakeTrafficSecrets {
   client: Uint8Array;
   server: Uint8Array;
@@ -192,9 +201,18 @@ export class KeySchedule13 {
 
   /** Early Secret = HKDF-Extract(0, PSK), the PSK being HashLen zeros when there is none. */
   static async start(provider: CryptoProvider, hash: Tls13Hash, psk?: Uint8Array): Promise<KeySchedule13> {
-    const ikm = psk ?? new Uint8Array(hashLen(hash));
-    return new KeySchedule13(provider, hash, await hkdfExtract(provider, hash, null, ikm));
+    if (!psk) {
+      // Without a PSK the Early Secret and its "derived" salt are constants of the hash: made once.
+      const c = PSKLESS.get(hash) ?? (await pskless(provider, hash));
+      const s = new KeySchedule13(provider, hash, c.early.slice());
+      s.derivedSalt = c.derived;
+      return s;
+    }
+    return new KeySchedule13(provider, hash, await hkdfExtract(provider, hash, null, psk));
   }
+
+  /** The "derived" salt of a PSK-less Early Secret (a constant), else computed in handshake(). */
+  private derivedSalt?: Uint8Array;
 
   /** The secret of the current stage (for tests and key logs; never sent). */
   get current(): Uint8Array {
@@ -230,7 +248,7 @@ export class KeySchedule13 {
   /** Handshake Secret from the (EC)DHE shared secret; the two handshake traffic secrets over ClientHello..ServerHello. */
   async handshake(sharedSecret: Uint8Array, helloHash: Uint8Array): Promise<HandshakeTrafficSecrets> {
     this.need('early');
-    const salt = await this.derive('derived', emptyHash(this.hash));
+    const salt = this.derivedSalt ? this.derivedSalt.slice() : await this.derive('derived', emptyHash(this.hash));
     this.secret = await hkdfExtract(this.provider, this.hash, salt, sharedSecret);
     this.stage = 'handshake';
     const [client, server] = await Promise.all([this.derive('c hs traffic', helloHash), this.derive('s hs traffic', helloHash)]);
