@@ -10,7 +10,7 @@ import type { SignatureSchemeName } from './crypto/sig.js';
 import type { GroupOptionName } from './config.js';
 import type { CryptoProvider, RandomSource } from './crypto/types.js';
 import { resolveProvider, type ProviderName } from './crypto/provider.js';
-import { normalizeCheckedName, type SessionPolicy, type TlsSession } from './handshake/session.js';
+import { normalizeCheckedName, pathNotAfter, type PeerCheck, type SessionPolicy, type TlsSession } from './handshake/session.js';
 import type { MaxFragmentLength } from './handshake/extensions.js';
 import { cipherSuites, loadIdentity, makePathVerifier, namedGroups, peerNameOf, signatureSchemes, versionRange, type VerifyMode } from './config.js';
 import { peerCertificateWithIssuers } from './peer.js';
@@ -130,7 +130,11 @@ export interface ConnectOptions extends NodeClientAliases {
    * resumption, keeping forward secrecy); 'psk_ke' resumes without one.
    */
   pskModes?: ('psk_dhe_ke' | 'psk_ke')[];
-  /** Ask for a stapled OCSP response (checked when one comes). Omitted: false. */
+  /**
+   * Ask for a stapled OCSP response (checked when one comes). A session is then offered only when its full handshake
+   * checked a good staple whose nextUpdate has not passed (a full handshake otherwise, which gets a fresh staple).
+   * Omitted: false.
+   */
   requestOcsp?: boolean;
   /** Ask the server for smaller records (RFC 6066). Omitted: not asked. */
   maxFragmentLength?: MaxFragmentLength;
@@ -283,6 +287,7 @@ function prepare(input: ConnectOptions): Prepared {
   const minDhBits = o.minDhBits ?? 2048;
   const checkedName = mode !== 'none' && checkHostname && serverName ? normalizeCheckedName(peerNameOf(serverName).value) : undefined;
   const clientCert = identity ? derId(identity.chain[0]!) : undefined;
+  const sigSchemes = signatureSchemes(o.signatureAlgorithms);
   let policy: Promise<SessionPolicy> | undefined;
   // What this connection checks: stamped on the sessions it makes, required of the sessions it offers.
   const sessionPolicy = () =>
@@ -294,6 +299,8 @@ function prepare(input: ConnectOptions): Prepared {
       minDhBits,
       ...(clientCert ? { clientCert } : {}),
       allowNonEmsResumption: !!o.allowNonEmsResumption,
+      signatureSchemes: sigSchemes,
+      ocsp: !!o.requestOcsp,
     }))());
   const verifyPath = makePathVerifier({
     mode,
@@ -309,7 +316,7 @@ function prepare(input: ConnectOptions): Prepared {
     maxVersion,
     suites: cipherSuites(o.cipherSuites),
     groups: namedGroups(o.groups),
-    signatureSchemes: signatureSchemes(o.signatureAlgorithms),
+    signatureSchemes: sigSchemes,
     ...(o.alpnProtocols ? { alpnProtocols: o.alpnProtocols } : {}),
     minDhBits,
     minRsaBits,
@@ -388,14 +395,14 @@ async function openTransport(o: ConnectOptions, signal: AbortSignal): Promise<By
  * asked about a chain that already failed (verify 'optional' records that failure).
  */
 function withIdentityCheck(
-  verify: (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification>,
+  verify: (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<PeerCheck>,
   mode: VerifyMode,
   hostname: string,
   check: NonNullable<ConnectOptions['checkServerIdentity']>,
-): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification> {
+): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<PeerCheck> {
   return async (chain, ocspResponse) => {
-    const verification = await verify(chain, ocspResponse);
-    if (mode === 'optional' && !verification.ok) return verification;
+    const checked = await verify(chain, ocspResponse);
+    if (mode === 'optional' && !checked.verification.ok) return checked;
     let refusal: unknown;
     try {
       const cert = peerCertificateWithIssuers(chain);
@@ -403,12 +410,12 @@ function withIdentityCheck(
     } catch (e) {
       refusal = e;
     }
-    if (refusal === undefined || refusal === null) return verification;
+    if (refusal === undefined || refusal === null) return checked;
     const message = refusal instanceof Error ? refusal.message : String(refusal);
     const failure = new CertificateError('cert_rejected', message || 'checkServerIdentity refused the certificate', { cause: refusal });
     // An explicit refusal fails the handshake also with verify 'none' (pinning a certificate no CA signed).
     if (mode !== 'optional') throw failure;
-    return { ok: false, code: failure.code, message: failure.message };
+    return { verification: { ok: false, code: failure.code, message: failure.message } };
   };
 }
 
@@ -446,23 +453,28 @@ function withStapleCheck(
   verifyPath: (chain: Uint8Array[]) => Promise<{ verification: Verification; path?: Certificate[] }>,
   mode: VerifyMode,
   now: () => Date,
-): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<Verification> {
+): (chain: Uint8Array[], ocspResponse?: Uint8Array) => Promise<PeerCheck> {
   return async (chain, ocspResponse) => {
     const { verification, path } = await verifyPath(chain);
-    if (!ocspResponse || !path) return verification;
+    const notAfter = path ? pathNotAfter(path) : undefined;
+    const proved: PeerCheck = { verification, ...(notAfter !== undefined ? { notAfter } : {}) };
+    if (!ocspResponse || !path) return proved;
     let failure: TlsError | undefined;
     try {
       const r = checkStaple(ocspResponse, path, now());
       if (r.status === 'revoked') {
         failure = new CertificateError('cert_revoked', `certificate verify failed: the stapled OCSP response says the certificate was revoked${r.revocationTime ? ` on ${r.revocationTime.toISOString()}` : ''}`);
+      } else if (r.status === 'good' && r.nextUpdate) {
+        // What a session made here may rely on later: this answer, until the responder promises a newer one.
+        proved.ocspNextUpdate = r.nextUpdate.getTime();
       }
     } catch (e) {
       if (!(e instanceof TlsError)) throw e;
       failure = e;
     }
-    if (!failure) return verification;
+    if (!failure) return proved;
     if (mode === 'required') throw failure;
-    return verification.ok ? { ok: false, code: failure.code, message: failure.message } : verification;
+    return { verification: verification.ok ? { ok: false, code: failure.code, message: failure.message } : verification };
   };
 }
 

@@ -26,6 +26,7 @@ import { verifyChain, DEFAULT_PROFILE_FOR_USER_ANCHORS, type VerifyProfile } fro
 import { parseIPv4, parseIPv6, type PeerName } from './hostname/index.js';
 import { DEFAULT_SIGNATURE_SCHEMES } from './handshake/signature-schemes.js';
 import type { Verification } from './handshake/client.js';
+import { pathNotAfter, type PeerCheck } from './handshake/session.js';
 
 export type VerifyMode = 'required' | 'optional' | 'none';
 
@@ -218,9 +219,14 @@ export function verifyProfileOf(profile: VerifyProfile | undefined, ca: PemInput
   return profile ?? (ca === undefined ? 'webpki' : DEFAULT_PROFILE_FOR_USER_ANCHORS);
 }
 
-export function makeVerifier(o: VerifierOptions): (chain: Uint8Array[]) => Promise<Verification> {
+/** makePathVerifier's check, giving the outcome and the earliest notAfter of the verified path (sessions record it). */
+export function makeVerifier(o: VerifierOptions): (chain: Uint8Array[]) => Promise<PeerCheck> {
   const verify = makePathVerifier(o);
-  return async (chain) => (await verify(chain)).verification;
+  return async (chain) => {
+    const { verification, path } = await verify(chain);
+    const notAfter = path ? pathNotAfter(path) : undefined;
+    return { verification, ...(notAfter !== undefined ? { notAfter } : {}) };
+  };
 }
 
 interface VerifierOptions {

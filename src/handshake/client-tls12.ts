@@ -136,8 +136,11 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
   let premaster: Uint8Array;
   let cke: M.ClientKeyExchange;
   let group: GroupName | undefined;
+  /** The scheme the server signed its key exchange with (TLS 1.2 names one): sessions record it. */
+  let signatureScheme: number | undefined;
   if (suite.kx === 'ECDHE' || suite.kx === 'DHE') {
     const ske = M.decodeServerKeyExchange(next.body, suite.kx, version);
+    if (ske.sigAlg !== null) signatureScheme = ske.sigAlg;
     const alg = peerSigAlg(version, ske.sigAlg, cfg.signatureSchemes, leafKey);
     if (!(await verifyData(io.provider, alg, leafKey, serverParamsSignedData(clientRandom, sh.random, ske.params), ske.signature))) {
       throw new TlsError('crypto_bad_signature', 'the ServerKeyExchange signature does not verify with the server certificate key');
@@ -157,7 +160,8 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
   M.decodeServerHelloDone(next.body);
 
   // ---- Verify the server before we say anything more.
-  const verification = await cfg.verifyPeer(peerChain, ocspResponse);
+  const checked = await cfg.verifyPeer(peerChain, ocspResponse);
+  const { verification } = checked;
 
   // ---- Certificate*, ClientKeyExchange, CertificateVerify*
   let identity: ClientIdentity | undefined;
@@ -203,7 +207,7 @@ export async function clientHandshakeTls12(io: HandshakeIO, cfg: ClientHandshake
           ...(alpnProtocol ? { alpnProtocol } : {}),
           peerChain: peerChain.map(base64Encode),
           createdAt,
-          ...(policy ? sessionPolicyFields(policy, verification) : {}),
+          ...(policy ? sessionPolicyFields(policy, checked, signatureScheme) : {}),
         })
       : undefined;
   return {

@@ -70,7 +70,7 @@ import {
   type CertificateCodec,
 } from './cert-compression.js';
 import { encodeHelloWithBinders, type Tls13Offer } from './client.js';
-import { carriedVerification, sessionPolicyFields, type SessionPolicy, type TlsSession } from './session.js';
+import { carriedVerification, sessionPolicyFields, type PeerCheck, type SessionPolicy, type TlsSession } from './session.js';
 import { resumptionPsk } from '../crypto/keyschedule.js';
 import { base64Decode, base64Encode } from '../pem.js';
 import type { Protection } from '../record/protection.js';
@@ -282,6 +282,9 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   let verification: HandshakeResult['verification'];
   let certificateCompression: CertCompressionName | undefined;
   let ocspResponse: Uint8Array | undefined;
+  /** What the full handshake proved (the chain's check and the CertificateVerify scheme): its sessions carry it. */
+  let checked: PeerCheck | undefined;
+  let signatureScheme: number | undefined;
   if (resumedFrom) {
     peerChain = resumedFrom.peerChain.map(base64Decode);
     verification = carriedVerification(resumedFrom);
@@ -343,7 +346,9 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
     if (!(await verifyData(io.provider, alg, leafKey, M13.certificateVerifyContent('server', throughCertificate), cv.signature))) {
       throw new TlsError('crypto_bad_signature', 'the server CertificateVerify signature does not verify with its certificate key');
     }
-    verification = await cfg.verifyPeer(peerChain, ocspResponse);
+    signatureScheme = cv.scheme;
+    checked = await cfg.verifyPeer(peerChain, ocspResponse);
+    verification = checked.verification;
   }
 
   // ---- {Finished} from the server
@@ -392,7 +397,7 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
   const carried: Partial<TlsSession> = resumedFrom
     ? pickPolicy(resumedFrom)
     : start.policy
-      ? sessionPolicyFields(start.policy, verification)
+      ? sessionPolicyFields(start.policy, checked ?? { verification }, signatureScheme)
       : {};
   let chainB64: string[] | undefined = resumedFrom?.peerChain;
   const feed = sessionFeed();
@@ -440,7 +445,10 @@ export async function clientHandshakeTls13(io: HandshakeIO, cfg: ClientHandshake
 
 /** The policy fields of a session, passed on to the sessions of a connection that resumed it. */
 function pickPolicy(s: TlsSession): Partial<TlsSession> {
-  const keys = ['verifyMode', 'verification', 'checkedName', 'trustAnchors', 'profile', 'minRsaBits', 'minDhBits', 'clientCert'] as const;
+  const keys = [
+    'verifyMode', 'verification', 'checkedName', 'trustAnchors', 'profile', 'minRsaBits', 'minDhBits', 'clientCert',
+    'notAfter', 'signatureScheme', 'ocspNextUpdate',
+  ] as const;
   const out: Partial<TlsSession> = {};
   for (const k of keys) if (s[k] !== undefined) (out as Record<string, unknown>)[k] = s[k];
   return out;

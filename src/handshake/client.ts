@@ -29,7 +29,7 @@ import { keyShare13, type GroupShare } from '../crypto/ops.js';
 import { GROUPS, groupById, isHybridGroup } from '../crypto/kex.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { clientHandshakeTls12 } from './client-tls12.js';
-import { sessionSatisfies, type SessionPolicy, type TlsSession } from './session.js';
+import { sessionSatisfies, type PeerCheck, type SessionPolicy, type TlsSession } from './session.js';
 import { base64Decode } from '../pem.js';
 import {
   TLS10,
@@ -91,8 +91,11 @@ export interface ClientHandshakeConfig {
   sessionPolicy?: () => Promise<SessionPolicy>;
   /** Our certificate for client authentication, if the server asks. */
   identity?: ClientIdentity;
-  /** Check the server's chain (and stapled OCSP response). Throws a CertificateError to fail the handshake. */
-  verifyPeer(chain: Uint8Array[], ocspResponse?: Uint8Array): Promise<Verification>;
+  /**
+   * Check the server's chain (and stapled OCSP response): the outcome, and what the verified path proved (recorded in
+   * the sessions the connection makes). Throws a CertificateError to fail the handshake.
+   */
+  verifyPeer(chain: Uint8Array[], ocspResponse?: Uint8Array): Promise<PeerCheck>;
   /** NSS key log lines (SSLKEYLOGFILE format). */
   keyLog?: (line: string) => void;
   /** max_fragment_length to ask for (RFC 6066). */
@@ -253,7 +256,7 @@ export async function encodeHelloWithBinders(io: HandshakeIO, hello: M.ClientHel
  */
 function resumable13(cfg: ClientHandshakeConfig, policy: SessionPolicy | undefined, nowMs: number): { session: TlsSession; hash: Tls13Hash } | undefined {
   const s = cfg.session;
-  if (!s || s.version !== TLS13 || !policy || !offersTls13(cfg) || !sessionSatisfies(s, policy)) return undefined;
+  if (!s || s.version !== TLS13 || !policy || !offersTls13(cfg) || !sessionSatisfies(s, policy, nowMs)) return undefined;
   if ((s.serverName ?? '') !== (cfg.serverName ?? '')) return undefined;
   if (!s.ticket || s.ticketAgeAdd === undefined || !s.masterSecret) return undefined;
   const suite = tls13SuiteById(s.cipherSuite);
@@ -274,7 +277,7 @@ export function isPkcs1OrSha1(id: number): boolean {
  */
 function resumable(cfg: ClientHandshakeConfig, policy: SessionPolicy | undefined, nowMs: number): TlsSession | undefined {
   const s = cfg.session;
-  if (!s || !policy || !sessionSatisfies(s, policy)) return undefined;
+  if (!s || !policy || !sessionSatisfies(s, policy, nowMs)) return undefined;
   if ((s.serverName ?? '') !== (cfg.serverName ?? '')) return undefined;
   if (s.version < cfg.minVersion || s.version > Math.min(cfg.maxVersion, TLS12)) return undefined;
   if (!cfg.suites.some((x) => x.id === s.cipherSuite)) return undefined;

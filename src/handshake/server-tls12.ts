@@ -221,6 +221,9 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
   let peerChain: Uint8Array[] = [];
   let verification: Verification = { ok: false, code: 'not_verified', message: 'no client certificate was requested' };
   let clientKey: PublicKey | undefined;
+  /** The earliest notAfter of the client's verified path, and its CertificateVerify scheme: sessions record them. */
+  let clientNotAfter: number | undefined;
+  let clientSignatureScheme: number | undefined;
   if (cfg.clientAuth !== 'none') {
     peerChain = M.decodeCertificate((await io.expect(HT.certificate)).body).certificates;
     if (!peerChain.length) {
@@ -229,7 +232,9 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
       }
       verification = { ok: false, code: 'not_verified', message: 'the client sent no certificate' };
     } else {
-      verification = await cfg.verifyClient(peerChain);
+      const checked = await cfg.verifyClient(peerChain);
+      verification = checked.verification;
+      clientNotAfter = checked.notAfter;
       clientKey = clientPublicKey(peerChain[0]!);
     }
   }
@@ -245,6 +250,7 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
   if (clientKey) {
     const cv = M.decodeCertificateVerify((await io.expect(HT.certificate_verify)).body, version);
     const alg = peerSigAlg(version, cv.sigAlg, cfg.signatureSchemes, clientKey);
+    if (cv.sigAlg !== null) clientSignatureScheme = cv.sigAlg;
     if (!(await verifyData(io.provider, alg, clientKey, throughCke, cv.signature))) {
       throw new TlsError('crypto_bad_signature', 'the client CertificateVerify signature does not verify with its certificate key');
     }
@@ -270,6 +276,8 @@ export async function serverHandshakeTls12(io: HandshakeIO, cfg: ServerHandshake
     createdAt: io.now().getTime(),
     clientAuthPolicy: clientAuthPolicyOf(cfg),
     clientVerified: peerChain.length > 0 && verification.ok,
+    ...(clientNotAfter !== undefined ? { clientNotAfter } : {}),
+    ...(clientSignatureScheme !== undefined ? { clientSignatureScheme } : {}),
   };
   if (issueTicket) await sendNewSessionTicket(io, cfg, state);
   await io.sendChangeCipherSpec();

@@ -212,7 +212,7 @@ async function findPsk13(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.Clie
     if (!withinLifetime(st.createdAt, now, cfg.sessionLifetimeMs)) continue;
     if (now - (st.issuedAt ?? st.createdAt) > M13.MAX_TICKET_LIFETIME * 1000) continue;
     if ((st.serverName ?? '') !== (serverName ?? '')) continue;
-    if (!clientAuthSatisfied(cfg, st)) continue;
+    if (!clientAuthSatisfied(cfg, st, now)) continue;
     return { index: i, state: st, identity, binders: offered.binders, hash: suite.hash, dhe };
   }
   return null;
@@ -450,6 +450,9 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       ? { ok: true }
       : { ok: false, code: 'not_verified', message: resumed.peerChain.length ? 'the client certificate was not verified' : 'the client sent no certificate' }
     : { ok: false, code: 'not_verified', message: 'no client certificate was requested' };
+  /** What the client's certificate check proved (path notAfter) and its CertificateVerify scheme: tickets carry them. */
+  let clientNotAfter = resumed?.clientNotAfter;
+  let clientSignatureScheme = resumed?.clientSignatureScheme;
   if (cfg.clientAuth !== 'none' && !resumed) {
     const certMsg = await io.expect(HT.certificate, ...(cfg.certCompression?.length ? [HT_COMPRESSED_CERTIFICATE] : []));
     const cert = M13.decodeCertificate13((await receivedCertificateBody(certMsg, cfg.certCompression, io)).body);
@@ -470,11 +473,14 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
       }
       verification = { ok: false, code: 'not_verified', message: 'the client sent no certificate' };
     } else {
-      verification = await cfg.verifyClient(peerChain);
+      const checked = await cfg.verifyClient(peerChain);
+      verification = checked.verification;
+      clientNotAfter = checked.notAfter;
       const clientKey = clientCertificateKey(peerChain[0]!);
       const toCert = th(io, suite);
       const cv = M13.decodeCertificateVerify13((await io.expect(HT.certificate_verify)).body);
       const alg = peerSigAlg13(cv.scheme, schemesForCertificateVerify13(cfg.signatureSchemes), clientKey);
+      clientSignatureScheme = cv.scheme;
       if (!(await verifyData(io.provider, alg, clientKey, M13.certificateVerifyContent('client', toCert), cv.signature))) {
         throw new TlsError('crypto_bad_signature', 'the client CertificateVerify signature does not verify with its certificate key');
       }
@@ -497,7 +503,7 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     caConfigured: cfg.clientCaConfigured ?? cfg.clientAuth !== 'none',
     clientCaNames: cfg.clientCaNames,
     schemes: schemesForCertificateVerify13(cfg.signatureSchemes),
-    verifyClient: (chain) => cfg.verifyClient(chain),
+    verifyClient: async (chain) => (await cfg.verifyClient(chain)).verification,
     ...(cfg.certCompression?.length ? { codecs: cfg.certCompression } : {}),
     // The transcript is kept only where it can be used: the client's Finished is in it.
     base: o.pha ? { suite, transcript: io.transcript.bytes().slice(), secrets } : { suite, transcript: new Uint8Array(0), secrets },
@@ -515,6 +521,8 @@ export async function serverHandshakeTls13(io: HandshakeIO, cfg: ServerHandshake
     createdAt: resumed ? resumed.createdAt : io.now().getTime(),
     clientAuthPolicy: resumed ? resumed.clientAuthPolicy : clientAuthPolicyOf(cfg),
     clientVerified: resumed ? resumed.clientVerified : peerChain.length > 0 && verification.ok,
+    ...(clientNotAfter !== undefined ? { clientNotAfter } : {}),
+    ...(clientSignatureScheme !== undefined ? { clientSignatureScheme } : {}),
   });
 
   return {

@@ -12,12 +12,13 @@ import { ExtensionType as ET, findExtension } from './extensions.js';
 import * as X from './extensions.js';
 import * as M from './messages.js';
 import { openTicket, type ServerSessionState, type TicketKeyRing } from './tickets.js';
+import type { PeerCheck } from './session.js';
 import type { StrikeRegister } from './anti-replay.js';
 import { withinLifetime, type ServerSessionCache } from './session-cache.js';
 import { EC_POINT_UNCOMPRESSED } from './key-agreement.js';
 import { chooseOwnScheme } from './signature-schemes.js';
 import { resumeSessionTls12, serverHandshakeTls12 } from './server-tls12.js';
-import { serverHandshakeTls13 } from './server-tls13.js';
+import { schemesForCertificateVerify13, serverHandshakeTls13 } from './server-tls13.js';
 import * as X13 from './extensions13.js';
 import { ExtensionType13 as ET13 } from './extensions13.js';
 import {
@@ -75,8 +76,11 @@ export interface ServerHandshakeConfig {
   clientAuthPolicy?: string;
   /** Resume sessions made without extended master secret (RFC 7627 §5.3: SHOULD NOT). Default false. */
   allowNonEmsResumption?: boolean;
-  /** Check the client's chain (purpose clientAuth, no name). Throws a CertificateError to fail the handshake. */
-  verifyClient(chain: Uint8Array[]): Promise<Verification>;
+  /**
+   * Check the client's chain (purpose clientAuth, no name): the outcome and the earliest notAfter of the verified path
+   * (sessions record it). Throws a CertificateError to fail the handshake.
+   */
+  verifyClient(chain: Uint8Array[]): Promise<PeerCheck>;
   /**
    * A client CA is configured, so `verifyClient` may be used even where clientAuth is 'none': TLS 1.3
    * post-handshake authentication (`requestClientCertificate()`). Absent: only when clientAuth is not 'none'.
@@ -363,8 +367,13 @@ async function findResumable(io: HandshakeIO, cfg: ServerHandshakeConfig, ch: M.
     (state.extendedMasterSecret || !!cfg.allowNonEmsResumption) &&
     (!state.encryptThenMac || offer.etm) &&
     withinLifetime(state.createdAt, io.now().getTime(), cfg.sessionLifetimeMs) &&
-    clientAuthSatisfied(cfg, state);
+    clientAuthSatisfied(cfg, state, io.now().getTime());
   return fits ? { state, suite: suite!, renewTicket } : null;
+}
+
+/** The schemes a client's CertificateVerify may use under this configuration (TLS 1.3: no PKCS#1 v1.5, no SHA-1). */
+function clientSchemesAccepted(cfg: ServerHandshakeConfig, version: number): readonly number[] {
+  return version === TLS13 ? schemesForCertificateVerify13(cfg.signatureSchemes) : cfg.signatureSchemes;
 }
 
 /** The identity of the client-auth policy sessions record (see ServerHandshakeConfig.clientAuthPolicy). */
@@ -374,9 +383,16 @@ export function clientAuthPolicyOf(cfg: ServerHandshakeConfig): string {
 
 /**
  * A session stands in for client authentication only if it was made under the same policy (mode and client CAs),
- * and, where a certificate is required, carries a verified one.
+ * and, where a certificate is required, carries a verified one. A session carrying a verified client certificate (a
+ * resumed connection reports it as verified) is resumed only while every certificate of the client's verified path
+ * is within its validity at `nowMs` and only when the client's handshake signature scheme is still one we accept;
+ * a state without these facts (a ticket of an older format) is not resumed at all.
  */
-export function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionState): boolean {
+export function clientAuthSatisfied(cfg: ServerHandshakeConfig, state: ServerSessionState, nowMs: number): boolean {
+  if (state.clientVerified) {
+    if (typeof state.clientNotAfter !== 'number' || !(nowMs <= state.clientNotAfter)) return false;
+    if (state.clientSignatureScheme !== undefined && !clientSchemesAccepted(cfg, state.version).includes(state.clientSignatureScheme)) return false;
+  }
   if (cfg.clientAuth === 'none') return true;
   if (state.clientAuthPolicy !== clientAuthPolicyOf(cfg)) return false;
   return cfg.clientAuth !== 'required' || (state.clientVerified && state.peerChain.length > 0);

@@ -53,6 +53,31 @@ export interface TlsSession {
   minDhBits?: number;
   /** Hex SHA-256 of our own client certificate (leaf) configured for the full handshake; absent: none. */
   clientCert?: string;
+  /**
+   * Milliseconds since the epoch: the earliest notAfter of the verified path (leaf, intermediates, trust anchor).
+   * Past it the session is not offered to a connection that verifies (a full handshake would refuse the chain).
+   * Present whenever the chain was verified; a verified session without it (an older build) is not offered either.
+   */
+  notAfter?: number;
+  /**
+   * The signature scheme (IANA id) the server signed the handshake with: ServerKeyExchange in TLS 1.2, CertificateVerify
+   * in 1.3. Absent when none was named (RSA key exchange, TLS 1.0/1.1). Offered only where signatureAlgorithms allows it.
+   */
+  signatureScheme?: number;
+  /**
+   * Milliseconds since the epoch: the nextUpdate of the good OCSP staple checked against the verified path in the full
+   * handshake. A connection that asks for OCSP (requestOcsp) offers only a session whose staple is still current.
+   */
+  ocspNextUpdate?: number;
+}
+
+/** What a certificate check proved, beyond its outcome: what the sessions it makes carry. */
+export interface PeerCheck {
+  verification: Verification;
+  /** The earliest notAfter (ms since the epoch) of the verified path; absent when nothing was verified. */
+  notAfter?: number;
+  /** The nextUpdate (ms since the epoch) of a good stapled OCSP response checked against the path. */
+  ocspNextUpdate?: number;
 }
 
 /** What a new connection requires of a session before it offers it. */
@@ -69,6 +94,10 @@ export interface SessionPolicy {
   clientCert?: string;
   /** Resume sessions made without extended master secret (RFC 7627 §5.3 says SHOULD NOT). */
   allowNonEmsResumption: boolean;
+  /** The signature schemes this connection accepts from the server (signature_algorithms). */
+  signatureSchemes: readonly number[];
+  /** This connection asks for an OCSP staple: a resumed session must carry a good one still current. */
+  ocsp: boolean;
 }
 
 /** A name as a session records it: lower case, without a trailing dot. */
@@ -77,24 +106,34 @@ export function normalizeCheckedName(name: string): string {
 }
 
 /**
- * The session satisfies what the new connection would check in a full handshake: a connection that verifies only
- * resumes a session whose chain was verified, under the same trust anchors and profile, for the same name (when it checks
- * one); key-size floors at least as strict; the same client certificate; extended master secret unless allowed.
+ * The session satisfies what the new connection would check in a full handshake at `nowMs` (the connection's clock): a
+ * connection that verifies only resumes a session whose chain was verified, under the same trust anchors and profile,
+ * for the same name (when it checks one), with every certificate of the path still within its validity, and (when the
+ * connection asks for OCSP) with a good staple still before its nextUpdate; key-size floors at least as strict; the
+ * same client certificate; a handshake signature scheme the connection accepts; extended master secret unless allowed.
  */
-export function sessionSatisfies(s: TlsSession, p: SessionPolicy): boolean {
+export function sessionSatisfies(s: TlsSession, p: SessionPolicy, nowMs: number): boolean {
   if (!s.extendedMasterSecret && !p.allowNonEmsResumption) return false;
   if ((s.minRsaBits ?? 0) < p.minRsaBits || (s.minDhBits ?? 0) < p.minDhBits) return false;
   if ((s.clientCert ?? '') !== (p.clientCert ?? '')) return false;
+  if (s.signatureScheme !== undefined && !p.signatureSchemes.includes(s.signatureScheme)) return false;
   if (p.verifyMode === 'none') return true;
   if (s.verifyMode === 'none' || s.verifyMode === undefined || s.verification?.ok !== true) return false;
   if (!s.trustAnchors || s.trustAnchors !== p.trustAnchors) return false;
   if (s.profile !== p.profile) return false;
   if (p.checkedName !== undefined && s.checkedName !== p.checkedName) return false;
+  // A verified session without notAfter comes from a build that did not record it: its path's validity is unknown.
+  if (typeof s.notAfter !== 'number' || !(nowMs <= s.notAfter)) return false;
+  if (p.ocsp && (typeof s.ocspNextUpdate !== 'number' || !(nowMs <= s.ocspNextUpdate))) return false;
   return true;
 }
 
-/** The policy fields a session made under `p` with this verification outcome carries. */
-export function sessionPolicyFields(p: SessionPolicy, verification: Verification): Partial<TlsSession> {
+/**
+ * The policy fields a session made under `p` carries: the verification outcome, and what the verified path and its
+ * staple proved (`check`), and the server's handshake signature scheme (`signatureScheme`, when one was named).
+ */
+export function sessionPolicyFields(p: SessionPolicy, check: PeerCheck, signatureScheme?: number): Partial<TlsSession> {
+  const { verification } = check;
   return {
     verifyMode: p.verifyMode,
     verification: verification.ok ? { ok: true } : { ...verification },
@@ -104,7 +143,15 @@ export function sessionPolicyFields(p: SessionPolicy, verification: Verification
     minRsaBits: p.minRsaBits,
     minDhBits: p.minDhBits,
     ...(p.clientCert ? { clientCert: p.clientCert } : {}),
+    ...(verification.ok && check.notAfter !== undefined ? { notAfter: check.notAfter } : {}),
+    ...(verification.ok && check.ocspNextUpdate !== undefined ? { ocspNextUpdate: check.ocspNextUpdate } : {}),
+    ...(signatureScheme !== undefined ? { signatureScheme } : {}),
   };
+}
+
+/** The earliest notAfter of a verified path, in milliseconds since the epoch. */
+export function pathNotAfter(path: readonly { notAfter: Date }[]): number | undefined {
+  return path.length ? Math.min(...path.map((c) => c.notAfter.getTime())) : undefined;
 }
 
 /** The verification a resumed connection reports: what its session carries. */

@@ -43,6 +43,13 @@ export interface ServerSessionState {
    * given, to recover the ticket's age from obfuscated_ticket_age (RFC 8446 §4.2.11.1). Absent on TLS 1.2 states.
    */
   ageAdd?: number;
+  /**
+   * With clientVerified: the earliest notAfter (ms since the epoch) of the client's verified path. Past it the session
+   * is not resumed; a verified state without it (formats 2 and 3) is not resumed at all.
+   */
+  clientNotAfter?: number;
+  /** The scheme of the client's CertificateVerify (absent before TLS 1.2); resumed only where it is still accepted. */
+  clientSignatureScheme?: number;
   /** TLS 1.3: the max_early_data_size the ticket allowed (0: no early data with it). */
   maxEarlyData?: number;
   /**
@@ -65,7 +72,10 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 // 2: the client-authentication policy and outcome were added; tickets of format 1 no longer open (full handshake).
 // 3: TLS 1.3 states (a 32- or 48-byte PSK; ticket_age_add, max_early_data, issue time after the chain). Format 2 still opens.
-const STATE_FORMAT = 3;
+// 4: the client's path notAfter and CertificateVerify scheme at the end (0: none). Formats 2 and 3 still open, but a
+//    state of theirs with a verified client certificate is not resumed (server.ts clientAuthSatisfied).
+const STATE_FORMAT = 4;
+const STATE_FORMAT_3 = 3;
 const STATE_FORMAT_2 = 2;
 const FLAG_EMS = 1;
 const FLAG_ETM = 2;
@@ -82,6 +92,7 @@ export function encodeSessionState(s: ServerSessionState): Uint8Array {
     for (const c of s.peerChain) w.vec(3, c);
   });
   w.u32(s.ageAdd ?? 0).u32(s.maxEarlyData ?? 0).u64(BigInt(s.issuedAt ?? s.createdAt));
+  w.u64(BigInt(s.clientNotAfter ?? 0)).u16(s.clientSignatureScheme ?? 0);
   return w.finish();
 }
 
@@ -89,7 +100,7 @@ export function encodeSessionState(s: ServerSessionState): Uint8Array {
 export function decodeSessionState(b: Uint8Array): ServerSessionState {
   const r = new Reader(b, 0, b.length, 'session state');
   const format = r.u8();
-  if (format !== STATE_FORMAT && format !== STATE_FORMAT_2) throw new TlsError('decode_bad_value', 'session state: unknown format');
+  if (format !== STATE_FORMAT && format !== STATE_FORMAT_3 && format !== STATE_FORMAT_2) throw new TlsError('decode_bad_value', 'session state: unknown format');
   const version = r.u16() as ProtocolVersion;
   const cipherSuite = r.u16();
   // A TLS 1.2 master secret is 48 bytes; a TLS 1.3 resumption PSK is the suite's hash length (32 or 48).
@@ -105,6 +116,8 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
   const ageAdd = format === STATE_FORMAT_2 ? 0 : r.u32();
   const maxEarlyData = format === STATE_FORMAT_2 ? 0 : r.u32();
   const issuedAt = format === STATE_FORMAT_2 ? createdAt : Number(r.u64());
+  const clientNotAfter = format === STATE_FORMAT ? Number(r.u64()) : 0;
+  const clientSignatureScheme = format === STATE_FORMAT ? r.u16() : 0;
   r.end();
   return {
     version,
@@ -118,7 +131,9 @@ export function decodeSessionState(b: Uint8Array): ServerSessionState {
     createdAt,
     clientAuthPolicy,
     clientVerified: !!(flags & FLAG_CLIENT_VERIFIED),
-    ...(format === STATE_FORMAT ? { ageAdd, maxEarlyData, issuedAt } : {}),
+    ...(format !== STATE_FORMAT_2 ? { ageAdd, maxEarlyData, issuedAt } : {}),
+    ...(clientNotAfter ? { clientNotAfter } : {}),
+    ...(clientSignatureScheme ? { clientSignatureScheme } : {}),
   };
 }
 

@@ -253,7 +253,7 @@ describe('triple handshake (extended master secret)', () => {
     const session = { version: 0x0303 as const, cipherSuite: 0xc02f, masterSecret: base64Encode(new Uint8Array(48)), sessionId: base64Encode(sid), extendedMasterSecret: true, serverName: 'localhost', peerChain: [], createdAt: 0 };
     const d = await duel({
       // A policy the session satisfies (nothing verified, nothing required), so the client offers it.
-      client: { ...defaultClient(), session, sessionPolicy: async () => ({ verifyMode: 'none' as const, minRsaBits: 0, minDhBits: 0, allowNonEmsResumption: false }) } as ReturnType<typeof defaultClient>,
+      client: { ...defaultClient(), session, sessionPolicy: async () => ({ verifyMode: 'none' as const, minRsaBits: 0, minDhBits: 0, allowNonEmsResumption: false, signatureSchemes: [], ocsp: false }) } as ReturnType<typeof defaultClient>,
       serverScript: replace(HT.server_hello, (b) => editServerHello(b, (m) => {
         m.sessionId = sid;
         m.cipherSuite = 0xc02f;

@@ -17,7 +17,7 @@ import type { SessionPolicy, TlsSession } from '../../src/handshake/session.js';
 import type { ClientHandshakeConfig } from '../../src/handshake/client.js';
 
 const KEY = new Uint8Array(32).fill(0x5a);
-const policy: SessionPolicy = { verifyMode: 'required', checkedName: 'localhost', trustAnchors: 'anchors', profile: 'rfc5280', minRsaBits: 2048, minDhBits: 2048, allowNonEmsResumption: false };
+const policy: SessionPolicy = { verifyMode: 'required', checkedName: 'localhost', trustAnchors: 'anchors', profile: 'rfc5280', minRsaBits: 2048, minDhBits: 2048, allowNonEmsResumption: false, signatureSchemes: [0x0804], ocsp: false };
 const chain = ['AQID'];
 const session: TlsSession = {
   version: 0x0304,
@@ -38,6 +38,8 @@ const session: TlsSession = {
   profile: 'rfc5280',
   minRsaBits: 2048,
   minDhBits: 2048,
+  notAfter: now().getTime() + 86_400_000,
+  signatureScheme: 0x0804,
 };
 const offering: Partial<ClientHandshakeConfig> = { session, sessionPolicy: async () => policy };
 
