@@ -3,7 +3,7 @@
  * sequences, a client that sends nothing after its handshake; and the key log's file mode.
  */
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -11,38 +11,21 @@ import tls from 'node:tls';
 import path from 'node:path';
 import { connect, nodeStream } from '../../src/index.js';
 import { startServer, stopAll, opensslAvailable } from '../helpers/openssl.js';
-import { pki, repoRoot } from '../helpers/pki.js';
+import { pki } from '../helpers/pki.js';
+import { runCli, startCli, stopCli } from '../helpers/cli.js';
 
-const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
-const children = new Set<ChildProcess>();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'puretls-cli-hostile-'));
 const closers: (() => void)[] = [];
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  stopCli();
   closers.forEach((c) => c());
   await stopAll();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function run(args: string[], timeoutMs = 60000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.on('error', () => {});
-  child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+/** A one-shot command with no input, killed after `timeoutMs` (CLI starts are slow under load). */
+const run = (args: string[], timeoutMs = 60000) => runCli(args, '', timeoutMs);
 
 describe('puretls connect', () => {
   it('a server that answers and closes right after the handshake: every run prints the answer', async () => {
@@ -101,17 +84,8 @@ describe.skipIf(!opensslAvailable())('puretls connect: peer text with control ch
 
 describe('puretls serve --www', () => {
   it('closes a connection whose client sends no request within --request-timeout', async () => {
-    const child = spawn(process.execPath, [...CLI, 'serve', '--www', '--listen', '127.0.0.1:0', '--cert', pki.serverRsa.chainPath, '--key', pki.serverRsa.keyPath, '--request-timeout', '500'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    children.add(child);
-    let err = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr!.on('data', (d) => {
-        err += d;
-        const m = /listening on [^\s]*:(\d+)/.exec(err);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (c) => reject(new Error(`exited ${c}: ${err}`)));
-    });
+    const srv = await startCli(['serve', '--www', '--listen', '127.0.0.1:0', '--cert', pki.serverRsa.chainPath, '--key', pki.serverRsa.keyPath, '--request-timeout', '500'], { stdout: 'ignore' });
+    const port = srv.port;
     const conn = await connect({ transport: nodeStream(net.connect(port, '127.0.0.1')), ca: pki.ca, serverName: 'localhost' });
     // We send nothing. The server must end the connection (close_notify) on its own, well before our bound.
     const ended = await Promise.race([
@@ -124,8 +98,8 @@ describe('puretls serve --www', () => {
     expect(ended).toBe('ended');
     // serve logs the refusal once its side of the connection is shut down (close_notify out, the transport drained),
     // which may come a moment after our reader saw the end: wait for the line, bounded.
-    for (let i = 0; i < 100 && !/no complete request within/.test(err); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(err).toMatch(/no complete request within 500 ms \[io_timeout\]/);
-    child.kill('SIGTERM');
+    for (let i = 0; i < 100 && !/no complete request within/.test(srv.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(srv.stderr()).toMatch(/no complete request within 500 ms \[io_timeout\]/);
+    srv.child.kill('SIGTERM');
   }, 90000);
 });

@@ -1,58 +1,18 @@
 /** The puretls CLI (run from source through scripts/run-ts.mjs) against openssl s_server / s_client and itself. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { startServer, runClient, stopAll, opensslAvailable, type RunningServer } from '../helpers/openssl.js';
-import { pki, repoRoot } from '../helpers/pki.js';
+import { pki } from '../helpers/pki.js';
+import { runCli, startCli, stopCli } from '../helpers/cli.js';
 
-const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
-const children = new Set<ChildProcess>();
-
-function run(args: string[], input = '', timeoutMs = 20000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.on('error', () => {});
-  child.stdin.end(input);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
-
-/** Start a long-running command and wait for its "listening on HOST:PORT" line. */
-async function daemon(args: string[]): Promise<{ port: number; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${err}`)), 20000);
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /listening on (?:ws:\/\/)?[^\s]*:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (c) => reject(new Error(`exited ${c}: ${err}`)));
-  });
-  return { port, child, stderr: () => err };
-}
+const run = runCli;
+const daemon = (args: string[]) => startCli(args);
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  stopCli();
   await stopAll();
 });
 

@@ -4,38 +4,18 @@
  * server sent (every hop's with -L).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { accept, createServerContext, nodeStream } from '../../src/index.js';
 import { startServer, stopAll, opensslAvailable, type RunningServer } from '../helpers/openssl.js';
 import { pki, repoRoot } from '../helpers/pki.js';
+import { runCli, stopCli } from '../helpers/cli.js';
 
-const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
-const children = new Set<ChildProcess>();
-
-function run(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.on('error', () => {});
-  child.stdin.end(input);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const run = runCli;
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  stopCli();
   await stopAll();
 });
 

@@ -3,51 +3,28 @@
  * ticket, --cert2/--key2 serve ECDSA beside RSA (chosen per client), --keylog writes a 0600 key log.
  */
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, nodeStream, type ConnectOptions } from '../../src/index.js';
 import { runClient, stopAll, opensslAvailable } from '../helpers/openssl.js';
-import { pki, repoRoot } from '../helpers/pki.js';
+import { pki } from '../helpers/pki.js';
+import { startCli, stopCli } from '../helpers/cli.js';
 import { derBlobs } from '../../src/pem.js';
 
-const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
-const children = new Set<ChildProcess>();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'puretls-serve-'));
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  stopCli();
   await stopAll();
   rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Start `puretls serve` and wait for its "listening on HOST:PORT" line. */
 async function serve(args: string[]): Promise<{ port: number; stop: () => void; log: () => string }> {
-  const child = spawn(process.execPath, [...CLI, 'serve', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${err}`)), 20000);
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /listening on [^\s]*:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (c) => reject(new Error(`exited ${c}: ${err}`)));
-  });
-  return {
-    port,
-    log: () => err,
-    stop: () => {
-      child.kill('SIGKILL');
-      children.delete(child);
-    },
-  };
+  const d = await startCli(['serve', '--listen', '127.0.0.1:0', ...args]);
+  return { port: d.port, log: d.stderr, stop: d.stop };
 }
 
 /**

@@ -5,11 +5,10 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import net from 'node:net';
-import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
 import { startRelay, type Relay } from '../../src/cli/relay.js';
-import { repoRoot } from '../helpers/pki.js';
+import { spawn } from 'node:child_process';
+import { startCli } from '../helpers/cli.js';
 
 const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
@@ -47,18 +46,9 @@ function open(url: string, origin?: string): Promise<{ status: number; ws?: WebS
 
 describe('relay: a client resetting after a refusal', () => {
   it('does not take the puretls relay process down', async () => {
-    const CLI = [path.join(repoRoot, 'scripts/run-ts.mjs'), path.join(repoRoot, 'src/cli/main.ts')];
-    const child: ChildProcess = spawn(process.execPath, [...CLI, 'relay', '--listen', '127.0.0.1:0', '--allow', '127.0.0.1:9', '--max-tunnels', '8', '--idle-timeout', '60000', '--origin', 'https://app.example'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    cleanup.push(() => child.kill('SIGKILL'));
-    let err = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr!.on('data', (d) => {
-        err += d;
-        const m = /listening on ws:\/\/[^\s]*:(\d+)/.exec(err);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (c) => reject(new Error(`exited ${c}: ${err}`)));
-    });
+    const relay = await startCli(['relay', '--listen', '127.0.0.1:0', '--allow', '127.0.0.1:9', '--max-tunnels', '8', '--idle-timeout', '60000', '--origin', 'https://app.example'], { stdout: 'ignore' });
+    cleanup.push(() => relay.stop());
+    const { child, port } = relay;
     let exited = false;
     child.once('exit', () => (exited = true));
     for (let i = 0; i < 5; i++) {
@@ -75,9 +65,9 @@ describe('relay: a client resetting after a refusal', () => {
       });
     }
     await new Promise((r) => setTimeout(r, 300));
-    expect(exited, err).toBe(false);
+    expect(exited, relay.stderr()).toBe(false);
     expect((await open(`ws://127.0.0.1:${port}/127.0.0.1:22`)).status).toBe(403);
-    expect(err).toMatch(/refused 127\.0\.0\.1 → 127\.0\.0\.1:22: not an allowed target/);
+    expect(relay.stderr()).toMatch(/refused 127\.0\.0\.1 → 127\.0\.0\.1:22: not an allowed target/);
   }, 30000);
 });
 
