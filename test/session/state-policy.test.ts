@@ -10,8 +10,7 @@
  * same checks against OpenSSL.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '../../src/client.js';
@@ -22,7 +21,8 @@ import type { TlsSession } from '../../src/handshake/session.js';
 import { clientAuthSatisfied, type ServerHandshakeConfig } from '../../src/handshake/server.js';
 import { decodeSessionState, encodeSessionState, type ServerSessionState } from '../../src/handshake/tickets.js';
 import { baseClient, exchange, rsaServer, type ClientOpts } from '../loopback/harness.js';
-import { pki, repoRoot } from '../helpers/pki.js';
+import { pki } from '../helpers/pki.js';
+import { shortStaple } from '../helpers/ocsp-staple.js';
 
 /** Every certificate of the test PKI expires at 2054-01-01T00:00:00Z (vectors/pki). */
 const EXPIRY = Date.UTC(2054, 0, 1);
@@ -177,30 +177,10 @@ describe('server: ticket states of older formats', () => {
   });
 });
 
-/**
- * A staple good for 10 minutes from now, signed by the issuer (openssl ocsp, as vectors/ocsp/make.sh does with
- * 10000 days), so a clock 30 minutes ahead is past its nextUpdate while every certificate is still valid.
- */
-function shortStaple(dir: string): Uint8Array {
-  const f = (n: string) => path.join(dir, n);
-  const pkiF = (n: string) => path.join(repoRoot, 'vectors/pki', n);
-  const run1 = (...args: string[]) => {
-    const r = spawnSync('openssl', args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  run1('ocsp', '-issuer', pkiF('intermediate.crt'), '-cert', pkiF('server-rsa.crt'), '-no_nonce', '-reqout', f('req.der'));
-  const subject = run1('x509', '-in', pkiF('server-rsa.crt'), '-noout', '-subject', '-nameopt', 'compat').replace(/^subject=/, '').trim();
-  writeFileSync(f('index.txt'), `V\t540101000000Z\t\t0A\tunknown\t${subject}\n`);
-  run1('ocsp', '-index', f('index.txt'), '-CA', pkiF('intermediate.crt'), '-rsigner', pkiF('intermediate.crt'), '-rkey', pkiF('intermediate.key'),
-    '-reqin', f('req.der'), '-respout', f('short.der'), '-nmin', '10');
-  return new Uint8Array(readFileSync(f('short.der')));
-}
-
 describe('OCSP: a connection that asks for a staple resumes only a session with a good staple still current', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'puretls-ocsp-session-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const staple = shortStaple(dir);
+  const staple = shortStaple(dir, 10).der;
   const t0 = Date.now();
 
   describe.each(['TLSv1.2', 'TLSv1.3'] as const)('%s', (version) => {
