@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { getPage } from '../helpers/client.js';
-import { opensslAvailable, runClient, startServer, stopAll, type RunningServer } from '../helpers/openssl.js';
+import { opensslAvailable, startServer, stopAll, type RunningServer } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
-import { listenTls, GREETING } from './server-harness.js';
+import { sClientAgainst, GREETING } from './server-harness.js';
 
 const cells = [
   { version: 'TLSv1.2', suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', flag: '-tls1_2', openssl: 'ECDHE-RSA-AES128-GCM-SHA256' },
@@ -42,25 +42,17 @@ describe.skipIf(!opensslAvailable())('noble provider: X25519 and AES-GCM against
     });
 
     it(`openssl s_client → our server: ${c.version} ${c.suite} over x25519`, async () => {
-      const l = await listenTls({ identities: [{ cert: pki.serverRsa.chain, key: pki.serverRsa.key }], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', provider: nobleProvider });
-      try {
-        const cipherArgs = c.version === 'TLSv1.3' ? ['-ciphersuites', c.openssl] : ['-cipher', c.openssl];
-        const r = await runClient({
-          port: l.port,
-          args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof', c.flag, '-groups', 'X25519', ...cipherArgs],
-          input: 'ping\n',
-          timeoutMs: 20000,
-        });
-        const served = await l.next();
-        expect(served.error).toBeUndefined();
-        expect(served).toMatchObject({ version: c.version, received: 'ping\n' });
-        const out = r.stdout + r.stderr;
-        expect(out).toContain('Verify return code: 0 (ok)');
-        expect(out).toContain(`${GREETING} ${c.version}`);
-        expect(out).toContain('echo: ping');
-      } finally {
-        await l.close();
-      }
+      const cipherArgs = c.version === 'TLSv1.3' ? ['-ciphersuites', c.openssl] : ['-cipher', c.openssl];
+      const { out, served } = await sClientAgainst(
+        { identities: [{ cert: pki.serverRsa.chain, key: pki.serverRsa.key }], minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', provider: nobleProvider },
+        [c.flag, '-groups', 'X25519', ...cipherArgs],
+        { input: 'ping\n' },
+      );
+      expect(served.error).toBeUndefined();
+      expect(served).toMatchObject({ version: c.version, received: 'ping\n' });
+      expect(out).toContain('Verify return code: 0 (ok)');
+      expect(out).toContain(`${GREETING} ${c.version}`);
+      expect(out).toContain('echo: ping');
     });
   }
 });

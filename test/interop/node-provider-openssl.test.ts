@@ -10,10 +10,10 @@ import { nodeProvider } from '../../src/crypto/provider-node.js';
 import { nobleProvider } from '../../src/crypto/provider-noble.js';
 import { CIPHER_SUITES, TLS10, TLS12, suiteAllowedIn } from '../../src/crypto/suites.js';
 import { getPage } from '../helpers/client.js';
-import { opensslAvailable, runClient, startServer, stopAll, type RunningServer } from '../helpers/openssl.js';
+import { opensslAvailable, startServer, stopAll, type RunningServer } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
 import { handshake, ok, exchange, rsaServer, ecdsaServer } from '../loopback/harness.js';
-import { listenTls, GREETING } from './server-harness.js';
+import { sClientAgainst, GREETING } from './server-harness.js';
 
 const identities = [
   { cert: pki.serverRsa.chain, key: pki.serverRsa.key },
@@ -65,25 +65,13 @@ describe.skipIf(!opensslAvailable())('node provider: openssl s_client → our se
   describe.concurrent('suites', () => {
     for (const [name, cipher, extra] of cells) {
       it(`${name} ${cipher} ${extra.join(' ')}`, async () => {
-        const l = await listenTls({ identities, minVersion: 'TLSv1', provider: nodeProvider });
-        try {
-          const flag = name === 'TLSv1' ? '-tls1' : '-tls1_2';
-          const r = await runClient({
-            port: l.port,
-            args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof', flag, '-cipher', `${cipher}:@SECLEVEL=0`, ...extra],
-            input: 'ping\n',
-            timeoutMs: 20000,
-          });
-          const served = await l.next();
-          expect(served.error).toBeUndefined();
-          expect(served).toMatchObject({ version: name, received: 'ping\n' });
-          const out = r.stdout + r.stderr;
-          expect(out).toContain('Verify return code: 0 (ok)');
-          expect(out).toContain(`${GREETING} ${name}`);
-          expect(out).toContain('echo: ping');
-        } finally {
-          await l.close();
-        }
+        const flag = name === 'TLSv1' ? '-tls1' : '-tls1_2';
+        const { out, served } = await sClientAgainst({ identities, minVersion: 'TLSv1', provider: nodeProvider }, [flag, '-cipher', `${cipher}:@SECLEVEL=0`, ...extra], { input: 'ping\n' });
+        expect(served.error).toBeUndefined();
+        expect(served).toMatchObject({ version: name, received: 'ping\n' });
+        expect(out).toContain('Verify return code: 0 (ok)');
+        expect(out).toContain(`${GREETING} ${name}`);
+        expect(out).toContain('echo: ping');
       });
     }
     for (const [name, kind, id] of [
@@ -92,22 +80,15 @@ describe.skipIf(!opensslAvailable())('node provider: openssl s_client → our se
       ['TLSv1', 'RSA', pki.clientRsa],
     ] as const) {
       it(`${name}: a ${kind} client certificate is verified`, async () => {
-        const l = await listenTls({ identities, minVersion: 'TLSv1', requestCert: 'required', ca: pki.ca, provider: nodeProvider });
-        try {
-          const flag = name === 'TLSv1' ? ['-tls1', '-cipher', 'DEFAULT:@SECLEVEL=0'] : ['-tls1_2'];
-          await runClient({
-            port: l.port,
-            args: ['-CAfile', pki.caPath, '-servername', 'localhost', '-ign_eof', ...flag, '-cert', id.certPath, '-key', id.keyPath, '-cert_chain', pki.intermediatePath],
-            input: 'ping\n',
-            timeoutMs: 20000,
-          });
-          const served = await l.next();
-          expect(served.error).toBeUndefined();
-          expect(served).toMatchObject({ version: name, received: 'ping\n' });
-          expect(served.peerCn).toMatch(/^puretls test client/);
-        } finally {
-          await l.close();
-        }
+        const flag = name === 'TLSv1' ? ['-tls1', '-cipher', 'DEFAULT:@SECLEVEL=0'] : ['-tls1_2'];
+        const { served } = await sClientAgainst(
+          { identities, minVersion: 'TLSv1', requestCert: 'required', ca: pki.ca, provider: nodeProvider },
+          [...flag, '-cert', id.certPath, '-key', id.keyPath, '-cert_chain', pki.intermediatePath],
+          { input: 'ping\n', verify: false },
+        );
+        expect(served.error).toBeUndefined();
+        expect(served).toMatchObject({ version: name, received: 'ping\n' });
+        expect(served.peerCn).toMatch(/^puretls test client/);
       });
     }
   });

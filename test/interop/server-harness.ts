@@ -6,6 +6,8 @@
 import net from 'node:net';
 import { accept, createServerContext, nodeStream, ServerContext, type ServerOptions, type TlsConnection } from '../../src/index.js';
 import type { PeerCertificate } from '../../src/x509/peercert.js';
+import { runClient } from '../helpers/openssl.js';
+import { pki } from '../helpers/pki.js';
 
 export interface ServedConnection {
   version?: string;
@@ -121,4 +123,28 @@ async function greetAndEcho(conn: TlsConnection): Promise<ServedConnection> {
     received,
     ...(peer ? { peerCn: peer.subject.flat().find(([k]) => k === 'commonName')?.[1] } : {}),
   };
+}
+
+/**
+ * One `openssl s_client` run against a fresh listener (default serve): s_client verifies against the test CA
+ * (`-verify_return_error` unless `verify: false`), names localhost, keeps reading after its input (`-ign_eof`) and
+ * takes `args`; returns what it printed, its exit code, and what the server saw.
+ */
+export async function sClientAgainst(
+  server: ServerOptions,
+  args: string[],
+  o: { input?: string; verify?: boolean } = {},
+): Promise<{ out: string; code: number | null; served: ServedConnection }> {
+  const l = await listenTls(server);
+  try {
+    const r = await runClient({
+      port: l.port,
+      args: ['-CAfile', pki.caPath, ...(o.verify === false ? [] : ['-verify_return_error']), '-servername', 'localhost', '-ign_eof', ...args],
+      input: o.input ?? 'ping from s_client\n',
+      timeoutMs: 20000,
+    });
+    return { out: r.stdout + r.stderr, code: r.code, served: await l.next() };
+  } finally {
+    await l.close();
+  }
 }

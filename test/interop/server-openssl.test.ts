@@ -5,9 +5,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import { CIPHER_SUITES, TLS10, TLS11, TLS12, suiteAllowedIn } from '../../src/crypto/suites.js';
-import { opensslAvailable, runClient } from '../helpers/openssl.js';
+import { opensslAvailable } from '../helpers/openssl.js';
 import { pki } from '../helpers/pki.js';
-import { listenTls, GREETING, type ServedConnection } from './server-harness.js';
+import { sClientAgainst, GREETING } from './server-harness.js';
 import type { ServerOptions } from '../../src/index.js';
 
 const VERSIONS = [
@@ -22,20 +22,7 @@ const identities = [
 ];
 
 /** One s_client run against a fresh listener: what s_client printed and what the server saw. */
-async function run(server: ServerOptions, args: string[]): Promise<{ out: string; code: number | null; served: ServedConnection }> {
-  const l = await listenTls(server);
-  try {
-    const r = await runClient({
-      port: l.port,
-      args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof', ...args],
-      input: 'ping from s_client\n',
-      timeoutMs: 20000,
-    });
-    return { out: r.stdout + r.stderr, code: r.code, served: await l.next() };
-  } finally {
-    await l.close();
-  }
-}
+const run = (server: ServerOptions, args: string[]) => sClientAgainst(server, args);
 
 describe.skipIf(!opensslAvailable())('openssl s_client → accept()', () => {
   describe.concurrent('every suite in every version', () => {

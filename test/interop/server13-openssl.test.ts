@@ -7,30 +7,18 @@
 import { describe, it, expect } from 'vitest';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { opensslAvailable, runClient } from '../helpers/openssl.js';
+import { opensslAvailable } from '../helpers/openssl.js';
 import { pki, repoRoot } from '../helpers/pki.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { listenTls, GREETING, type ServedConnection } from './server-harness.js';
+import { sClientAgainst, GREETING } from './server-harness.js';
 import { accept, createServerContext, nodeStream, type ServerOptions } from '../../src/index.js';
 
 const rsa = { cert: pki.serverRsa.chain, key: pki.serverRsa.key };
 const ecdsa = { cert: pki.serverEcdsa.chain, key: pki.serverEcdsa.key };
 
-async function run(server: ServerOptions, args: string[]): Promise<{ out: string; served: ServedConnection }> {
-  const l = await listenTls(server);
-  try {
-    const r = await runClient({
-      port: l.port,
-      args: ['-CAfile', pki.caPath, '-verify_return_error', '-servername', 'localhost', '-ign_eof', ...args],
-      input: 'ping from s_client\n',
-      timeoutMs: 20000,
-    });
-    return { out: r.stdout + r.stderr, served: await l.next() };
-  } finally {
-    await l.close();
-  }
-}
+/** One s_client run against a fresh listener: what s_client printed and what the server saw. */
+const run = (server: ServerOptions, args: string[]) => sClientAgainst(server, args);
 
 const SUITES = [
   ['TLS_AES_128_GCM_SHA256', 'TLS_AES_128_GCM_SHA256'],
