@@ -12,6 +12,18 @@ export async function tcp(port: number): Promise<net.Socket> {
   return sock;
 }
 
+/** Connect over TCP, complete the handshake and close: the connection (its facts), or the handshake's TlsError. */
+export async function handshakeAndClose(port: number, opts: Partial<ConnectOptions>) {
+  const sock = await tcp(port);
+  try {
+    const conn = await connect({ transport: nodeStream(sock), ...opts });
+    await conn.close();
+    return conn;
+  } finally {
+    sock.destroy();
+  }
+}
+
 /**
  * Connect, GET /, read the whole page (s_server -www and gnutls-serv --http close after it); `sessions` are the
  * sessions the connection reported meanwhile (TLS 1.3 tickets arrive with the page).

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { connect, nodeStream, CertificateError, TlsError, type ConnectOptions } from '../../src/index.js';
+import { handshakeAndClose } from '../helpers/client.js';
 import { opensslAvailable, startServer, stopAll } from '../helpers/openssl.js';
 import { repoRoot } from '../helpers/pki.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
@@ -26,20 +27,7 @@ async function serve(leaf: string, withIntermediate = true, extra: string[] = []
   });
 }
 
-async function handshake(port: number, opts: Partial<ConnectOptions>) {
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise<void>((res, rej) => {
-    sock.once('connect', res);
-    sock.once('error', rej);
-  });
-  try {
-    const conn = await connect({ transport: nodeStream(sock), ca: root, ...opts });
-    await conn.close();
-    return conn;
-  } finally {
-    sock.destroy();
-  }
-}
+const handshake = (port: number, opts: Partial<ConnectOptions>) => handshakeAndClose(port, { ca: root, ...opts });
 
 function expiry(leaf: string): Date {
   const der = derBlobs(readFileSync(file(`${leaf}.pem`), 'utf8'))[0]!.der;

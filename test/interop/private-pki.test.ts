@@ -4,29 +4,15 @@
  * The 'webpki' profile, asked for explicitly, refuses the self-signed CA certificate as a leaf (CA/B BR 7.1.2.7.8).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { connect, nodeStream, type ConnectOptions } from '../../src/index.js';
+import { handshakeAndClose } from '../helpers/client.js';
 import { opensslAvailable, startServer, stopAll } from '../helpers/openssl.js';
 import { repoRoot } from '../helpers/pki.js';
 
 const file = (f: string) => path.join(repoRoot, 'vectors/x509', f);
 
-async function handshake(port: number, opts: Partial<ConnectOptions>) {
-  const sock = net.connect(port, '127.0.0.1');
-  await new Promise<void>((res, rej) => {
-    sock.once('connect', res);
-    sock.once('error', rej);
-  });
-  try {
-    const conn = await connect({ transport: nodeStream(sock), ...opts });
-    await conn.close();
-    return conn;
-  } finally {
-    sock.destroy();
-  }
-}
+const handshake = handshakeAndClose;
 
 describe.skipIf(!opensslAvailable())('private PKIs with the default verification settings (openssl s_server)', () => {
   afterAll(() => stopAll());
