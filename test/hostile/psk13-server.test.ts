@@ -25,6 +25,7 @@ import { tls13SuiteById } from '../../src/crypto/suites.js';
 import { protection13 } from '../../src/handshake/traffic13.js';
 import { createServerContext } from '../../src/index.js';
 import { pki } from './scripted.js';
+import { record as rec } from '../helpers/records.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const SUITE = tls13SuiteById(0x1301)!;
@@ -144,12 +145,8 @@ function withExtraBinder(body: Uint8Array): Uint8Array {
   return out;
 }
 
-function record(type: number, body: Uint8Array): Uint8Array {
-  const r = new Uint8Array(5 + body.length);
-  r.set([type, 3, 3, body.length >> 8, body.length & 0xff]);
-  r.set(body, 5);
-  return r;
-}
+/** A record with the 1.2 record-layer version, as every record after the first ClientHello carries. */
+const record = (type: number, body: Uint8Array) => rec(type, body, 0x0303);
 
 /** The server's answer to `chMsg` (and `after`, records that follow it): its ServerHello, or its error code. */
 async function serve(ctx: ReturnType<typeof context>, chMsg: Uint8Array, after: Uint8Array[] = [], now = NOW + 1000) {

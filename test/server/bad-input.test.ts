@@ -7,39 +7,21 @@ import { Engine } from '../../src/engine.js';
 import { serverHandshake } from '../../src/handshake/server.js';
 import { createServerContext, type ServerOptions } from '../../src/server.js';
 import type { HandshakeResult } from '../../src/connection.js';
-import { encodeHandshake, HandshakeType as HT } from '../../src/handshake/framer.js';
+import { HandshakeType as HT } from '../../src/handshake/framer.js';
 import * as M from '../../src/handshake/messages.js';
 import * as X from '../../src/handshake/extensions.js';
 import { ExtensionType as ET, type Extension } from '../../src/handshake/extensions.js';
 import { AlertDescription as AD } from '../../src/errors.js';
 import { handshake, errCode, rsaServer, rewriteClientRecords } from '../loopback/harness.js';
+import { BASE_EXTENSIONS, clientHello12, hsRecord, record } from '../helpers/records.js';
 
 const GCM = 0xc02f; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 const CBC = 0xc013; // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
 
-function record(type: number, body: Uint8Array, version = 0x0301): Uint8Array {
-  return Uint8Array.from([type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff, ...body]);
-}
-const hsRecord = (type: number, body: Uint8Array, version = 0x0301) => record(22, encodeHandshake(type, body), version);
+const baseExt = BASE_EXTENSIONS;
+const clientHello = (o: Partial<M.ClientHello> = {}) => clientHello12({ cipherSuites: [GCM, CBC], ...o });
 
-const baseExt: Extension[] = [
-  { type: ET.supported_groups, data: X.encodeSupportedGroups([29, 23]) },
-  { type: ET.ec_point_formats, data: X.encodeEcPointFormats([0]) },
-  { type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms([0x0804, 0x0401, 0x0403]) },
-  { type: ET.renegotiation_info, data: X.encodeRenegotiationInfo(new Uint8Array(0)) },
-];
 
-function clientHello(o: Partial<M.ClientHello> = {}): Uint8Array {
-  return M.encodeClientHello({
-    version: 0x0303,
-    random: new Uint8Array(32).fill(7),
-    sessionId: new Uint8Array(0),
-    cipherSuites: [GCM, CBC],
-    compressionMethods: [0],
-    extensions: baseExt,
-    ...o,
-  });
-}
 
 /** Run the server engine over these records; its error code, the alert it sent (if any) and everything it sent. */
 async function feed(records: Uint8Array[], opts: Partial<ServerOptions> = {}) {

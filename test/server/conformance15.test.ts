@@ -16,18 +16,16 @@ import { AlertDescription as AD } from '../../src/errors.js';
 import { base64Decode } from '../../src/pem.js';
 import { exchange, rsaServer } from '../loopback/harness.js';
 import { pki } from '../helpers/pki.js';
+import { BASE_EXTENSIONS, clientHello12, record } from '../helpers/records.js';
 
 const GCM = 0xc02f; // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 const RSA_GCM = 0x009c; // TLS_RSA_WITH_AES_128_GCM_SHA256
 const DHE_GCM = 0x009e; // TLS_DHE_RSA_WITH_AES_128_GCM_SHA256
 const SCSV = 0x00ff;
 
-function record(type: number, body: Uint8Array, version = 0x0301): Uint8Array {
-  const out = new Uint8Array(5 + body.length);
-  out.set([type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff]);
-  out.set(body, 5);
-  return out;
-}
+const baseExt = BASE_EXTENSIONS;
+const clientHello = (o: Partial<M.ClientHello> = {}) => clientHello12({ cipherSuites: [GCM], ...o });
+
 /** A handshake message in as many records as it needs. */
 function hsRecords(type: number, body: Uint8Array, version = 0x0301): Uint8Array {
   const msg = encodeHandshake(type, body);
@@ -36,24 +34,6 @@ function hsRecords(type: number, body: Uint8Array, version = 0x0301): Uint8Array
   return Uint8Array.from(parts.flatMap((p) => [...p]));
 }
 
-const baseExt: Extension[] = [
-  { type: ET.supported_groups, data: X.encodeSupportedGroups([29, 23]) },
-  { type: ET.ec_point_formats, data: X.encodeEcPointFormats([0]) },
-  { type: ET.signature_algorithms, data: X.encodeSignatureAlgorithms([0x0804, 0x0401, 0x0403]) },
-  { type: ET.renegotiation_info, data: X.encodeRenegotiationInfo(new Uint8Array(0)) },
-];
-
-function clientHello(o: Partial<M.ClientHello> = {}): Uint8Array {
-  return M.encodeClientHello({
-    version: 0x0303,
-    random: new Uint8Array(32).fill(7),
-    sessionId: new Uint8Array(0),
-    cipherSuites: [GCM],
-    compressionMethods: [0],
-    extensions: baseExt,
-    ...o,
-  });
-}
 
 interface Rec {
   type: number;
