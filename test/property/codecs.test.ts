@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { TlsError } from '../../src/errors.js';
+import { bytes, codec, decodesOrRejects, extensionList, mutate, mutation, u16, u8, type Codec } from './codec-harness.js';
 import { TLS10, TLS11, TLS12 } from '../../src/crypto/suites.js';
 import * as M from '../../src/handshake/messages.js';
 import * as X from '../../src/handshake/extensions.js';
@@ -16,54 +17,13 @@ import { encodeRecord } from '../../src/record/writer.js';
 
 export const RUNS = 250;
 
-const u8 = fc.integer({ min: 0, max: 0xff });
-const u16 = fc.integer({ min: 0, max: 0xffff });
-const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
 const random32 = bytes(32, 32);
 const sessionId = bytes(0, 32);
 const version = fc.constantFrom(TLS10, TLS11, TLS12);
 
-/** Extensions with distinct types (a repeat is refused by design). */
-const extensions = fc.uniqueArray(fc.record({ type: u16, data: bytes(0, 40) }), { selector: (e) => e.type, maxLength: 8 });
+const extensions = extensionList(8);
 const optionalExtensions = fc.option(extensions, { nil: null });
 
-/** What a hostile network does to an encoding. */
-type Mutation = { op: 'flip' | 'store' | 'cut' | 'insert' | 'delete'; at: number; v: number };
-const mutation = fc.record({ op: fc.constantFrom('flip', 'store', 'cut', 'insert', 'delete') as fc.Arbitrary<Mutation['op']>, at: fc.nat(), v: u8 });
-
-function mutate(b: Uint8Array, ms: Mutation[]): Uint8Array {
-  let out = Array.from(b);
-  for (const m of ms) {
-    const at = out.length ? m.at % out.length : 0;
-    if (m.op === 'flip' && out.length) out[at]! ^= 1 << (m.v & 7);
-    else if (m.op === 'store' && out.length) out[at] = m.v;
-    else if (m.op === 'cut') out = out.slice(0, at);
-    else if (m.op === 'insert') out.splice(at, 0, m.v);
-    else if (m.op === 'delete') out.splice(at, 1);
-  }
-  return Uint8Array.from(out);
-}
-
-/** decode either returns or throws a decode_* TlsError. */
-function decodesOrRejects(decode: (b: Uint8Array) => unknown, b: Uint8Array): void {
-  try {
-    decode(b);
-  } catch (e) {
-    if (!(e instanceof TlsError)) throw new Error(`non-TlsError ${String(e)} for ${Buffer.from(b).toString('hex')}`);
-    if (!e.code.startsWith('decode_')) throw new Error(`code ${e.code} for ${Buffer.from(b).toString('hex')}`);
-  }
-}
-
-interface Codec<T> {
-  name: string;
-  arb: fc.Arbitrary<T>;
-  encode(x: T): Uint8Array;
-  decode(b: Uint8Array): unknown;
-  /** What decode must give back for x (default: x). */
-  expected?(x: T): unknown;
-}
-
-const codec = <T,>(c: Codec<T>): Codec<unknown> => c as Codec<unknown>;
 
 const ske = (kx: 'ECDHE' | 'DHE', v: number) =>
   codec({

@@ -4,48 +4,14 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { TlsError } from '../../src/errors.js';
+import { bytes, codec, decodesOrRejects, extensionList, mutate, mutation, u16, u8, type Codec } from './codec-harness.js';
 import * as M from '../../src/handshake/messages13.js';
 import * as X from '../../src/handshake/extensions13.js';
 
 const RUNS = 200;
-const u8 = fc.integer({ min: 0, max: 0xff });
-const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
-const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
-const extensions = fc.uniqueArray(fc.record({ type: u16, data: bytes(0, 40) }), { selector: (e) => e.type, maxLength: 6 });
+const extensions = extensionList(6);
 
-type Mutation = { op: 'flip' | 'store' | 'cut' | 'insert' | 'delete'; at: number; v: number };
-const mutation = fc.record({ op: fc.constantFrom('flip', 'store', 'cut', 'insert', 'delete') as fc.Arbitrary<Mutation['op']>, at: fc.nat(), v: u8 });
-function mutate(b: Uint8Array, ms: Mutation[]): Uint8Array {
-  let out = Array.from(b);
-  for (const m of ms) {
-    const at = out.length ? m.at % out.length : 0;
-    if (m.op === 'flip' && out.length) out[at]! ^= 1 << (m.v & 7);
-    else if (m.op === 'store' && out.length) out[at] = m.v;
-    else if (m.op === 'cut') out = out.slice(0, at);
-    else if (m.op === 'insert') out.splice(at, 0, m.v);
-    else if (m.op === 'delete') out.splice(at, 1);
-  }
-  return Uint8Array.from(out);
-}
-function decodesOrRejects(decode: (b: Uint8Array) => unknown, b: Uint8Array): void {
-  try {
-    decode(b);
-  } catch (e) {
-    if (!(e instanceof TlsError)) throw new Error(`non-TlsError ${String(e)} for ${Buffer.from(b).toString('hex')}`);
-    if (!e.code.startsWith('decode_')) throw new Error(`code ${e.code} for ${Buffer.from(b).toString('hex')}`);
-  }
-}
-
-interface Codec<T> {
-  name: string;
-  arb: fc.Arbitrary<T>;
-  encode(x: T): Uint8Array;
-  decode(b: Uint8Array): unknown;
-  expected?(x: T): unknown;
-}
-const codec = <T,>(c: Codec<T>): Codec<unknown> => c as Codec<unknown>;
 const share = fc.record({ group: u16, keyExchange: bytes(1, 97) });
 
 const CODECS: Codec<unknown>[] = [
