@@ -159,3 +159,14 @@ export async function idleCost<T>(n: number, open: () => Promise<T>, release: (h
   await release(held);
   return { heap: Math.max(0, (after.heap - before.heap) / n), rss: Math.max(0, (after.rss - before.rss) / n) };
 }
+
+/**
+ * The memory row of an implementation whose figure is idleCost()'s heap as it is (forge, native): one step with the
+ * memory budget; the RSS growth goes beside it into out.rssPerIdleConnection.
+ */
+export async function idleCostRow<T>(b: Budget, out: ImplResult, id: RowId, open: () => Promise<T>, release: (held: T[]) => Promise<void>): Promise<void> {
+  const mem = await step(b, out, id, () => idleCost(b.idleConnections, open, release), memoryBudgetSeconds(b));
+  if (!mem) return;
+  out.rows.push({ ...id, value: mem.heap });
+  out.rssPerIdleConnection = mem.rss;
+}

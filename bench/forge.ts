@@ -4,7 +4,7 @@
  * key exchange only, so it has one handshake row (RSA) and one bulk row (CBC).
  */
 import forge from 'node-forge';
-import { CHUNK, wanted, idleCost, mbPerSecond, measureRow, memoryBudgetSeconds, opsPerSecond, pki, step, type Budget, type ImplResult, type Phase } from './common.js';
+import { CHUNK, wanted, idleCostRow, mbPerSecond, measureRow, opsPerSecond, pki, type Budget, type ImplResult, type Phase } from './common.js';
 
 const SUITE = 'TLS_RSA_WITH_AES_128_CBC_SHA';
 
@@ -83,23 +83,13 @@ export async function forgeRows(b: Budget, phase: Phase): Promise<ImplResult> {
   // Forge's one figure per metric is the reference for every row of it: filtered by metric only.
   if (phase === 'memory') {
     if (!wanted(b, 'heap_bytes_per_idle_connection')) return out;
-    const id = { impl: 'forge', metric: 'heap_bytes_per_idle_connection', suite: SUITE } as const;
-    const mem = await step(
+    await idleCostRow(
       b,
       out,
-      id,
-      () =>
-        idleCost(
-          b.idleConnections,
-          async () => connectPair(caStore),
-          async (held) => held.forEach((p) => p.client.close()),
-        ),
-      memoryBudgetSeconds(b),
+      { impl: 'forge', metric: 'heap_bytes_per_idle_connection', suite: SUITE },
+      async () => connectPair(caStore),
+      async (held) => held.forEach((p) => p.client.close()),
     );
-    if (mem) {
-      out.rows.push({ ...id, value: mem.heap });
-      out.rssPerIdleConnection = mem.rss;
-    }
     return out;
   }
   if (wanted(b, 'full_handshakes_per_s')) {

@@ -1,7 +1,7 @@
 /** Node's own `tls` (OpenSSL), both ends in this process over 127.0.0.1: the native reference. */
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CHUNK, wanted, idleCost, mbPerSecond, measureRow, memoryBudgetSeconds, opsPerSecond, pki, step, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
+import { CHUNK, wanted, idleCostRow, mbPerSecond, measureRow, opsPerSecond, pki, type Budget, type Family, type ImplResult, type Kex, type Phase, type Version } from './common.js';
 
 const OPENSSL_SUITE: Record<string, string> = {
   TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
@@ -88,25 +88,15 @@ export async function nativeRows(
   const srv = await startServer(version);
   try {
     if (phase === 'memory') {
-      const id = { impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA!, version } as const;
-      const mem = await step(
+      await idleCostRow(
         b,
         out,
-        id,
-        () =>
-          idleCost(
-            b.idleConnections,
-            () => dial(srv.port, suites.kex.ECDHE_RSA!, undefined, version),
-            async (held) => {
-              await Promise.all(held.map(closeSocket));
-            },
-          ),
-        memoryBudgetSeconds(b),
+        { impl: 'native', metric: 'heap_bytes_per_idle_connection', suite: suites.kex.ECDHE_RSA!, version },
+        () => dial(srv.port, suites.kex.ECDHE_RSA!, undefined, version),
+        async (held) => {
+          await Promise.all(held.map(closeSocket));
+        },
       );
-      if (mem) {
-        rows.push({ ...id, value: mem.heap });
-        out.rssPerIdleConnection = mem.rss;
-      }
       return out;
     }
     for (const [kex, suite] of kexes) {
