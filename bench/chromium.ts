@@ -63,7 +63,7 @@ export async function chromiumRows(b: Budget): Promise<ImplResult> {
   // One step for both rows: its budget covers the bundle's build, the browser's start and two downloads.
   const r = await step(b, out, { impl: 'puretls-chromium', ...row }, () => measure(b), chromiumBudgetSeconds(b));
   if (r === undefined) {
-    out.missing.push({ impl: 'chromium', metric: row.metric, family: row.family, version: row.version, why: out.missing.at(-1)!.why });
+    out.missing.push({ ...out.missing.at(-1)!, impl: 'chromium' });
     return out;
   }
   if (typeof r === 'string') return missing(r);

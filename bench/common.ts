@@ -25,8 +25,9 @@ export interface Row {
 }
 
 /**
- * A metric that could not be measured, and why: printed under the report, and in the JSON's `missing` array (written
- * only when there is one, beside `rows`). kex, family and version name the row where a step stalled.
+ * A metric that could not be measured, and why: printed under the report. The rows the watchdog gave up on
+ * (`stalled`) also go into the JSON's `missing` array, beside `rows` (written only when a step stalled, so the file
+ * of every other run keeps CONTRACT.md's exact shape). kex, family and version name the stalled row.
  */
 export interface Missing {
   impl: Impl;
@@ -35,6 +36,8 @@ export interface Missing {
   family?: Family;
   version?: Version;
   why: string;
+  /** The watchdog's deadline passed (bench/watchdog.ts). */
+  stalled?: true;
 }
 
 /** A row before it has its value: what names a step. */
@@ -90,6 +93,7 @@ export async function step<T>(b: Budget, out: ImplResult, id: RowId, measure: ()
     ...(id.family ? { family: id.family } : {}),
     ...(id.version ? { version: id.version } : {}),
     why: b.watchdog.stalls.at(-1)!.why,
+    stalled: true,
   });
   return undefined;
 }

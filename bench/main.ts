@@ -131,7 +131,7 @@ async function main(): Promise<void> {
         ? {
             rows: [],
             missing: (phase === 'memory' ? (['heap_bytes_per_idle_connection'] as const) : (['full_handshakes_per_s', 'resumed_handshakes_per_s', 'bulk_mb_per_s'] as const)).map(
-              (metric): Missing => ({ impl, metric, why: `the whole ${phase} section stalled (${watchdog.stalls.at(-1)!.why}); its rows are lost` }),
+              (metric): Missing => ({ impl, metric, why: `the whole ${phase} section stalled (${watchdog.stalls.at(-1)!.why}); its rows are lost`, stalled: true }),
             ),
           }
         : section;
@@ -182,8 +182,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [...results.values()].flatMap((r) => r.rows);
   console.log('');
   console.log(renderReport(results, { quick: args.quick, providers: Object.fromEntries(puretls.map(([i, p]) => [i, p.name])) }));
-  // Beside the rows (CONTRACT.md's shape), what could not be measured and why: only when something was missing.
-  const missing = [...results.values()].flatMap((r) => r.missing);
+  // Beside the rows (CONTRACT.md's shape), the rows a step stalled on and why: only when one did, so that a run
+  // where nothing stalled (Chromium missing included) writes the file it always wrote.
+  const missing = [...results.values()].flatMap((r) => r.missing).filter((m) => m.stalled);
   if (args.json) {
     writeFileSync(args.json, JSON.stringify({ rows, ...(missing.length ? { missing } : {}) }, null, 2) + '\n');
     console.log(`\nwrote ${rows.length} rows to ${args.json}`);

@@ -24,15 +24,9 @@ describe('npm run bench -- --quick --json FILE', () => {
     try {
       const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'bench', '--', '--quick', '--json', file], { cwd: repoRoot, timeout: 290_000 });
       expect(stdout).toContain('Targets');
-      const report = JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[]; missing?: Record<string, unknown>[] };
-      // `missing` (what could not be measured, and why) is there only when something was.
-      expect(Object.keys(report)).toEqual(report.missing ? ['rows', 'missing'] : ['rows']);
-      for (const m of report.missing ?? []) {
-        expect(IMPLS).toContain(m.impl);
-        expect(METRICS).toContain(m.metric);
-        expect(typeof m.why).toBe('string');
-      }
-      // No step of a quick run stalls.
+      const report = JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, unknown>[] };
+      // `missing` is written only when a step stalled (bench/watchdog.ts), and no step of a quick run does.
+      expect(Object.keys(report)).toEqual(['rows']);
       expect(stdout).not.toContain('STALLED');
       for (const r of report.rows) {
         expect(Object.keys(r).every((k) => ['impl', 'metric', 'kex', 'family', 'suite', 'version', 'value'].includes(k))).toBe(true);

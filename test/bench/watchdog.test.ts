@@ -80,7 +80,7 @@ describe('bench watchdog', () => {
     await first;
     await measureRow(b, out, { impl: 'puretls-node', metric: 'bulk_mb_per_s', family: 'AES_GCM', suite: 'TLS_AES_128_GCM_SHA256', version: 'TLSv1.3' }, async () => 123);
     expect(out.rows).toEqual([{ impl: 'puretls-node', metric: 'bulk_mb_per_s', family: 'AES_GCM', suite: 'TLS_AES_128_GCM_SHA256', version: 'TLSv1.3', value: 123 }]);
-    expect(out.missing).toEqual([{ impl: 'puretls-node', metric: 'full_handshakes_per_s', kex: 'ECDHE_RSA', version: 'TLSv1.3', why: b.watchdog!.stalls[0]!.why }]);
+    expect(out.missing).toEqual([{ impl: 'puretls-node', metric: 'full_handshakes_per_s', kex: 'ECDHE_RSA', version: 'TLSv1.3', why: b.watchdog!.stalls[0]!.why, stalled: true }]);
     expect(b.watchdog!.stalls.map((s) => s.step)).toEqual(['puretls-node TLSv1.3 full_handshakes_per_s ECDHE_RSA']);
   });
 
@@ -92,7 +92,7 @@ describe('bench watchdog', () => {
     await settle();
     expect(clock.fireAll()).toEqual([66_000]);
     expect(await p).toBeUndefined();
-    expect(out.missing).toEqual([{ impl: 'forge', metric: 'heap_bytes_per_idle_connection', why: expect.stringContaining('within 66 s') }]);
+    expect(out.missing).toEqual([{ impl: 'forge', metric: 'heap_bytes_per_idle_connection', why: expect.stringContaining('within 66 s'), stalled: true }]);
     expect(b.watchdog!.stalls[0]!.step).toBe('forge TLSv1.1 heap_bytes_per_idle_connection');
     expect(await step({ seconds: 3, idleConnections: 8 }, out, { impl: 'native', metric: 'bulk_mb_per_s' }, async () => 7)).toBe(7);
   });
