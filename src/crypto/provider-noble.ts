@@ -1,7 +1,8 @@
 /** The pure-JS bulk-crypto provider (noble). Works everywhere. */
-import { cbc, unsafe } from '@noble/ciphers/aes.js';
+import { cbc } from '@noble/ciphers/aes.js';
+import { aesSmall } from './aes-small.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { equalBytes } from '../bytes.js';
+import { concat, equalBytes } from '../bytes.js';
 import { Ghash } from './ghash.js';
 import type { AeadCipher, CbcCipher, CryptoProvider } from './types.js';
 
@@ -10,22 +11,32 @@ function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) =>
   decrypt(c: Uint8Array): Uint8Array;
 }, key: Uint8Array): AeadCipher {
   const k = key.slice();
+  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) => make(k, nonce, aad).encrypt(plaintext);
+  const openSync = (nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array) => {
+    try {
+      return make(k, nonce, aad).decrypt(ct);
+    } catch {
+      return null; // authentication failure (or too short): the caller reports bad_record_mac
+    }
+  };
+  // Synchronous underneath: offered as such, so the record layer needs no promise per record.
   return {
-    async seal(nonce, aad, plaintext) {
-      return make(k, nonce, aad).encrypt(plaintext);
-    },
-    async open(nonce, aad, ct) {
-      try {
-        return make(k, nonce, aad).decrypt(ct);
-      } catch {
-        return null; // authentication failure (or too short): the caller reports bad_record_mac
-      }
-    },
+    sealSync,
+    openSync,
+    sealPartsSync: (n, a, parts) => [sealSync(n, a, joined(parts))],
+    seal: async (n, a, p) => sealSync(n, a, p),
+    open: async (n, a, c) => openSync(n, a, c),
   };
 }
 
+/** The parts as one array (a record's content and its TLS 1.3 type byte): the cipher runs over one buffer. */
+function joined(parts: Uint8Array[]): Uint8Array {
+  return parts.length === 1 ? parts[0]! : concat(...parts);
+}
+
 /**
- * AES-GCM (NIST SP 800-38D) with 96-bit nonces from noble's AES block function and CTR, with the per-key work done
+ * AES-GCM (NIST SP 800-38D) with 96-bit nonces, on aes-small.ts's AES (four 1 KiB tables: noble's 640 KiB of merged
+ * tables were cache-cold for every short handshake record, and no faster in bulk here), with the per-key work done
  * once per key: the key schedule and Shoup's 4-bit GHASH table (ghash.ts), ~0.5 KB per key in all. noble's
  * one-shot gcm() rebuilds both for every message (~15 µs and ~500 small objects, most of a short record's cost);
  * its GHASH table is too big to keep per key (~25 KB per direction of every connection). seal/open run
@@ -33,17 +44,29 @@ function aeadFrom(make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) =>
  */
 class AesGcm implements AeadCipher {
   // A class, not closures: an idle connection keeps four of these (two per end), so each is kept small (~0.5 KB).
-  private readonly xk: Uint32Array;
+  private readonly xk: Int32Array;
   private readonly ghash: Ghash;
 
   constructor(key: Uint8Array) {
-    this.xk = unsafe.expandKeyLE(key);
-    const h = unsafe.encryptBlock(this.xk, new Uint8Array(16)); // H = E_K(0^128)
+    this.xk = aesSmall.expandKey(key);
+    const h = aesSmall.encryptBlock(this.xk, new Uint8Array(16)); // H = E_K(0^128)
     this.ghash = new Ghash(h);
     h.fill(0);
   }
 
   async seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    return this.sealSync(nonce, aad, plaintext);
+  }
+
+  async open(nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Promise<Uint8Array | null> {
+    return this.openSync(nonce, aad, ctTag);
+  }
+
+  sealPartsSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array[]): Uint8Array[] {
+    return [this.sealSync(nonce, aad, joined(plaintext))];
+  }
+
+  sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     checkNonce(nonce);
     const out = new Uint8Array(plaintext.length + 16);
     const ct = out.subarray(0, plaintext.length);
@@ -52,7 +75,7 @@ class AesGcm implements AeadCipher {
     return out;
   }
 
-  async open(nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Promise<Uint8Array | null> {
+  openSync(nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array): Uint8Array | null {
     checkNonce(nonce);
     if (ctTag.length < 16) return null;
     const ct = ctTag.subarray(0, ctTag.length - 16);
@@ -73,17 +96,14 @@ class AesGcm implements AeadCipher {
     const j0 = new Uint8Array(16);
     j0.set(nonce);
     j0[15] = 1;
-    unsafe.encryptBlock(this.xk, j0);
+    aesSmall.encryptBlock(this.xk, j0);
     for (let i = 0; i < 16; i++) tag[i]! ^= j0[i]!;
     return tag;
   }
 
-  /** GCTR from inc32(J0); noble's ctr32 reads 32-bit words, so an unaligned input is copied first. */
-  private ctr(nonce: Uint8Array, src: Uint8Array, dst?: Uint8Array): Uint8Array {
-    const counter = new Uint8Array(16);
-    counter.set(nonce);
-    counter[15] = 2;
-    return unsafe.ctr32(this.xk, false, counter, src.byteOffset % 4 === 0 ? src : src.slice(), dst);
+  /** GCTR from inc32(J0) = nonce || 2. */
+  private ctr(nonce: Uint8Array, src: Uint8Array, dst: Uint8Array = new Uint8Array(src.length)): Uint8Array {
+    return aesSmall.ctr32(this.xk, nonce, 2, src, dst);
   }
 }
 
