@@ -53,7 +53,7 @@ const REASONS: Reason[] = [
   { impl: 'puretls-noble', metric: 'bulk_mb_per_s', sub: 'CBC', why: 'AES-CBC and HMAC-SHA1 in pure JavaScript, with the Lucky13 constant-work MAC check on every record' },
   { impl: 'puretls-webcrypto', metric: 'full_handshakes_per_s', sub: 'RSA', why: "the RSA key exchange's private operation is BigInt: WebCrypto has no raw RSA decryption" },
   { impl: 'puretls-webcrypto', metric: 'full_handshakes_per_s', why: "each of a handshake's dozen WebCrypto calls costs ~15 µs of JS-thread work and a thread-pool round trip" },
-  { impl: 'puretls-webcrypto', metric: 'resumed_handshakes_per_s', why: "each of a resumption's WebCrypto calls (key imports, PRF, Finished records) costs ~15 µs of JS-thread work" },
+  { impl: 'puretls-webcrypto', metric: 'resumed_handshakes_per_s', why: "each of a resumption's WebCrypto calls (key imports, the X25519 exchange in TLS 1.3, the Finished records) costs ~15 µs of JS-thread work" },
   { impl: 'puretls-webcrypto', metric: 'bulk_mb_per_s', sub: 'CHACHA20', why: "WebCrypto has no ChaCha20-Poly1305: noble's JavaScript" },
   {
     impl: 'puretls-webcrypto',
