@@ -11,7 +11,9 @@ import { repoRoot } from '../helpers/pki.js';
 // 700 KiB + the Public Suffix List (tldts + tldts-core, 140 KiB, issue 18) + issue 20/21 (measured at each landing):
 // ML-KEM-768 with SHA-3 for X25519MLKEM768 17 KiB (7 KiB gzip); the Float64 X25519 ladder, its fixed-base table,
 // TLS 1.3 tickets/PHA and certificate compression 31 KiB together. 882.7 KiB / 251.9 KiB gzip when raised.
-const BUDGET_BYTES = 900 * 1024;
+// Issue 21's second pass: a four-table AES for short records, HMAC-SHA-256 in one function, the random pool, and
+// sessions carrying the path's expiry / signature scheme / staple (issue 15 follow-up) took it to 900.3 KiB.
+const BUDGET_BYTES = 920 * 1024;
 const BUDGET_GZIP_BYTES = 260 * 1024;
 
 const script = path.join(repoRoot, 'scripts/build-browser.mjs');
