@@ -1,12 +1,15 @@
 /**
- * AES (FIPS 197) encryption with the classic four 1 KiB T-tables, for the short messages of a handshake: key
- * expansion, single blocks (GCM's H and tag mask) and counter mode over a few hundred bytes.
+ * AES (FIPS 197) with the classic four 1 KiB T-tables, for the short messages of a handshake: key
+ * expansion, single blocks (GCM's H and tag mask) and counter mode over a few hundred bytes. Also the
+ * equivalent inverse cipher (four 1 KiB inverse tables and the inverse S-box) and CBC both ways, for
+ * the CBC suites: in a loop over 16 KiB records these run ~1.5x noble's merged-table CBC here, which
+ * also built a cipher and key schedule per record.
  *
  * noble's AES merges the tables pairwise into two 256 KiB tables plus a 128 KiB S-box table: half the lookups per
  * round, and the fastest once they sit in cache (bulk data). A handshake encrypts a few KiB between RSA and X25519
  * work that evicts them, so each short record paid for cache misses on 640 KiB of tables (a 1.4 KiB record took
- * ~4x as long in a handshake as in a loop). These tables are 4.25 KiB in all. AesGcm (provider-noble.ts) uses
- * this below a size threshold and noble's ctr32 above it.
+ * ~4x as long in a handshake as in a loop). These tables are 8.5 KiB in all. AesGcm (provider-noble.ts) uses
+ * them for GCTR, AesCbc for CBC.
  *
  * Words are little-endian, as noble's expandKeyLE lays them out: column j of the state is word j, row 0 in its low
  * byte. The lookups are indexed by secret data, as in every table-driven AES (noble's included).
@@ -121,7 +124,151 @@ function build() {
     return dst;
   }
 
-  return { expandKey, encryptBlock, ctr32, sbox };
+  // ---- The inverse cipher, for CBC decryption ----
+
+  // The inverse S-box, and InvMixColumns of a byte in row 0 after InvSubBytes: (14s, 9s, 13s, 11s) down the column.
+  const invSbox = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) invSbox[sbox[i]!] = i;
+  const mul = (a: number, b: number) => {
+    let r = 0;
+    for (; b; b >>>= 1, a = ((a << 1) ^ (a & 0x80 ? 0x11b : 0)) & 0xff) if (b & 1) r ^= a;
+    return r;
+  };
+  const D0 = new Int32Array(256);
+  const D1 = new Int32Array(256);
+  const D2 = new Int32Array(256);
+  const D3 = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const s = invSbox[i]!;
+    const t = mul(s, 14) | (mul(s, 9) << 8) | (mul(s, 13) << 16) | (mul(s, 11) << 24);
+    D0[i] = t;
+    D1[i] = (t << 8) | (t >>> 24);
+    D2[i] = (t << 16) | (t >>> 16);
+    D3[i] = (t << 24) | (t >>> 8);
+  }
+
+  /**
+   * The decryption key schedule of the equivalent inverse cipher (FIPS 197 §5.3.5): the round keys in reverse order,
+   * InvMixColumns applied to all but the first and last. D[sbox[x]] is InvMixColumns of x alone (InvSubBytes undone).
+   */
+  function expandDecryptKey(xk: Int32Array): Int32Array {
+    const n = xk.length;
+    const dk = new Int32Array(n);
+    for (let r = 0; r < n; r += 4) {
+      for (let j = 0; j < 4; j++) {
+        const w = xk[n - 4 - r + j]!;
+        dk[r + j] = r === 0 || r === n - 4 ? w : D0[sbox[w & 0xff]!]! ^ D1[sbox[(w >>> 8) & 0xff]!]! ^ D2[sbox[(w >>> 16) & 0xff]!]! ^ D3[sbox[w >>> 24]!]!;
+      }
+    }
+    return dk;
+  }
+
+  /** AES^-1 of one block in words (s0..s3) to `out` (4 words), with the schedule of expandDecryptKey. */
+  function decryptWords(dk: Int32Array, s0: number, s1: number, s2: number, s3: number, out: Int32Array): void {
+    s0 ^= dk[0]!;
+    s1 ^= dk[1]!;
+    s2 ^= dk[2]!;
+    s3 ^= dk[3]!;
+    const rounds = (dk.length >> 2) - 1;
+    let k = 4;
+    // InvShiftRows moves row r of column j to column j + r: the new column j takes row r from column j - r.
+    for (let r = 1; r < rounds; r++, k += 4) {
+      const t0 = D0[s0 & 0xff]! ^ D1[(s3 >>> 8) & 0xff]! ^ D2[(s2 >>> 16) & 0xff]! ^ D3[s1 >>> 24]! ^ dk[k]!;
+      const t1 = D0[s1 & 0xff]! ^ D1[(s0 >>> 8) & 0xff]! ^ D2[(s3 >>> 16) & 0xff]! ^ D3[s2 >>> 24]! ^ dk[k + 1]!;
+      const t2 = D0[s2 & 0xff]! ^ D1[(s1 >>> 8) & 0xff]! ^ D2[(s0 >>> 16) & 0xff]! ^ D3[s3 >>> 24]! ^ dk[k + 2]!;
+      const t3 = D0[s3 & 0xff]! ^ D1[(s2 >>> 8) & 0xff]! ^ D2[(s1 >>> 16) & 0xff]! ^ D3[s0 >>> 24]! ^ dk[k + 3]!;
+      s0 = t0;
+      s1 = t1;
+      s2 = t2;
+      s3 = t3;
+    }
+    out[0] = (invSbox[s0 & 0xff]! | (invSbox[(s3 >>> 8) & 0xff]! << 8) | (invSbox[(s2 >>> 16) & 0xff]! << 16) | (invSbox[s1 >>> 24]! << 24)) ^ dk[k]!;
+    out[1] = (invSbox[s1 & 0xff]! | (invSbox[(s0 >>> 8) & 0xff]! << 8) | (invSbox[(s3 >>> 16) & 0xff]! << 16) | (invSbox[s2 >>> 24]! << 24)) ^ dk[k + 1]!;
+    out[2] = (invSbox[s2 & 0xff]! | (invSbox[(s1 >>> 8) & 0xff]! << 8) | (invSbox[(s0 >>> 16) & 0xff]! << 16) | (invSbox[s3 >>> 24]! << 24)) ^ dk[k + 2]!;
+    out[3] = (invSbox[s3 & 0xff]! | (invSbox[(s2 >>> 8) & 0xff]! << 8) | (invSbox[(s1 >>> 16) & 0xff]! << 16) | (invSbox[s0 >>> 24]! << 24)) ^ dk[k + 3]!;
+  }
+
+  /** D_K(block) for a 16-byte block, in place (dk from expandDecryptKey). */
+  function decryptBlock(dk: Int32Array, block: Uint8Array): Uint8Array {
+    decryptWords(dk, le(block, 0), le(block, 4), le(block, 8), le(block, 12), ks);
+    for (let i = 0; i < 16; i++) block[i] = ks[i >> 2]! >>> ((i & 3) * 8);
+    ks.fill(0);
+    return block;
+  }
+
+  // ---- CBC (SP 800-38A §6.2), no padding ----
+
+  /** Whether an Int32Array over bytes reads them little-endian (the words' layout here); if not, words are swapped. */
+  const littleEndian = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;
+  const swapWords = (w: Int32Array) => {
+    for (let i = 0; i < w.length; i++) {
+      const x = w[i]!;
+      w[i] = (x >>> 24) | ((x >>> 8) & 0xff00) | ((x << 8) & 0xff0000) | (x << 24);
+    }
+  };
+
+  /**
+   * `data` copied into a fresh buffer (so the cipher reads and writes aligned words, whatever the input's offset,
+   * and the caller's bytes are left alone), as words in the order this file uses.
+   */
+  function wordsOf(data: Uint8Array, iv: Uint8Array): { out: Uint8Array; w: Int32Array } {
+    if (iv.length !== 16 || data.length % 16 !== 0) throw new Error(`AES-CBC: a 16-byte IV and whole blocks, not ${iv.length} and ${data.length} bytes`);
+    const out = new Uint8Array(data.length);
+    out.set(data);
+    const w = new Int32Array(out.buffer, 0, data.length >> 2);
+    if (!littleEndian) swapWords(w);
+    return { out, w };
+  }
+
+  /** CBC encryption of whole blocks under `iv`: a new array, `data` untouched. */
+  function cbcEncrypt(xk: Int32Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+    const { out, w } = wordsOf(data, iv);
+    const o = ks;
+    o[0] = le(iv, 0);
+    o[1] = le(iv, 4);
+    o[2] = le(iv, 8);
+    o[3] = le(iv, 12);
+    for (let i = 0; i < w.length; i += 4) {
+      encryptWords(xk, w[i]! ^ o[0]!, w[i + 1]! ^ o[1]!, w[i + 2]! ^ o[2]!, w[i + 3]! ^ o[3]!, o);
+      w[i] = o[0]!;
+      w[i + 1] = o[1]!;
+      w[i + 2] = o[2]!;
+      w[i + 3] = o[3]!;
+    }
+    o.fill(0);
+    if (!littleEndian) swapWords(w);
+    return out;
+  }
+
+  /** CBC decryption of whole blocks under `iv`: a new array, `data` untouched. */
+  function cbcDecrypt(dk: Int32Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+    const { out, w } = wordsOf(data, iv);
+    const o = ks;
+    let p0 = le(iv, 0);
+    let p1 = le(iv, 4);
+    let p2 = le(iv, 8);
+    let p3 = le(iv, 12);
+    for (let i = 0; i < w.length; i += 4) {
+      const c0 = w[i]!;
+      const c1 = w[i + 1]!;
+      const c2 = w[i + 2]!;
+      const c3 = w[i + 3]!;
+      decryptWords(dk, c0, c1, c2, c3, o);
+      w[i] = o[0]! ^ p0;
+      w[i + 1] = o[1]! ^ p1;
+      w[i + 2] = o[2]! ^ p2;
+      w[i + 3] = o[3]! ^ p3;
+      p0 = c0;
+      p1 = c1;
+      p2 = c2;
+      p3 = c3;
+    }
+    o.fill(0);
+    if (!littleEndian) swapWords(w);
+    return out;
+  }
+
+  return { expandKey, encryptBlock, ctr32, sbox, expandDecryptKey, decryptBlock, cbcEncrypt, cbcDecrypt, invSbox };
 }
 
 export const aesSmall = build();

@@ -1,5 +1,4 @@
 /** The pure-JS bulk-crypto provider (noble). Works everywhere. */
-import { cbc } from '@noble/ciphers/aes.js';
 import { aesSmall } from './aes-small.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { concat, equalBytes } from '../bytes.js';
@@ -107,6 +106,38 @@ class AesGcm implements AeadCipher {
   }
 }
 
+/**
+ * AES-CBC without padding on aes-small.ts's AES, the key schedule made once per key (noble's one-shot cbc() made a
+ * new cipher and schedule for every record, and was asynchronous only). Synchronous, so offered as such: the record
+ * layer then seals and opens CBC records without a promise each. The decryption schedule is made on first use: a
+ * record protection serves one direction, so a write key never needs it.
+ */
+class AesCbc implements CbcCipher {
+  private readonly xk: Int32Array;
+  private dk: Int32Array | null = null;
+
+  constructor(key: Uint8Array) {
+    this.xk = aesSmall.expandKey(key);
+  }
+
+  encryptSync(iv: Uint8Array, data: Uint8Array): Uint8Array {
+    return aesSmall.cbcEncrypt(this.xk, iv, data);
+  }
+
+  decryptSync(iv: Uint8Array, data: Uint8Array): Uint8Array {
+    this.dk ??= aesSmall.expandDecryptKey(this.xk);
+    return aesSmall.cbcDecrypt(this.dk, iv, data);
+  }
+
+  async encrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+    return this.encryptSync(iv, data);
+  }
+
+  async decrypt(iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+    return this.decryptSync(iv, data);
+  }
+}
+
 function checkNonce(nonce: Uint8Array): void {
   if (nonce.length !== 12) throw new Error(`AES-GCM: the TLS nonce is 12 bytes, got ${nonce.length}`);
 }
@@ -123,15 +154,6 @@ export const nobleProvider: CryptoProvider = {
   },
   async cbc(cipher, key) {
     if (key.length !== (cipher === 'AES_128_CBC' ? 16 : 32)) throw new Error(`${cipher}: bad key length ${key.length}`);
-    const k = key.slice();
-    const c: CbcCipher = {
-      async encrypt(iv, data) {
-        return cbc(k, iv, { disablePadding: true }).encrypt(data);
-      },
-      async decrypt(iv, data) {
-        return cbc(k, iv, { disablePadding: true }).decrypt(data);
-      },
-    };
-    return c;
+    return new AesCbc(key);
   },
 };
