@@ -113,12 +113,22 @@ function build() {
     const n1 = le(nonce, 4);
     const n2 = le(nonce, 8);
     const n = src.length;
-    for (let o = 0; o < n; o += 16, counter = (counter + 1) >>> 0) {
+    // Whole blocks a word at a time through little-endian DataViews (any offset); the last partial block by bytes.
+    const sv = new DataView(src.buffer, src.byteOffset, n);
+    const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
+    let o = 0;
+    for (; o < n; o += 16, counter = (counter + 1) >>> 0) {
       // the counter's big-endian bytes as a little-endian word
       const c = ((counter >>> 24) | ((counter >>> 8) & 0xff00) | ((counter << 8) & 0xff0000) | (counter << 24)) | 0;
       encryptWords(xk, n0, n1, n2, c, ks);
-      const end = Math.min(16, n - o);
-      for (let i = 0; i < end; i++) dst[o + i] = src[o + i]! ^ (ks[i >> 2]! >>> ((i & 3) * 8));
+      if (o + 16 <= n) {
+        dv.setInt32(o, sv.getInt32(o, true) ^ ks[0]!, true);
+        dv.setInt32(o + 4, sv.getInt32(o + 4, true) ^ ks[1]!, true);
+        dv.setInt32(o + 8, sv.getInt32(o + 8, true) ^ ks[2]!, true);
+        dv.setInt32(o + 12, sv.getInt32(o + 12, true) ^ ks[3]!, true);
+      } else {
+        for (let i = 0; o + i < n; i++) dst[o + i] = src[o + i]! ^ (ks[i >> 2]! >>> ((i & 3) * 8));
+      }
     }
     ks.fill(0);
     return dst;
