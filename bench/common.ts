@@ -140,12 +140,17 @@ export const mbPerSecond = (bytes: number, ms: number) => bytes / 1e6 / (ms / 10
 const gc = (globalThis as { gc?: () => void }).gc;
 export const canGc = typeof gc === 'function';
 
-/** Heap in use, counting ArrayBuffer backing stores too (where Uint8Array data lives), after a full GC. */
-export async function heapNow(): Promise<{ heap: number; rss: number }> {
+/** Full collections, with a turn of the event loop after each (so finalizers and freed ArrayBuffers are let go). */
+export async function collectGarbage(): Promise<void> {
   for (let i = 0; i < 3; i++) {
     gc?.();
     await new Promise((r) => setImmediate(r));
   }
+}
+
+/** Heap in use, counting ArrayBuffer backing stores too (where Uint8Array data lives), after a full GC. */
+export async function heapNow(): Promise<{ heap: number; rss: number }> {
+  await collectGarbage();
   const m = process.memoryUsage();
   return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
 }

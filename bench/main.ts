@@ -8,7 +8,7 @@ import { nobleProvider } from '../src/crypto/provider-noble.js';
 import { selectProvider } from '../src/crypto/provider.js';
 import { nodeProvider } from '../src/crypto/provider-node.js';
 import type { CryptoProvider } from '../src/crypto/types.js';
-import { canGc, memoryBudgetSeconds, type Budget, type Missing, type Metric, type Version, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
+import { canGc, collectGarbage, memoryBudgetSeconds, type Budget, type Missing, type Metric, type Version, type Family, type Impl, type ImplResult, type Kex, type Phase, type Row } from './common.js';
 import { chromiumBudgetSeconds, chromiumRows } from './chromium.js';
 import { forgeRows } from './forge.js';
 import { nativeRows } from './native.js';
@@ -123,6 +123,11 @@ async function main(): Promise<void> {
   const results = new Map<Impl, ImplResult>();
   const run = async (impl: Impl, phase: Phase, f: (phase: Phase) => Promise<ImplResult>, provider?: string) => {
     if (args.only && !args.only.includes(impl)) return;
+    // Each section starts from a collected heap. Without this a section inherited the garbage and the GC state of
+    // the one before: after WebCrypto's bulk rows (many ArrayBuffers, which V8 counts as external memory) the next
+    // sections ran under back-to-back mark-compacts (60 in native's TLS 1.3 section against 1-3 elsewhere) and
+    // measured a third slower, so every TLS 1.3 row depended on what ran before it rather than on its own code.
+    await collectGarbage();
     const t = performance.now();
     process.stdout.write(`measuring ${impl} (${phase}${provider ? `, provider "${provider}"` : ''}) ... `);
     const section = await watchdog.within(`${impl} ${phase} section${provider ? ` (${provider})` : ''}`, sectionMs, "12 times the longest step's deadline", () => f(phase));
