@@ -16,14 +16,35 @@
  */
 
 function build() {
+  /** Multiplication by x in GF(2^8) modulo the AES polynomial x^8 + x^4 + x^3 + x + 1. */
+  const xtime = (a: number) => ((a << 1) ^ (a & 0x80 ? 0x11b : 0)) & 0xff;
+  /** Multiplication in GF(2^8), for the table constants (2, 3 and 9, 11, 13, 14). */
+  const mul = (a: number, b: number) => {
+    let r = 0;
+    for (; b; b >>>= 1, a = xtime(a)) if (b & 1) r ^= a;
+    return r;
+  };
+  /** A column word and its three byte rotations: the table for each row of the state. */
+  const rotations = (column: (i: number) => number): [Int32Array, Int32Array, Int32Array, Int32Array] => {
+    const t = [new Int32Array(256), new Int32Array(256), new Int32Array(256), new Int32Array(256)] as const;
+    for (let i = 0; i < 256; i++) {
+      const c = column(i);
+      t[0][i] = c;
+      t[1][i] = (c << 8) | (c >>> 24);
+      t[2][i] = (c << 16) | (c >>> 16);
+      t[3][i] = (c << 24) | (c >>> 8);
+    }
+    return [...t];
+  };
+  const le = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+
   // The S-box from its definition (FIPS 197 §5.1.1): the inverse in GF(2^8) followed by the affine map.
   const sbox = new Uint8Array(256);
   const exp = new Uint8Array(256);
   const log = new Uint8Array(256);
-  for (let i = 0, x = 1; i < 255; i++) {
+  for (let i = 0, x = 1; i < 255; i++, x ^= xtime(x) /* x * 3 */) {
     exp[i] = x;
     log[x] = i;
-    x ^= (x << 1) ^ (x & 0x80 ? 0x11b : 0); // x * 3
   }
   for (let i = 0; i < 256; i++) {
     const inv = i === 0 ? 0 : exp[(255 - log[i]!) % 255]!;
@@ -31,21 +52,11 @@ function build() {
     for (let r = 1; r < 5; r++) s ^= ((inv << r) | (inv >>> (8 - r))) & 0xff;
     sbox[i] = s ^ 0x63;
   }
-  const T0 = new Int32Array(256);
-  const T1 = new Int32Array(256);
-  const T2 = new Int32Array(256);
-  const T3 = new Int32Array(256);
-  for (let i = 0; i < 256; i++) {
+  // MixColumns of a byte in row 0 after SubBytes: (2s, s, s, 3s) down the column, row 0 in the low byte.
+  const [T0, T1, T2, T3] = rotations((i) => {
     const s = sbox[i]!;
-    const s2 = ((s << 1) ^ (s & 0x80 ? 0x11b : 0)) & 0xff;
-    const s3 = s2 ^ s;
-    // MixColumns of a byte in row 0: (2s, s, s, 3s) down the column, row 0 in the low byte.
-    const t = s2 | (s << 8) | (s << 16) | (s3 << 24);
-    T0[i] = t;
-    T1[i] = (t << 8) | (t >>> 24);
-    T2[i] = (t << 16) | (t >>> 16);
-    T3[i] = (t << 24) | (t >>> 8);
-  }
+    return mul(s, 2) | (s << 8) | (s << 16) | (mul(s, 3) << 24);
+  });
 
   const sub = (w: number) => sbox[w & 0xff]! | (sbox[(w >>> 8) & 0xff]! << 8) | (sbox[(w >>> 16) & 0xff]! << 16) | (sbox[w >>> 24]! << 24);
 
@@ -54,12 +65,12 @@ function build() {
     const nk = key.length / 4;
     if (nk !== 4 && nk !== 6 && nk !== 8) throw new Error(`AES: a key is 16, 24 or 32 bytes, not ${key.length}`);
     const xk = new Int32Array(key.length + 28);
-    for (let i = 0; i < nk; i++) xk[i] = key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24);
+    for (let i = 0; i < nk; i++) xk[i] = le(key, 4 * i);
     for (let i = nk, rcon = 1; i < xk.length; i++) {
       let t = xk[i - 1]!;
       if (i % nk === 0) {
         t = sub((t >>> 8) | (t << 24)) ^ rcon; // SubWord(RotWord(t)) xor Rcon, Rcon in row 0 (the low byte)
-        rcon = ((rcon << 1) ^ (rcon & 0x80 ? 0x11b : 0)) & 0xff;
+        rcon = xtime(rcon);
       } else if (nk > 6 && i % nk === 4) {
         t = sub(t);
       }
@@ -94,8 +105,6 @@ function build() {
   }
 
   const ks = new Int32Array(4);
-  const le = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
-
   /** E_K(block) for a 16-byte block, in place. */
   function encryptBlock(xk: Int32Array, block: Uint8Array): Uint8Array {
     encryptWords(xk, le(block, 0), le(block, 4), le(block, 8), le(block, 12), ks);
@@ -139,23 +148,10 @@ function build() {
   // The inverse S-box, and InvMixColumns of a byte in row 0 after InvSubBytes: (14s, 9s, 13s, 11s) down the column.
   const invSbox = new Uint8Array(256);
   for (let i = 0; i < 256; i++) invSbox[sbox[i]!] = i;
-  const mul = (a: number, b: number) => {
-    let r = 0;
-    for (; b; b >>>= 1, a = ((a << 1) ^ (a & 0x80 ? 0x11b : 0)) & 0xff) if (b & 1) r ^= a;
-    return r;
-  };
-  const D0 = new Int32Array(256);
-  const D1 = new Int32Array(256);
-  const D2 = new Int32Array(256);
-  const D3 = new Int32Array(256);
-  for (let i = 0; i < 256; i++) {
+  const [D0, D1, D2, D3] = rotations((i) => {
     const s = invSbox[i]!;
-    const t = mul(s, 14) | (mul(s, 9) << 8) | (mul(s, 13) << 16) | (mul(s, 11) << 24);
-    D0[i] = t;
-    D1[i] = (t << 8) | (t >>> 24);
-    D2[i] = (t << 16) | (t >>> 16);
-    D3[i] = (t << 24) | (t >>> 8);
-  }
+    return mul(s, 14) | (mul(s, 9) << 8) | (mul(s, 13) << 16) | (mul(s, 11) << 24);
+  });
 
   /**
    * The decryption key schedule of the equivalent inverse cipher (FIPS 197 §5.3.5): the round keys in reverse order,
